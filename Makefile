@@ -1,0 +1,58 @@
+# The verbs people type. `make setup` once, then `make corpus LANG=fr`; `make test` runs the suite.
+SHELL := /bin/bash
+PY := .venv/bin/python
+STAMP := .venv/.installed
+# LANG is also the locale variable: only a LANG given on the command line names the corpus language.
+CORPUS_LANG := $(if $(filter command line,$(origin LANG)),$(LANG),fr)
+OUT ?= out
+CATALOGUE ?= catalogue
+CONFIG ?= configs/default.yaml
+# Debian packages the project needs installed (apt-get download/dpkg-deb come with apt itself).
+DEB_PACKAGES ?=
+# Every Python run gets a UTF-8 locale whatever LANG says.
+RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONUTF8=1 $(PY)
+
+.PHONY: setup sysdeps venv data corpus test bench validate clean help
+
+help:
+	@echo "make setup                 create .venv, install the project, prepare the bundled data"
+	@echo "make corpus LANG=fr        build one language (OUT=out CATALOGUE=catalogue CONFIG=configs/default.yaml)"
+	@echo "make test                  run the test suite"
+	@echo "make bench                 measure every stage, results in \$$(OUT)/bench/*.json"
+	@echo "make validate              check the catalogue and configs"
+
+setup: sysdeps venv data
+
+sysdeps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+data: $(STAMP)
+	$(RUN) -m pipeline.bundled --catalogue catalogue --cache data/debs
+
+# The default catalogue's data is prepared first; a user catalogue brings its own files.
+corpus: $(STAMP) $(if $(filter catalogue,$(CATALOGUE)),data)
+	$(RUN) -m pipeline corpus --lang $(CORPUS_LANG) --out $(OUT) --catalogue $(CATALOGUE) --config $(CONFIG)
+
+test: $(STAMP)
+	$(RUN) -m pytest -q
+
+bench: $(STAMP) data
+	$(RUN) -m pipeline.bench --out $(OUT)/bench --lang $(CORPUS_LANG)
+
+validate: $(STAMP)
+	$(RUN) -m pipeline validate --catalogue $(CATALOGUE) --config $(CONFIG)
+
+clean:
+	rm -rf $(OUT)

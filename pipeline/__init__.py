@@ -1,0 +1,1 @@
+"""ROOTS-style multilingual corpus pipeline: catalogue -> stages -> sharded Parquet + reports."""

@@ -1,0 +1,92 @@
+"""Command line: `python -m pipeline --help`."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pipeline.config import STAGE_NAMES, load_config
+from pipeline.errors import UserError
+
+STAGE_HELP = {
+    "ingest": "read a source (JSONL/.gz/.zst, Parquet, text folder, HF dataset, WARC); reject unreadable records",
+    "normalise": "Unicode NFC, newlines, control characters; drop empty documents",
+}
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", required=True, help="language code to build (e.g. fr), as in the catalogue")
+    p.add_argument("--config", type=Path, default=Path("configs/default.yaml"), help="run config YAML")
+    p.add_argument("--out", type=Path, help="output root (default: the config's `output`); writes <out>/<lang>/")
+    p.add_argument("--executor", choices=["ray", "local"], help="override the config's executor")
+    p.add_argument("--workers", type=int, help="number of parallel workers (default: all cores)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    stages = "\n".join(f"  {name:<10} {STAGE_HELP[name]}" for name in ("ingest", *STAGE_NAMES))
+    ap = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="ROOTS-style multilingual corpus pipeline.",
+        epilog=f"stages (in order):\n{stages}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = ap.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("corpus", help="run every stage for one language on a catalogue")
+    _common(c)
+    c.add_argument("--catalogue", type=Path, help="catalogue folder or file (default: the config's `catalogue`)")
+    r = sub.add_parser("run", help="run one stage alone on a JSONL or Parquet file (ingest is implicit)")
+    r.add_argument("stage", choices=["ingest", *STAGE_NAMES])
+    _common(r)
+    r.add_argument("--input", type=Path, required=True, help="a .jsonl(.gz/.zst) or .parquet file")
+    r.add_argument("--text-field", default="text")
+    r.add_argument("--id-field", default=None)
+    v = sub.add_parser("validate", help="validate the catalogue and a run config without running anything")
+    v.add_argument("--catalogue", type=Path, default=Path("catalogue"))
+    v.add_argument("--config", type=Path, default=Path("configs/default.yaml"))
+    sub.add_parser("stages", help="list the stages")
+    return ap
+
+
+def _config(args: argparse.Namespace):
+    cfg = load_config(args.config)
+    updates = {k: v for k, v in {"output": args.out, "executor": args.executor, "workers": args.workers,
+                                 "catalogue": getattr(args, "catalogue", None)}.items() if v is not None}
+    return cfg.model_copy(update=updates)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from pipeline.runner import Run
+
+    try:
+        if args.command == "stages":
+            for name in ("ingest", *STAGE_NAMES):
+                print(f"{name:<10} {STAGE_HELP[name]}")
+            return 0
+        if args.command == "validate":
+            from pipeline.catalogue import load_catalogue
+
+            entries = load_catalogue(args.catalogue)
+            load_config(args.config)
+            print(f"ok: {len(entries)} catalogue entries, config {args.config}")
+            return 0
+        cfg = _config(args)
+        if args.command == "corpus":
+            run = Run(cfg, args.lang)
+        else:
+            from pipeline.adhoc import adhoc_source
+
+            cfg = cfg.model_copy(update={"stages": [] if args.stage == "ingest" else [args.stage]})
+            run = Run(cfg, args.lang, [adhoc_source(args.input, args.lang, args.text_field, args.id_field)])
+        summary = run.execute(progress=not args.no_progress and sys.stderr.isatty())
+        print(json.dumps(summary, indent=2))
+        return 0
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

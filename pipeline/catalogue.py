@@ -1,0 +1,170 @@
+"""The catalogue: one YAML per documented source, with ROOTS's governance fields and how to read it.
+
+Fields follow the BigScience catalogue (uid, type, name, description, homepage, languages, custodian,
+licence, PII likelihood, source category, media) plus `procurement` (where the data came from, e.g. a
+Debian package and version) and `read` (reader kind, path or glob, field names). A path is relative to
+the YAML file's folder and may contain `{lang}`, replaced by the language being built. Every entry is
+validated at start-up: an unknown key, a bad choice or a missing input file fails naming file and field.
+"""
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pipeline.errors import UserError
+from pipeline.yamlio import load_model
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Custodian(Strict):
+    name: str
+    """Who holds the data (person or organisation)."""
+    type: Literal[
+        "private_individual", "commercial", "library_archive", "university_research",
+        "nonprofit", "government", "community", "other",
+    ]
+    location: str | None = None
+    """Country or region of the custodian."""
+    contact: str | None = None
+    """A public contact point (web page or mailing list), never a private address."""
+
+
+class Licence(Strict):
+    text: str
+    """The licence as stated by the source (SPDX expression where one exists)."""
+    class_: Literal[
+        "public_domain", "open", "research_only", "non_commercial", "do_not_distribute", "all_rights_reserved",
+    ] = Field(alias="class")
+    url: str | None = None
+
+
+class Pii(Strict):
+    likelihood: Literal["yes", "author_names_only", "no", "unclear"]
+    categories: list[str] = []
+    """Kinds of personal data expected (e.g. names, emails)."""
+
+
+class Category(Strict):
+    kind: Literal["collection", "website", "code"]
+    domain: str
+    """E.g. technical documentation, news, books, fiction."""
+
+
+class Media(Strict):
+    format: Literal["plain_text", "html", "pdf", "xml", "wiki", "markdown", "code", "jsonl", "parquet", "warc"]
+    instances: str | None = None
+    """Rough number of documents, e.g. '10k-100k'."""
+    size: str | None = None
+    """Rough size, e.g. '10-100 MB'."""
+
+
+class Procurement(Strict):
+    how: str
+    """How the data is obtained, in words."""
+    debian_packages: list[str] = []
+    """Debian packages the bundled extractor downloads (with `apt-get download`); `{lang}`-free names."""
+    version: str | None = None
+    """Package or release version the entry was written for; the extractor records the one it got."""
+    extractor: Literal["docbook_html", "libreoffice_help", "fortunes", "python_stdlib"] | None = None
+    """Name of the bundled extractor in pipeline/bundled.py that prepares `read.path` (bundled sources only)."""
+
+
+class Read(Strict):
+    kind: Literal["jsonl", "parquet", "textdir", "hf_dataset", "warc"]
+    path: str
+    """File, folder or glob, relative to this YAML's folder; `{lang}` is replaced by the language built."""
+    text_field: str = "text"
+    id_field: str | None = None
+    """Field holding a native id; without it a document's id is source uid + file + record number."""
+    url_field: str | None = None
+    meta_fields: list[str] = []
+    """Fields copied into the document's `meta`."""
+    suffixes: list[str] = [".txt"]
+    """textdir only: file endings that count as documents."""
+    hf_builder: str | None = None
+    """hf_dataset only: datasets builder (json, parquet, text, csv); guessed from the file ending if unset."""
+
+
+class CatalogueEntry(Strict):
+    uid: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    type: Literal["primary_source", "processed_dataset", "language_organisation"]
+    name: str
+    description: str
+    homepage: str | None = None
+    languages: list[str] = Field(min_length=1)
+    """Language codes (ISO 639-1 where one exists, else 639-3; 'code' for the programming-language slice)."""
+    locations: list[str] = []
+    custodian: Custodian
+    licence: Licence
+    pii: Pii
+    category: Category
+    media: Media
+    procurement: Procurement
+    read: Read
+
+    @field_validator("languages")
+    @classmethod
+    def _lower(cls, v: list[str]) -> list[str]:
+        return [x.strip() for x in v]
+
+
+class Source(BaseModel):
+    """A catalogue entry resolved for one language: its files exist."""
+
+    entry: CatalogueEntry
+    yaml_path: Path
+    files: list[Path]
+
+    @property
+    def uid(self) -> str:
+        return self.entry.uid
+
+
+def load_catalogue(folder: Path) -> list[tuple[Path, CatalogueEntry]]:
+    """Validate every `*.yaml` under `folder` (or a single file); uids must be unique."""
+    folder = Path(folder)
+    if folder.is_file():
+        paths = [folder]
+    elif folder.is_dir():
+        paths = sorted(p for p in folder.rglob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+    else:
+        raise UserError(f"catalogue {folder}: no such file or folder")
+    if not paths:
+        raise UserError(f"catalogue {folder}: no *.yaml entries found")
+    entries = [(p, load_model(p, CatalogueEntry)) for p in paths]
+    seen: dict[str, Path] = {}
+    for p, e in entries:
+        if e.uid in seen:
+            raise UserError(f"{p}: field 'uid': '{e.uid}' is already used by {seen[e.uid]}")
+        seen[e.uid] = p
+    return entries
+
+
+def resolve_files(yaml_path: Path, entry: CatalogueEntry, lang: str) -> list[Path]:
+    pattern = entry.read.path.replace("{lang}", lang)
+    base = yaml_path.parent
+    full = pattern if Path(pattern).is_absolute() else str(base / pattern)
+    if entry.read.kind in ("textdir", "hf_dataset") and Path(full).is_dir():
+        return [Path(full)]
+    matches = sorted(Path(m) for m in glob.glob(full, recursive=True))
+    files = [m for m in matches if m.is_file() or (entry.read.kind in ("textdir", "hf_dataset") and m.is_dir())]
+    if not files:
+        hint = " (run `make data` to prepare the bundled sources)" if entry.procurement.extractor else ""
+        raise UserError(f"{yaml_path}: field 'read.path': no input matches {full}{hint}")
+    return files
+
+
+def sources_for(catalogue: Path, lang: str) -> list[Source]:
+    """Catalogue entries that cover `lang`, with their input files checked. Fails if none cover it."""
+    entries = load_catalogue(catalogue)
+    chosen = [(p, e) for p, e in entries if lang in e.languages]
+    if not chosen:
+        have = sorted({lang for _, e in entries for lang in e.languages})
+        raise UserError(f"catalogue {catalogue}: no source covers language '{lang}'; covered: {', '.join(have)}")
+    return [Source(entry=e, yaml_path=p, files=resolve_files(p, e, lang)) for p, e in chosen]

@@ -1,0 +1,107 @@
+"""Stage statistics: what came in, what went out, what each rule dropped, per source, with examples.
+
+Workers fill one `StageStats` per stage per unit of work; the driver merges them and writes
+`reports/<stage>.json`. `check_conservation` enforces the project's invariant: for every stage and
+every source, docs_in == docs_out + sum of dropped docs, and each stage's output is the next one's input.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pipeline.document import Document, Rejection
+
+EXAMPLE_CHARS = 400
+
+
+def _bytes(doc: Document) -> int:
+    return len(doc.text.encode("utf-8", "surrogatepass"))
+
+
+def _counter() -> dict:
+    return {"docs_in": 0, "bytes_in": 0, "docs_out": 0, "bytes_out": 0, "dropped": {}}
+
+
+@dataclass
+class StageStats:
+    stage: str
+    totals: dict = field(default_factory=_counter)
+    per_source: dict = field(default_factory=lambda: defaultdict(_counter))
+    examples: dict = field(default_factory=lambda: defaultdict(list))
+    seconds: float = 0.0
+    max_examples: int = 5
+
+    def record(self, docs_in: list[Document], kept: list[Document], rejected: list[Rejection],
+               seconds: float, bytes_in: list[int] | None = None) -> None:
+        """Count one batch. `bytes_in` are the input sizes when the stage edits text in place."""
+        self.seconds += seconds
+        sizes = bytes_in if bytes_in is not None else [_bytes(d) for d in docs_in]
+        for doc, size in zip(docs_in, sizes):
+            for c in (self.totals, self.per_source[doc.source]):
+                c["docs_in"] += 1
+                c["bytes_in"] += size
+        for doc in kept:
+            size = _bytes(doc)
+            for c in (self.totals, self.per_source[doc.source]):
+                c["docs_out"] += 1
+                c["bytes_out"] += size
+        for rej in rejected:
+            size = _bytes(rej.doc)
+            for c in (self.totals, self.per_source[rej.doc.source]):
+                d = c["dropped"].setdefault(rej.rule, {"docs": 0, "bytes": 0})
+                d["docs"] += 1
+                d["bytes"] += size
+            ex = self.examples[rej.rule]
+            if len(ex) < self.max_examples:
+                ex.append({"id": rej.doc.id, "source": rej.doc.source, "value": rej.value,
+                           "threshold": rej.threshold, "detail": rej.detail, "text": rej.doc.text[:EXAMPLE_CHARS]})
+
+    def merge(self, other: StageStats) -> None:
+        self.seconds += other.seconds
+        for mine, theirs in [(self.totals, other.totals)] + [
+            (self.per_source[s], c) for s, c in other.per_source.items()
+        ]:
+            for k in ("docs_in", "bytes_in", "docs_out", "bytes_out"):
+                mine[k] += theirs[k]
+            for rule, d in theirs["dropped"].items():
+                m = mine["dropped"].setdefault(rule, {"docs": 0, "bytes": 0})
+                m["docs"] += d["docs"]
+                m["bytes"] += d["bytes"]
+        for rule, ex in other.examples.items():
+            room = self.max_examples - len(self.examples[rule])
+            self.examples[rule].extend(ex[:max(room, 0)])
+
+    def to_dict(self) -> dict:
+        return {"stage": self.stage, **self.totals, "seconds": round(self.seconds, 3),
+                "per_source": {s: c for s, c in sorted(self.per_source.items())},
+                "examples": {r: e for r, e in sorted(self.examples.items())}}
+
+    @classmethod
+    def from_dict(cls, d: dict, max_examples: int = 5) -> StageStats:
+        st = cls(d["stage"], max_examples=max_examples)
+        st.totals = {k: d[k] for k in ("docs_in", "bytes_in", "docs_out", "bytes_out", "dropped")}
+        st.per_source.update(d["per_source"])
+        st.examples.update(d["examples"])
+        st.seconds = d["seconds"]
+        return st
+
+
+def dropped_docs(counter: dict) -> int:
+    return sum(d["docs"] for d in counter["dropped"].values())
+
+
+class ConservationError(AssertionError):
+    """Counts do not add up: a document was lost or duplicated somewhere. Always a bug."""
+
+
+def check_conservation(stats: list[StageStats]) -> None:
+    prev = None
+    for st in stats:
+        for scope, c in [("all sources", st.totals), *((f"source {s}", c) for s, c in st.per_source.items())]:
+            if c["docs_in"] != c["docs_out"] + dropped_docs(c):
+                raise ConservationError(f"stage {st.stage}, {scope}: docs_in {c['docs_in']} != docs_out "
+                                        f"{c['docs_out']} + dropped {dropped_docs(c)}")
+        if prev is not None and prev.totals["docs_out"] != st.totals["docs_in"]:
+            raise ConservationError(f"stage {prev.stage} put out {prev.totals['docs_out']} documents but "
+                                    f"stage {st.stage} took in {st.totals['docs_in']}")
+        prev = st

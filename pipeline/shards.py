@@ -1,0 +1,132 @@
+"""Arrow schemas, atomic Parquet writes, compaction into sized shards, and the run manifest.
+
+Kept documents: `id, text, lang, source, url_or_path, license, meta` (JSON string, so every shard has the
+same schema whatever a source puts there) plus one typed column per measured value. Rejected documents
+add `stage, rule, value, threshold, detail`. Every file is written under a temporary name and renamed,
+so a reader never sees half a shard. `manifest.json` lists shards with rows, bytes and sha256.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.document import Document, Rejection
+
+BASE = [("id", pa.string()), ("text", pa.string()), ("lang", pa.string()), ("source", pa.string()),
+        ("url_or_path", pa.string()), ("license", pa.string()), ("meta", pa.string())]
+VERDICT = [("stage", pa.string()), ("rule", pa.string()), ("value", pa.float64()),
+           ("threshold", pa.float64()), ("detail", pa.string())]
+
+
+def kept_schema(columns: dict[str, pa.DataType]) -> pa.Schema:
+    return pa.schema(BASE + list(columns.items()))
+
+
+def rejected_schema(columns: dict[str, pa.DataType]) -> pa.Schema:
+    return pa.schema(BASE + VERDICT + list(columns.items()))
+
+
+def _row(doc: Document, columns: dict[str, pa.DataType]) -> dict:
+    row = {"id": doc.id, "text": doc.text, "lang": doc.lang, "source": doc.source, "url_or_path": doc.url_or_path,
+           "license": doc.license, "meta": json.dumps(doc.meta, ensure_ascii=False, default=str)}
+    for c in columns:
+        row[c] = doc.scores.get(c)
+    return row
+
+
+def docs_table(docs: Iterable[Document], columns: dict[str, pa.DataType]) -> pa.Table:
+    return pa.Table.from_pylist([_row(d, columns) for d in docs], schema=kept_schema(columns))
+
+
+def rejections_table(rejs: Iterable[Rejection], columns: dict[str, pa.DataType]) -> pa.Table:
+    rows = []
+    for r in rejs:
+        row = _row(r.doc, columns)
+        row.update(stage=r.stage, rule=r.rule, value=r.value, threshold=r.threshold, detail=r.detail)
+        rows.append(row)
+    return pa.Table.from_pylist(rows, schema=rejected_schema(columns))
+
+
+def table_to_docs(table: pa.Table, columns: Iterable[str]) -> list[Document]:
+    cols = list(columns)
+    return [Document(id=r["id"], text=r["text"], lang=r["lang"], source=r["source"], url_or_path=r["url_or_path"],
+                     license=r["license"], meta=json.loads(r["meta"] or "{}"),
+                     scores={c: r[c] for c in cols if r.get(c) is not None})
+            for r in table.to_pylist()]
+
+
+def write_atomic(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def write_json_atomic(obj: object, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def compact(parts: list[Path], schema: pa.Schema, out_dir: Path, shard_bytes: int) -> list[dict]:
+    """Concatenate part files in order into `part-NNNNN.parquet` shards of about `shard_bytes` on disk.
+
+    Writes into a fresh temporary folder that replaces `out_dir` at the end. Returns the shard list.
+    """
+    tmp_dir = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    tmp_dir.mkdir(parents=True)
+    shards: list[dict] = []
+    writer = sink = None
+
+    def close() -> None:
+        nonlocal writer, sink
+        if writer is not None:
+            writer.close()
+            sink.close()
+            writer = sink = None
+
+    for part in parts:
+        for batch in pq.ParquetFile(part).iter_batches(batch_size=4096):
+            if batch.num_rows == 0:
+                continue
+            if writer is None:
+                name = f"part-{len(shards):05d}.parquet"
+                sink = open(tmp_dir / name, "wb")  # noqa: SIM115
+                writer = pq.ParquetWriter(sink, schema, compression="zstd")
+                shards.append({"path": name, "rows": 0})
+            writer.write_batch(batch.cast(schema) if batch.schema != schema else batch)
+            shards[-1]["rows"] += batch.num_rows
+            if sink.tell() >= shard_bytes:
+                close()
+    close()
+    if not shards:  # an empty set still gets one (empty) shard so readers find the schema
+        pq.write_table(schema.empty_table(), tmp_dir / "part-00000.parquet", compression="zstd")
+        shards.append({"path": "part-00000.parquet", "rows": 0})
+    for s in shards:
+        p = tmp_dir / s["path"]
+        s["bytes"] = p.stat().st_size
+        s["sha256"] = sha256_file(p)
+        s["path"] = f"{out_dir.name}/{s['path']}"
+    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    if out_dir.exists():
+        os.replace(out_dir, old)
+    os.replace(tmp_dir, out_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    return shards

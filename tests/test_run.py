@@ -1,0 +1,152 @@
+"""End-to-end runs on the messy catalogue: conservation of counts, rejected reasons, resume, Ray."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT
+from pipeline.config import RunConfig
+from pipeline.runner import Run
+from pipeline.stages.normalise import Normalise
+
+
+def read_set(folder: Path):
+    return pq.read_table(folder).to_pylist()
+
+
+def test_every_document_is_kept_or_rejected_once_and_counts_add_up(config):
+    summary = Run(config, "fr").execute(progress=False)
+    out = Path(config.output) / "fr"
+    kept, rejected = read_set(out / "data"), read_set(out / "rejected")
+    ids = [r["id"] for r in kept] + [r["id"] for r in rejected]
+    assert len(ids) == len(set(ids)) == 48 + 6  # 48 JSONL records, 6 .txt files
+    assert summary["documents_in"] == 54 and summary["documents_kept"] == len(kept) == 46
+
+    reasons = {r["id"]: (r["stage"], r["rule"]) for r in rejected}
+    assert reasons == {
+        "jsonsrc/fr.jsonl.gz/41": ("ingest", "invalid_utf8"),
+        "jsonsrc/fr.jsonl.gz/42": ("ingest", "malformed_json"),
+        "jsonsrc/notext": ("ingest", "missing_text_field"),  # native id kept when the record has one
+        "jsonsrc/numtext": ("ingest", "missing_text_field"),
+        "jsonsrc/fr.jsonl.gz/45": ("ingest", "malformed_record"),
+        "jsonsrc/empty": ("normalise", "min_chars"),
+        "jsonsrc/huge": ("ingest", "max_bytes"),
+        "textsrc/texts/latin1.txt": ("ingest", "invalid_utf8"),
+    }
+    huge = next(r for r in rejected if r["id"] == "jsonsrc/huge")
+    assert huge["value"] == 3_000_000 and huge["threshold"] == 1_000_000 and len(huge["text"]) == 3_000_000
+    ctrl = next(r for r in kept if r["id"] == "jsonsrc/ctrl")
+    assert ctrl["text"] == "Bonjour le monde" and ctrl["n_chars"] == 16 and json.loads(ctrl["meta"]) == {}
+
+    reports = {p.stem: json.loads(p.read_text()) for p in (out / "reports").glob("*.json")}
+    ing, norm = reports["ingest"], reports["normalise"]
+    for rep in (ing, norm):
+        assert rep["docs_in"] == rep["docs_out"] + sum(d["docs"] for d in rep["dropped"].values())
+        for src in rep["per_source"].values():
+            assert src["docs_in"] == src["docs_out"] + sum(d["docs"] for d in src["dropped"].values())
+    assert ing["docs_in"] == 54 and ing["docs_out"] == norm["docs_in"] == 47 and norm["docs_out"] == 46
+    assert ing["dropped"]["missing_text_field"]["docs"] == 2
+    # 10 Latin-1 bytes, stored with 3 U+FFFD (3 bytes each) in place of the undecodable ones
+    assert ing["per_source"]["textsrc"]["dropped"] == {"invalid_utf8": {"docs": 1, "bytes": 16}}
+    assert norm["examples"]["min_chars"][0]["id"] == "jsonsrc/empty"
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sum(s["rows"] for s in manifest["data"]) == 46
+    assert sum(s["rows"] for s in manifest["rejected"]) == 8
+    for s in manifest["data"] + manifest["rejected"]:
+        assert (out / s["path"]).stat().st_size == s["bytes"] and len(s["sha256"]) == 64
+
+
+def test_small_shard_size_gives_several_shards_with_same_rows(config):
+    Run(config.model_copy(update={"shard_bytes": 1}), "fr").execute(progress=False)
+    out = Path(config.output) / "fr"
+    shards = sorted((out / "data").glob("part-*.parquet"))
+    assert len(shards) > 1 and sum(pq.ParquetFile(s).metadata.num_rows for s in shards) == 46
+
+
+class Crash(Exception):
+    pass
+
+
+def test_resume_after_interruption_redoes_only_unfinished_units(config, monkeypatch):
+    reference = RunConfig(**{**config.model_dump(), "output": Path(config.output).parent / "ref"})
+    Run(reference, "fr").execute(progress=False)
+    expected = sorted(r["id"] for r in read_set(Path(reference.output) / "fr" / "data"))
+
+    calls = {"n": 0}
+    real = Normalise.__call__
+
+    def flaky(self, docs):
+        calls["n"] += 1
+        if calls["n"] == 3:  # die in the middle of the JSONL unit, after a part file was written
+            raise Crash("simulated kill")
+        return real(self, docs)
+
+    monkeypatch.setattr(Normalise, "__call__", flaky)
+    run = Run(config, "fr")
+    with pytest.raises(Crash):
+        run.execute(progress=False)
+    assert [u.done for u in run.units] == [False, False]
+    assert list(run.units[0].dir.glob("kept-*.parquet"))  # a partial unit was left behind
+
+    monkeypatch.setattr(Normalise, "__call__", real)
+    second = Run(config, "fr")
+    second_pending = [u.key for u in second.pending()]
+    summary = second.execute(progress=False)
+    got = sorted(r["id"] for r in read_set(Path(config.output) / "fr" / "data"))
+    assert got == expected and len(got) == len(set(got))
+    assert summary["units_resumed"] == 0 and len(second_pending) == 2
+
+    third = Run(config, "fr").execute(progress=False)  # everything done: nothing is recomputed
+    assert third["units_resumed"] == 2
+    assert sorted(r["id"] for r in read_set(Path(config.output) / "fr" / "data")) == expected
+
+
+def test_changed_threshold_is_not_served_from_stale_results(config):
+    Run(config, "fr").execute(progress=False)
+    stricter = config.model_copy(update={"normalise": config.normalise.model_copy(update={"min_chars": 60})})
+    s = Run(stricter, "fr").execute(progress=False)
+    assert s["units_resumed"] == 0
+    rejected = read_set(Path(config.output) / "fr" / "rejected")
+    assert any(r["rule"] == "min_chars" and r["threshold"] == 60 for r in rejected)
+    assert len(list((Path(config.output) / "fr" / "_work").iterdir())) == 1  # the stale config's parts are gone
+
+
+@pytest.mark.ray
+def test_ray_executor_gives_the_same_result_as_local(config):
+    local = Run(config, "fr").execute(progress=False)
+    local_ids = sorted(r["id"] for r in read_set(Path(config.output) / "fr" / "data"))
+    ray_cfg = config.model_copy(update={"executor": "ray", "workers": 2, "output": Path(config.output).parent / "ray"})
+    remote = Run(ray_cfg, "fr").execute(progress=False)
+    assert sorted(r["id"] for r in read_set(Path(ray_cfg.output) / "fr" / "data")) == local_ids
+    assert remote["documents_in"] == local["documents_in"] and remote["documents_kept"] == local["documents_kept"]
+
+
+def cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_cli_help_lists_the_stages():
+    r = cli("--help")
+    assert r.returncode == 0 and "normalise" in r.stdout and "ingest" in r.stdout
+
+
+def test_cli_runs_one_stage_on_a_jsonl_file(tmp_path):
+    f = tmp_path / "x.jsonl"
+    f.write_text('{"text": "Bonjour\\r\\n"}\n{"text": ""}\nnot json\n', encoding="utf-8")
+    r = cli("run", "normalise", "--lang", "fr", "--input", str(f), "--out", str(tmp_path / "o"), "--executor", "local")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["documents_kept"] == 1
+    rej = read_set(tmp_path / "o" / "fr" / "rejected")
+    assert sorted((x["stage"], x["rule"]) for x in rej) == [("ingest", "malformed_json"), ("normalise", "min_chars")]
+
+
+def test_cli_user_error_is_one_line_without_traceback(tmp_path):
+    bad = tmp_path / "c.yaml"
+    bad.write_text("stages: [normalise, dedupe]\n")
+    r = cli("corpus", "--lang", "fr", "--config", str(bad))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"{bad}" in r.stderr and "field 'stages'" in r.stderr and "valid: normalise" in r.stderr
