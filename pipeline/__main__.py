@@ -11,7 +11,10 @@ from pipeline.errors import UserError
 
 STAGE_HELP = {
     "ingest": "read a source (JSONL/.gz/.zst, Parquet, text folder, HF dataset, WARC); reject unreadable records",
+    "clean": "per-source ROOTS cleaning steps from the catalogue entry (code-marker lines, template lines, small docs)",
     "normalise": "Unicode NFC, newlines, control characters; drop empty documents",
+    "langid": "fastText language ID (lid.176 by default); drop the wrong language or a low score",
+    "quality": "ROOTS document edits + quality filters (and datatrove's) with thresholds from languages/<lang>.yaml",
 }
 
 

@@ -2,8 +2,12 @@
 
 Each stage runs alone in this one process (so docs/s is per core) over the same documents: ingest
 reads the languages' sources from disk; every later stage takes the previous stage's output. Memory
-is the peak of Python allocations inside the stage (tracemalloc) and the process's peak RSS. A last
-measurement runs the whole `corpus` command for the first language on the configured executor.
+is the peak of Python allocations inside the stage (tracemalloc) and the process's peak RSS.
+
+`langid+quality` is also timed on ~2 KB documents (consecutive real sections of one source joined
+until they reach 2 KB), beside datatrove's equivalent chain (LanguageFilter with the same lid.176
+model, GopherRepetitionFilter, GopherQualityFilter with the language's stop words) on the same
+documents, as a ratio. A last measurement runs the whole `corpus` command on the configured executor.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import argparse
 import json
 import platform
 import resource
+import shutil
 import sys
 import time
 import tracemalloc
@@ -22,34 +27,97 @@ from pipeline.document import Document, Rejection
 from pipeline.readers import read_file, source_root
 from pipeline.runner import Run, default_workers
 from pipeline.shards import write_json_atomic
-from pipeline.stages import build_stages
+from pipeline.stages import StageContext, build_stages
 
 
 def _nbytes(docs: list[Document]) -> int:
     return sum(len(d.text.encode("utf-8", "surrogatepass")) for d in docs)
 
 
-def measure(name: str, fn, n_in: int, bytes_in: int) -> tuple[dict, object]:
+def measure(name: str, fn, docs_in: list[Document] | None) -> tuple[dict, object]:
+    n, b = (len(docs_in), _nbytes(docs_in)) if docs_in is not None else (0, 0)
     tracemalloc.start()
     t0, c0 = time.perf_counter(), time.process_time()
     result = fn()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    if docs_in is None:  # ingest: count what came out
+        n, b = len(result), _nbytes(result)
     return {
-        "stage": name, "docs": n_in, "bytes": bytes_in, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
-        "docs_per_s_per_core": round(n_in / cpu, 1) if cpu else None,
-        "mb_per_s_per_core": round(bytes_in / cpu / 1e6, 2) if cpu else None,
-        "mean_doc_bytes": round(bytes_in / n_in) if n_in else 0,
+        "stage": name, "docs": n, "bytes": b, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
+        "docs_per_s_per_core": round(n / cpu, 1) if cpu else None,
+        "mb_per_s_per_core": round(b / cpu / 1e6, 2) if cpu else None,
+        "mean_doc_bytes": round(b / n) if n else 0,
         "peak_python_alloc_mb": round(peak / 2**20, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }, result
 
 
+def join_to_size(docs: list[Document], low: int = 2048, high: int = 2560) -> list[Document]:
+    """Real ~2 KB documents: consecutive documents of one source joined with blank lines until `low`
+    bytes, then cut at a paragraph boundary to at most `high` bytes (a lone paragraph is kept whole)."""
+    out, buf = [], []
+    for d in docs:
+        if buf and buf[0].source != d.source:
+            buf = []
+        buf.append(d)
+        if _nbytes(buf) < low:
+            continue
+        paras, size = [], 0
+        for p in "\n\n".join(x.text for x in buf).split("\n\n"):
+            if paras and size + len(p.encode()) + 2 > high:
+                break
+            paras.append(p)
+            size += len(p.encode()) + 2
+        first = buf[0]
+        out.append(Document(first.id, "\n\n".join(paras), first.lang, first.source, first.url_or_path, first.license))
+        buf = []
+    return out
+
+
+def datatrove_chain(lang: str, ctx: StageContext):
+    """datatrove's LanguageFilter + Gopher filters, with its lid.176 cache seeded from our .ftz."""
+    from datatrove.io import cached_assets_path
+    from datatrove.pipeline.filters import GopherQualityFilter, GopherRepetitionFilter, LanguageFilter
+    from datatrove.utils.lid import FT176LID
+    from fsspec.core import strip_protocol
+
+    from filters.langid import bundled_lid176
+    from filters.roots import read_wordlist
+
+    folder = Path(cached_assets_path(library_name="datatrove", namespace="lid", subfolder=FT176LID.MODEL_SUBFOLDER))
+    target = folder / strip_protocol(FT176LID.MODEL_URL).replace("/", "_")
+    if not target.exists():
+        shutil.copy(bundled_lid176(), target)
+        Path(f"{target}.completed").touch()
+    language = ctx.language
+    stop = sorted(read_wordlist(Path(ctx.config.languages) / language.stopwords)) if language.stopwords else None
+    return [LanguageFilter(languages=[lang], language_threshold=language.lid.min_score or 0.0),
+            GopherRepetitionFilter(language=language.datatrove_language),
+            GopherQualityFilter(language=language.datatrove_language, stop_words=stop)]
+
+
+def run_datatrove(chain, docs: list[Document]) -> int:
+    from datatrove.data import Document as DTDoc
+
+    kept = 0
+    for d in docs:
+        doc = DTDoc(text=d.text, id=d.id)
+        ok = True
+        for f in chain:
+            r = f.filter(doc)
+            if not (r if isinstance(r, bool) else r[0]):
+                ok = False
+                break
+        kept += ok
+    return kept
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__)
     ap.add_argument("--out", type=Path, default=Path("out/bench"))
-    ap.add_argument("--lang", default="fr", help="language of the whole-run measurement")
+    ap.add_argument("--lang", default="fr", help="language of the whole-run and 2 KB measurements")
     ap.add_argument("--langs", default="fr,en,zh,ar,hi,ru", help="languages whose documents the stages are timed on")
     ap.add_argument("--config", type=Path, default=Path("configs/default.yaml"))
     args = ap.parse_args(argv)
@@ -57,9 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     langs = [x for x in args.langs.split(",") if x]
     env = {"python": sys.version.split()[0], "machine": platform.machine(), "cores": default_workers(), "langs": langs}
 
-    def ingest() -> list[Document]:
+    def ingest(lang_list: list[str]) -> list[Document]:
         docs = []
-        for lang in langs:
+        for lang in lang_list:
             for s in sources_for(cfg.catalogue, lang):
                 root = source_root(s.entry, s.yaml_path.parent, lang)
                 for f in s.files:
@@ -67,21 +135,55 @@ def main(argv: list[str] | None = None) -> int:
                                 if not isinstance(x, Rejection))
         return docs
 
-    files_bytes = sum(f.stat().st_size for lang in langs for s in sources_for(cfg.catalogue, lang) for f in s.files)
-    row, docs = measure("ingest", ingest, 0, 0)
-    row.update(docs=len(docs), bytes=_nbytes(docs), compressed_input_bytes=files_bytes)
-    row.update(docs_per_s_per_core=round(len(docs) / row["cpu_s"], 1), mb_per_s_per_core=round(row["bytes"] / row["cpu_s"] / 1e6, 2),
-               mean_doc_bytes=round(row["bytes"] / len(docs)))
-    results = [row]
-    for stage in build_stages(cfg, langs[0]):
-        n, b = len(docs), _nbytes(docs)
-        row, (docs, _rejected) = measure(stage.name, lambda st=stage, d=docs: st(d), n, b)
-        results.append(row)
+    results = []
+    row, docs = measure("ingest", lambda: ingest(langs), None)
+    results.append(row)
+    # Every later stage runs per language (stages are built per language), timings summed.
+    per_stage: dict[str, dict] = {}
+    for lang in langs:
+        lang_docs = [d for d in docs if d.lang == lang]
+        sources = {s.uid: s.entry for s in sources_for(cfg.catalogue, lang)}
+        for stage in build_stages(StageContext(cfg, lang, sources)):
+            r, (lang_docs, _rej) = measure(stage.name, lambda st=stage, d=lang_docs: st(d), lang_docs)
+            acc = per_stage.setdefault(stage.name, {"stage": stage.name, "docs": 0, "bytes": 0, "cpu_s": 0.0, "wall_s": 0.0,
+                                                    "peak_python_alloc_mb": 0.0})
+            for k in ("docs", "bytes", "cpu_s", "wall_s"):
+                acc[k] += r[k]
+            acc["peak_python_alloc_mb"] = max(acc["peak_python_alloc_mb"], r["peak_python_alloc_mb"])
+    for acc in per_stage.values():
+        acc.update(docs_per_s_per_core=round(acc["docs"] / acc["cpu_s"], 1) if acc["cpu_s"] else None,
+                   mb_per_s_per_core=round(acc["bytes"] / acc["cpu_s"] / 1e6, 2) if acc["cpu_s"] else None,
+                   mean_doc_bytes=round(acc["bytes"] / acc["docs"]) if acc["docs"] else 0,
+                   cpu_s=round(acc["cpu_s"], 3), wall_s=round(acc["wall_s"], 3),
+                   peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
+        results.append(acc)
+
+    # LID + quality on ~2 KB documents, ours vs datatrove's chain.
+    lang = args.lang
+    ctx = StageContext(cfg, lang, {s.uid: s.entry for s in sources_for(cfg.catalogue, lang)})
+    two_kb = join_to_size([d for d in ingest([lang])])
+    ours = [s for s in build_stages(ctx) if s.name in ("langid", "quality")]
+
+    def run_ours(d=two_kb):
+        kept = [Document(x.id, x.text, x.lang, x.source, x.url_or_path, x.license) for x in d]
+        for st in ours:
+            kept, _ = st(kept)
+        return kept
+
+    r_ours, kept = measure("langid+quality_2kb", run_ours, two_kb)
+    r_ours["kept"] = len(kept)
+    chain = datatrove_chain(lang, ctx)
+    r_dt, dt_kept = measure("datatrove_lid+gopher_2kb", lambda: run_datatrove(chain, two_kb), two_kb)
+    r_dt["kept"] = dt_kept
+    r_ours["speedup_vs_datatrove"] = round(r_dt["cpu_s"] / r_ours["cpu_s"], 2) if r_ours["cpu_s"] else None
+    r_ours["lang"] = r_dt["lang"] = lang
+    results += [r_ours, r_dt]
+
     run_cfg = cfg.model_copy(update={"output": args.out / "run"})
     t0 = time.perf_counter()
-    summary = Run(run_cfg, args.lang).execute(progress=False)
+    summary = Run(run_cfg, lang).execute(progress=False)
     wall = time.perf_counter() - t0
-    results.append({"stage": "corpus", "lang": args.lang, "executor": cfg.executor, "wall_s": round(wall, 2),
+    results.append({"stage": "corpus", "lang": lang, "executor": cfg.executor, "wall_s": round(wall, 2),
                     "docs": summary["documents_in"], "docs_per_s": round(summary["documents_in"] / wall, 1),
                     "worker_peak_rss_mb": summary["worker_peak_rss_mb"],
                     "note": "wall time includes starting Ray (5-15 s here) and writing shards"})

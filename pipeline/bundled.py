@@ -34,7 +34,7 @@ from pipeline.catalogue import CatalogueEntry, load_catalogue
 from pipeline.errors import UserError
 from pipeline.htmltext import html_sections
 
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
 Record = tuple[str, dict]  # (language code, JSON record)
 
 # Debian locale or package suffix -> our language code (ISO 639-1; zh covers Hans and Hant).
@@ -87,7 +87,11 @@ def libreoffice_help(root: Path, package: str) -> Iterator[Record]:
             yield lang, {"id": rel, "text": text, "url": f"/{rel}", "title": sections[0][0]}
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
 def fortunes(root: Path, package: str) -> Iterator[Record]:
+    """Cookies are separated by lines holding only '%'; terminal colour codes (zh) are removed."""
     lang = lang_code(package.removeprefix("fortunes-"))
     base = root / "usr/share/games/fortunes"
     for f in sorted(base.rglob("*")):
@@ -99,6 +103,7 @@ def fortunes(root: Path, package: str) -> Iterator[Record]:
         except UnicodeDecodeError:
             content, encoding = raw.decode("latin-1"), "latin-1"
         rel = f.relative_to(root).as_posix()
+        content = _ANSI.sub("", content)
         for i, cookie in enumerate(re.split(r"^%\s*$", content, flags=re.M)):
             if cookie.strip():
                 yield lang, {"id": f"{rel}#{i}", "text": cookie.strip("\n"), "url": f"/{rel}#{i}",

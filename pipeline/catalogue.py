@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pipeline.cleaning import CleaningStep
 from pipeline.errors import UserError
 from pipeline.yamlio import load_model
 
@@ -107,6 +108,8 @@ class CatalogueEntry(Strict):
     media: Media
     procurement: Procurement
     read: Read
+    cleaning: list[CleaningStep] = []
+    """Per-source cleaning steps (pipeline/cleaning.py), applied by the `clean` stage in this order."""
 
     @field_validator("languages")
     @classmethod

@@ -34,7 +34,7 @@ class NormaliseConfig(Strict):
     """Documents shorter than this after normalisation (characters) are dropped as `normalise:min_chars`."""
 
 
-STAGE_NAMES = ("normalise",)
+STAGE_NAMES = ("clean", "normalise", "langid", "quality")
 
 
 class RunConfig(Strict):
@@ -42,6 +42,8 @@ class RunConfig(Strict):
     """Folder (or single file) of catalogue entries; relative to the working directory."""
     output: Path = Path("out")
     """Runs write to <output>/<lang>/."""
+    languages: Path = Path("languages")
+    """Folder of per-language YAMLs (thresholds, LID labels, word lists)."""
     stages: list[str] = list(STAGE_NAMES)
     """Per-document stages, in order. Ingest always runs first and is not listed."""
     shard_bytes: int = Field(128 * 2**20, gt=0)
@@ -71,7 +73,7 @@ class RunConfig(Strict):
 
     def stage_params(self) -> dict:
         """What the stages compute with (not where files live): the part of the config that the hash covers."""
-        return self.model_dump(mode="json", exclude={"catalogue", "output", "executor", "workers"})
+        return self.model_dump(mode="json", exclude={"catalogue", "output", "languages", "executor", "workers"})
 
 
 def load_config(path: Path | None) -> RunConfig:

@@ -14,6 +14,7 @@ from pathlib import Path
 import ray
 from ray.util import ActorPool
 
+from pipeline.catalogue import Source
 from pipeline.config import RunConfig
 from pipeline.runner import Progress, default_workers
 from pipeline.worker import Unit, UnitResult, UnitWorker
@@ -37,8 +38,8 @@ class ProgressActor:
 
 @ray.remote(num_cpus=1)
 class RayUnitWorker:
-    def __init__(self, config: RunConfig, lang: str, progress: ray.actor.ActorHandle):
-        self.worker = UnitWorker(config, lang)
+    def __init__(self, config: RunConfig, lang: str, sources: list[Source], progress: ray.actor.ActorHandle):
+        self.worker = UnitWorker(config, lang, sources)
         self.progress = progress
 
     def process(self, unit: Unit) -> UnitResult:
@@ -57,11 +58,12 @@ def init_ray(workers: int | None) -> None:
                  configure_logging=True, logging_level="warning")
 
 
-def run_units_on_ray(config: RunConfig, lang: str, units: list[Unit], progress: bool) -> list[UnitResult]:
+def run_units_on_ray(config: RunConfig, lang: str, sources: list[Source], units: list[Unit],
+                     progress: bool) -> list[UnitResult]:
     init_ray(config.workers)
     n = min(config.workers or int(ray.cluster_resources().get("CPU", 1)), len(units))
     tracker = ProgressActor.remote()
-    pool = ActorPool([RayUnitWorker.remote(config, lang, tracker) for _ in range(max(n, 1))])
+    pool = ActorPool([RayUnitWorker.remote(config, lang, sources, tracker) for _ in range(max(n, 1))])
     for u in units:
         pool.submit(lambda actor, unit: actor.process.remote(unit), u)
     bar = Progress(len(units), progress)

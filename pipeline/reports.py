@@ -30,6 +30,12 @@ class StageStats:
     examples: dict = field(default_factory=lambda: defaultdict(list))
     seconds: float = 0.0
     max_examples: int = 5
+    counters: dict = field(default_factory=dict)
+    """Edits a stage made without dropping documents (e.g. lines removed), added up over workers."""
+
+    def count(self, counters: dict) -> None:
+        for k, v in counters.items():
+            self.counters[k] = self.counters.get(k, 0) + v
 
     def record(self, docs_in: list[Document], kept: list[Document], rejected: list[Rejection],
                seconds: float, bytes_in: list[int] | None = None) -> None:
@@ -58,6 +64,7 @@ class StageStats:
 
     def merge(self, other: StageStats) -> None:
         self.seconds += other.seconds
+        self.count(other.counters)
         for mine, theirs in [(self.totals, other.totals)] + [
             (self.per_source[s], c) for s, c in other.per_source.items()
         ]:
@@ -72,7 +79,7 @@ class StageStats:
             self.examples[rule].extend(ex[:max(room, 0)])
 
     def to_dict(self) -> dict:
-        return {"stage": self.stage, **self.totals, "seconds": round(self.seconds, 3),
+        return {"stage": self.stage, **self.totals, "seconds": round(self.seconds, 3), "counters": dict(sorted(self.counters.items())),
                 "per_source": {s: c for s, c in sorted(self.per_source.items())},
                 "examples": {r: e for r, e in sorted(self.examples.items())}}
 
@@ -83,6 +90,7 @@ class StageStats:
         st.per_source.update(d["per_source"])
         st.examples.update(d["examples"])
         st.seconds = d["seconds"]
+        st.counters = dict(d.get("counters", {}))
         return st
 
 

@@ -22,7 +22,7 @@ from pipeline.config import RunConfig, stable_hash
 from pipeline.errors import UserError
 from pipeline.reports import StageStats, check_conservation
 from pipeline.shards import compact, kept_schema, rejected_schema, write_json_atomic
-from pipeline.stages import stage_columns
+from pipeline.stages import StageContext, build_stages, stage_columns
 from pipeline.worker import Unit, UnitResult, UnitWorker, load_unit_stats
 
 
@@ -36,13 +36,27 @@ def file_signature(path: Path) -> str:
     return stable_hash([(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files], 12)
 
 
+def language_fingerprint(ctx: StageContext) -> str | None:
+    """Hash of the language YAML and every file it names (word lists, models), if a stage uses it."""
+    if not {"langid", "quality"} & set(ctx.config.stages):
+        return None
+    files = [ctx.language_file]
+    lang = ctx.language
+    files += [Path(ctx.config.languages) / p for p in [lang.stopwords, *(getattr(f, "list", None) for f in lang.filters)] if p]
+    return stable_hash([(str(f), hashlib.sha256(f.read_bytes()).hexdigest()) for f in files if f.is_file()])
+
+
 class Run:
     def __init__(self, config: RunConfig, lang: str, sources: list[Source] | None = None):
         self.config, self.lang = config, lang
         self.sources = sources if sources is not None else sources_for(config.catalogue, lang)
-        self.columns = stage_columns(config, lang)  # builds the stages once: a bad stage config fails here
+        ctx = StageContext(config, lang, {s.uid: s.entry for s in self.sources})
+        # Building the stages here validates the language YAML, word lists and models before any work.
+        self.columns = stage_columns(build_stages(ctx))
+        self.language_file = ctx.language_file
         self.out = Path(config.output) / lang
         self.config_hash = stable_hash({"lang": lang, "stages": config.stage_params(),
+                                        "language": language_fingerprint(ctx),
                                         "sources": [s.entry.model_dump(mode="json") for s in self.sources]})
         self.work = self.out / "_work" / self.config_hash
         self.units = [
@@ -63,9 +77,9 @@ class Run:
             if self.config.executor == "ray":
                 from pipeline.dag import run_units_on_ray
 
-                results = run_units_on_ray(self.config, self.lang, todo, progress)
+                results = run_units_on_ray(self.config, self.lang, self.sources, todo, progress)
             else:
-                results = run_units_locally(self.config, self.lang, todo, progress)
+                results = run_units_locally(self.config, self.lang, self.sources, todo, progress)
             failed = [r for r in results if not r.ok]
             if failed:
                 raise UserError("\n".join(f"{r.key}: {r.error}" for r in failed))
@@ -99,7 +113,7 @@ class Run:
         first, last = merged[0].totals, merged[-1].totals
         manifest = {
             "lang": self.lang, "config_hash": self.config_hash,
-            "stages": ["ingest", *self.config.stages],
+            "stages": ["ingest", *self.config.stages], "language_file": str(self.language_file),
             "sources": {s.uid: {"licence": s.entry.licence.text, "licence_class": s.entry.licence.class_,
                                 "files": [str(f) for f in s.files]} for s in self.sources},
             "documents_in": first["docs_in"], "documents_kept": last["docs_out"],
@@ -141,8 +155,9 @@ class Progress:
         self.bar.close()
 
 
-def run_units_locally(config: RunConfig, lang: str, units: list[Unit], progress: bool) -> list[UnitResult]:
-    worker = UnitWorker(config, lang)
+def run_units_locally(config: RunConfig, lang: str, sources: list[Source], units: list[Unit],
+                      progress: bool) -> list[UnitResult]:
+    worker = UnitWorker(config, lang, sources)
     bar = Progress(len(units), progress)
     results = []
     try:

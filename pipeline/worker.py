@@ -23,7 +23,7 @@ from pipeline.errors import UserError
 from pipeline.readers import read_file, source_root
 from pipeline.reports import StageStats
 from pipeline.shards import docs_table, rejections_table, write_atomic, write_json_atomic
-from pipeline.stages import build_stages, stage_columns
+from pipeline.stages import StageContext, build_stages, stage_columns
 
 ProgressFn = Callable[[int, int], None]  # (documents, bytes) just processed
 
@@ -60,10 +60,10 @@ def batched(items: Iterator, n: int) -> Iterator[list]:
 
 
 class UnitWorker:
-    def __init__(self, config: RunConfig, lang: str):
+    def __init__(self, config: RunConfig, lang: str, sources: list[Source]):
         self.config, self.lang = config, lang
-        self.stages = build_stages(config, lang)
-        self.columns = stage_columns(config, lang)
+        self.stages = build_stages(StageContext(config, lang, {s.uid: s.entry for s in sources}))
+        self.columns = stage_columns(self.stages)
 
     def process(self, unit: Unit, progress: ProgressFn | None = None) -> UnitResult:
         try:
@@ -90,7 +90,14 @@ class UnitWorker:
             kept_buf, rej_buf = [], []
 
         root = source_root(unit.source.entry, unit.source.yaml_path.parent, self.lang)
-        items = read_file(unit.source.entry, root, unit.file, self.lang, cfg.ingest.max_doc_bytes)
+
+        def documents() -> Iterator:
+            return read_file(unit.source.entry, root, unit.file, self.lang, cfg.ingest.max_doc_bytes)
+
+        for stage in self.stages:
+            if getattr(stage, "wants_prepass", lambda _uid: False)(unit.source.uid):
+                stage.prepass(unit.source.uid, (d for d in documents() if isinstance(d, Document)))
+        items = documents()
         t_read = time.process_time()
         for batch in batched(items, cfg.batch_docs):
             t = time.process_time()
@@ -104,6 +111,10 @@ class UnitWorker:
                 t0 = time.process_time()
                 kept, dropped = stage(docs)
                 st.record(docs, kept, dropped, time.process_time() - t0, bytes_in=sizes)
+                counters = getattr(stage, "counters", None)
+                if counters:
+                    st.count(counters)
+                    counters.clear()
                 rej_buf.extend(dropped)
                 docs = kept
             kept_buf.extend(docs)

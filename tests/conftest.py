@@ -75,4 +75,5 @@ def messy_catalogue(tmp_path: Path) -> Path:
 @pytest.fixture
 def config(tmp_path: Path, messy_catalogue: Path) -> RunConfig:
     return RunConfig(catalogue=messy_catalogue, output=tmp_path / "out", executor="local", batch_docs=7,
-                     part_docs=10, ingest={"max_doc_bytes": 1_000_000})
+                     part_docs=10, ingest={"max_doc_bytes": 1_000_000}, stages=["normalise"],
+                     languages=ROOT / "languages")

@@ -149,4 +149,4 @@ def test_cli_user_error_is_one_line_without_traceback(tmp_path):
     bad.write_text("stages: [normalise, dedupe]\n")
     r = cli("corpus", "--lang", "fr", "--config", str(bad))
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert f"{bad}" in r.stderr and "field 'stages'" in r.stderr and "valid: normalise" in r.stderr
+    assert f"{bad}" in r.stderr and "field 'stages'" in r.stderr and "valid: clean, normalise, langid, quality" in r.stderr

@@ -13,7 +13,6 @@ import unicodedata
 
 import pyarrow as pa
 
-from pipeline.config import RunConfig
 from pipeline.document import Document, Rejection
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
@@ -25,8 +24,8 @@ class Normalise:
     name = "normalise"
     columns = {"n_chars": pa.int64(), "n_bytes": pa.int64(), "n_lines": pa.int64()}
 
-    def __init__(self, config: RunConfig, lang: str):
-        self.cfg = config.normalise
+    def __init__(self, ctx):
+        self.cfg = ctx.config.normalise
 
     def normalise(self, text: str) -> str:
         text = _SURROGATE.sub("\ufffd", text)  # lone surrogates cannot be written as UTF-8

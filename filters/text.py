@@ -1,0 +1,223 @@
+"""The ROOTS OSCAR measures, one number per document, and the document edits that precede them.
+
+Definitions follow BigScience's filtering code (data-preparation, 01b_oscar_cleaning_and_filtering),
+re-implemented so that every list of words is computed once per document and shared by the filters:
+
+  words       split on spaces, newlines and tabs; each word stripped of special characters at both
+              ends; empty words dropped (`words_raw`, for the count) and the same on lowercased text
+              (`words`, for every ratio). Unsegmented scripts split into single characters instead.
+  word_count  len(words_raw).
+  char rep    all character n-grams; k = min(floor(sqrt(#distinct)), #distinct with freq > 1);
+              ratio = sum of the k highest frequencies / sum of all frequencies.
+  word rep    word n-grams of `words`; share of n-gram occurrences whose n-gram occurs more than once.
+  special     share of the document's characters that are special characters.
+  stopwords   (matches in words + augmentation) / len(words), capped at 1; flagged words likewise.
+              Augmentation (vi, zh) adds joined word bigrams/trigrams so multi-syllable entries match.
+
+Special characters: ASCII punctuation, digits and whitespace, ~150 symbols from ROOTS's list, every
+Unicode space separator, and every single-code-point emoji (the `emoji` package's data).
+Document edits (ROOTS order): strip, unify Unicode spaces to ' ' (newlines and tabs are kept), remove
+words containing a URL-ish substring, remove words longer than a cutoff unless stripping special
+characters brings them under it. Separators are re-joined as ROOTS does (runs of spaces collapse).
+"""
+from __future__ import annotations
+
+import math
+import re
+import string
+import sys
+import unicodedata
+from collections import Counter
+
+import emoji
+import numpy as np
+
+# Symbols ROOTS counted as special besides ASCII punctuation, digits and whitespace (its parameters file).
+ROOTS_OTHER_SPECIAL = (
+    "’“”–ー一▬…✦�£•€«»°·═×士＾˘⇓↓↑←→（）§″′´¿−±∈¢ø‚„½¼¾¹²³―⁃，ˌ¸‹›ʺˈʻ¦‐⠀‰‑≤≥‖"
+    "◆●■►▼▲▴∆▻¡★☆✱ːº。¯˜¥ɪ≈†上ン：∼⁄・♡✓⊕․．⋅÷１‟；،、¨ाাी्े◦˚゜ʼ≖ʼ¤ッツシ℃√！【】‿∞➤～πه۩☛₨➩☻๑٪♥ıॽ《‘©﴿٬？▷Г♫∟™ª₪®「—❖」﴾》"
+    "\u00ad\u200b\ufeff\ufffc"
+)
+UNICODE_SPACES = frozenset(chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Zs") | {"\ufffc", "\u0085"}
+SPECIAL = frozenset(string.punctuation + string.digits + string.whitespace + ROOTS_OTHER_SPECIAL) | UNICODE_SPACES | frozenset(
+    e for e in emoji.EMOJI_DATA if len(e) == 1)
+
+_SPECIAL_LUT = np.zeros(sys.maxunicode + 1, dtype=np.bool_)  # code point -> is special (1.1 MB)
+_SPECIAL_LUT[[ord(c) for c in SPECIAL]] = True
+_UNICODE_SPACE_RE = re.compile("[" + "".join(re.escape(c) for c in sorted(UNICODE_SPACES - {" "})) + "]")
+# Characters whose lowercase differs from them in being special (e.g. Cyrillic Г is listed, г is not):
+# only in a text holding one of them can stripping-then-lowercasing differ from lowercasing-then-stripping.
+_CASE_SENSITIVE = "".join(c for c in map(chr, range(sys.maxunicode + 1))
+                          if c.lower() != c and ((c in SPECIAL) != all(x in SPECIAL for x in c.lower())
+                                                  or any(x in SPECIAL for x in c.lower()) != (c in SPECIAL)))
+_CASE_SENSITIVE_RE = re.compile("[" + re.escape(_CASE_SENSITIVE) + "]") if _CASE_SENSITIVE else None
+_WS_SPLIT = re.compile(r"[ \n\t]+")
+# One "word" per character for scripts written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar, Tibetan);
+# runs of anything else that is not whitespace stay whole.
+_UNSEGMENTED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u0f00-\u0fff"
+_CHAR_SPLIT = re.compile(f"[{_UNSEGMENTED}]|[^\\s{_UNSEGMENTED}]+")
+
+
+def strip_special(word: str) -> str:
+    if word[0] not in SPECIAL and word[-1] not in SPECIAL:
+        return word
+    i, j = 0, len(word)
+    while i < j and word[i] in SPECIAL:
+        i += 1
+    while j > i and word[j - 1] in SPECIAL:
+        j -= 1
+    return word[i:j]
+
+
+def split_words(text: str, split: str) -> list[str]:
+    """Whitespace (space, newline, tab) or single characters for unsegmented scripts; empties dropped."""
+    if split == "chars":
+        return _CHAR_SPLIT.findall(text)
+    return [w for w in _WS_SPLIT.split(text) if w]
+
+
+def stripped(words: list[str]) -> list[str]:
+    S = SPECIAL
+    out = [w if (w[0] not in S and w[-1] not in S) else strip_special(w) for w in words]
+    return [w for w in out if w]
+
+
+def augment(words: list[str], sizes: list[int], join: str) -> list[str]:
+    return [join.join(words[i : i + n]) for n in sizes for i in range(len(words) - n + 1)]
+
+
+class TextView:
+    """The word lists of one document, computed on first use and shared by every measure."""
+
+    __slots__ = ("text", "split", "_words_raw", "_words")
+
+    def __init__(self, text: str, split: str = "whitespace"):
+        self.text, self.split = text, split
+        self._words_raw: list[str] | None = None
+        self._words: list[str] | None = None
+
+    @property
+    def words_raw(self) -> list[str]:
+        if self._words_raw is None:
+            self._words_raw = stripped(split_words(self.text, self.split))
+        return self._words_raw
+
+    @property
+    def words(self) -> list[str]:
+        if self._words is None:
+            if _CASE_SENSITIVE_RE is None or not _CASE_SENSITIVE_RE.search(self.text):
+                self._words = [w.lower() for w in self.words_raw]  # same as stripping the lowercased text
+            else:
+                self._words = stripped(split_words(self.text.lower(), self.split))
+        return self._words
+
+
+def word_count(view: TextView) -> float:
+    return float(len(view.words_raw))
+
+
+_MUL = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier for the rolling hash
+
+
+def _gram_counts(ids: np.ndarray, n: int) -> np.ndarray:
+    """Occurrence counts of the distinct n-grams of an integer sequence, via a 64-bit polynomial hash
+    computed with numpy (n vector passes, no Python loop per position). Distinct n-grams of one document
+    collide with probability ~ m^2 / 2^64: never in practice."""
+    m = len(ids) - n + 1
+    h = np.zeros(m, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(n):
+            h = h * _MUL + ids[j : j + m]
+    return np.unique(h, return_counts=True)[1]
+
+
+def character_repetition_ratio(text: str, n: int) -> float:
+    if len(text) < n:
+        return 0.0
+    ids = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    freqs = np.sort(_gram_counts(ids, n))[::-1]
+    repeated = int(np.count_nonzero(freqs > 1))
+    k = min(math.isqrt(len(freqs)), repeated)
+    return float(freqs[:k].sum()) / float(freqs.sum())
+
+
+def word_repetition_ratio(view: TextView, n: int) -> float:
+    words = view.words
+    if len(words) < n:
+        return 0.0
+    grams = Counter(zip(*(words[i:] for i in range(n))))
+    total = len(words) - n + 1
+    return sum(f for f in grams.values() if f > 1) / total
+
+
+def special_characters_ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return int(np.count_nonzero(_SPECIAL_LUT[cps])) / len(text)
+
+
+def word_list_ratio(view: TextView, wordlist: frozenset[str], sizes: list[int], join: str) -> float:
+    words = view.words
+    if not words:
+        return 0.0
+    hits = sum(1 for w in words if w in wordlist)
+    if sizes:
+        hits += sum(1 for w in augment(words, sizes, join) if w in wordlist)
+    return min(hits / len(words), 1.0)
+
+
+# ---- document edits -------------------------------------------------------------------------------
+
+
+def uniform_whitespace(text: str) -> str:
+    return _UNICODE_SPACE_RE.sub(" ", text) if _UNICODE_SPACE_RE.search(text) else text
+
+
+# Each pattern matches only where something changes, so clean text is scanned, not rewritten.
+_COLLAPSE = [(re.compile("  +"), " "), (re.compile(" +(?=[\t\n])"), ""), (re.compile("(?<=[\t\n]) +"), ""),
+             (re.compile("\t\t+"), "\t"), (re.compile("^\t|\t$", re.M), ""), (re.compile("\n\n+"), "\n")]
+
+
+def collapse_separators(text: str) -> str:
+    """What ROOTS's split on newline/tab/space and re-join does to separators: runs of spaces become
+    one, spaces around tabs and newlines go, empty cells and empty lines vanish."""
+    for pattern, repl in _COLLAPSE:
+        text = pattern.sub(repl, text)
+    return text.strip(" \n")
+
+
+def _blank_words(text: str, keep, candidate: re.Pattern) -> str:
+    """Blank the words `keep` rejects, looking only at the lines where `candidate` matches."""
+    if not candidate.search(text):
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if candidate.search(line):
+            lines[i] = "\t".join(" ".join(w if not w or keep(w) else "" for w in cell.split(" "))
+                                 for cell in line.split("\t"))
+    return "\n".join(lines)
+
+
+def edit_document(text: str, uniform: bool, substrings: list[str] | None, max_len: int | None) -> str:
+    """ROOTS's document edits: strip, unify spaces, remove URL-ish words, remove over-long words.
+    When a word edit is on, separators are re-joined the ROOTS way (collapse_separators)."""
+    text = text.strip()
+    if uniform:
+        text = uniform_whitespace(text)
+    if substrings:
+        subs = list(substrings)
+
+        def keep_url(w: str) -> bool:
+            s = strip_special(w)
+            return not any(sub in s for sub in subs)
+
+        text = _blank_words(text, keep_url, re.compile("|".join(re.escape(x) for x in subs)))
+    if max_len:
+        def keep_short(w: str) -> bool:
+            return len(w) <= max_len or 0 < len(strip_special(w)) <= max_len
+
+        text = _blank_words(text, keep_short, re.compile(f"[^ \\t\\n]{{{max_len + 1},}}"))
+    if substrings or max_len:
+        text = collapse_separators(text)
+    return text

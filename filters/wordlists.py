@@ -1,0 +1,94 @@
+"""Regenerate the per-language word lists in languages/wordlists/ from their published sources.
+
+  stopwords/<lang>.txt  spaCy's stop-word lists (spacy.lang.<lang>.stop_words, MIT licence), the same
+                        closed-class word lists spaCy ships for each language.
+  flagged/<lang>.txt    the List of Dirty, Naughty, Obscene and Otherwise Bad Words (LDNOOBW, CC-BY-4.0)
+                        as published in the npm package `naughty-words`, the lists ROOTS started from.
+
+The generated files are committed, so a run needs neither spaCy's language modules nor npm; each file's
+header names its source and version. Run: `make wordlists` (needs npm for the flagged lists).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "languages" / "wordlists"
+NAUGHTY_WORDS = "naughty-words@1.2.0"
+# our code -> LDNOOBW file name, where they differ
+LDNOOBW_NAMES = {"nb": "no", "tl": "fil"}
+
+
+def write_list(path: Path, header: list[str], words: list[str]) -> None:
+    words = sorted({w.strip().lower() for w in words if w.strip()})
+    body = "".join(f"# {h}\n" for h in header) + "".join(f"{w}\n" for w in words)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body, encoding="utf-8")
+
+
+def spacy_stopwords(lang: str) -> list[str] | None:
+    try:
+        module = importlib.import_module(f"spacy.lang.{lang}.stop_words")
+    except ModuleNotFoundError:
+        return None
+    return list(module.STOP_WORDS)
+
+
+def stopwords(langs: list[str]) -> list[str]:
+    import spacy
+
+    done = []
+    for lang in langs:
+        words = spacy_stopwords(lang)
+        if words is None:
+            continue
+        write_list(OUT / "stopwords" / f"{lang}.txt",
+                   [f"stop words for '{lang}' from spaCy {spacy.__version__} (spacy.lang.{lang}.stop_words), MIT licence",
+                    "regenerate with `make wordlists`; one lowercased word per line"], words)
+        done.append(lang)
+    return done
+
+
+def flagged(langs: list[str]) -> list[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        r = subprocess.run(["npm", "pack", NAUGHTY_WORDS, "--silent"], cwd=tmp, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise SystemExit(f"npm pack {NAUGHTY_WORDS} failed: {r.stderr.strip()}")
+        tgz = next(Path(tmp).glob("naughty-words-*.tgz"))
+        with tarfile.open(tgz) as tar:
+            tar.extractall(tmp, filter="data")
+        pkg = Path(tmp) / "package"
+        done = []
+        for lang in langs:
+            src = pkg / f"{LDNOOBW_NAMES.get(lang, lang)}.json"
+            if not src.exists():
+                continue
+            write_list(OUT / "flagged" / f"{lang}.txt",
+                       [f"flagged words for '{lang}' from LDNOOBW, npm package {NAUGHTY_WORDS} ({src.name}), CC-BY-4.0",
+                        "regenerate with `make wordlists`; one lowercased word or phrase per line"],
+                       json.loads(src.read_text(encoding="utf-8")))
+            done.append(lang)
+        return done
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m filters.wordlists", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--langs", default="ar bn ca cs da de el en es eu fa fr hi hr id it ja ko nb nl pl pt ro ru sv tr ur vi zh yo")
+    ap.add_argument("--skip-flagged", action="store_true", help="only the stop words (no npm needed)")
+    args = ap.parse_args(argv)
+    langs = args.langs.split()
+    print("stopwords:", " ".join(stopwords(langs)))
+    if not args.skip_flagged:
+        print("flagged:", " ".join(flagged(langs)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

