@@ -7,21 +7,27 @@ CORPUS_LANG := $(if $(filter command line,$(origin LANG)),$(LANG),fr)
 OUT ?= out
 CATALOGUE ?= catalogue
 CONFIG ?= configs/default.yaml
-# Debian packages the project needs installed (apt-get download/dpkg-deb come with apt itself).
-DEB_PACKAGES ?=
+# Debian packages the project needs installed (apt-get download/dpkg-deb come with apt itself):
+# compilers and libraries to build KenLM's lmplz/build_binary/query and the kenlm Python module.
+DEB_PACKAGES ?= build-essential cmake zlib1g-dev libbz2-dev liblzma-dev libeigen3-dev \
+	libboost-program-options-dev libboost-system-dev libboost-thread-dev libboost-test-dev
+KENLM_VERSION := 0.3.0
+KENLM_BIN := tools/kenlm/bin
 # Every Python run gets a UTF-8 locale whatever LANG says.
 RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONUTF8=1 $(PY)
 
-.PHONY: setup sysdeps venv data corpus test bench validate wordlists clean help
+.PHONY: setup sysdeps venv kenlm data lm corpus calibrate test bench validate wordlists clean help
 
 help:
 	@echo "make setup                 create .venv, install the project, prepare the bundled data"
 	@echo "make corpus LANG=fr        build one language (OUT=out CATALOGUE=catalogue CONFIG=configs/default.yaml)"
+	@echo "make lm LANG=fr            (re)train the language's sentencepiece + KenLM perplexity model"
+	@echo "make calibrate LANG=fr     propose a perplexity maximum from the last run's values"
 	@echo "make test                  run the test suite"
 	@echo "make bench                 measure every stage, results in \$$(OUT)/bench/*.json"
 	@echo "make validate              check the catalogue and configs"
 
-setup: sysdeps venv data
+setup: sysdeps venv kenlm data
 
 sysdeps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -42,12 +48,32 @@ $(STAMP): pyproject.toml
 	$(PY) -c "import fasttext; assert hasattr(fasttext, 'train_supervised'), 'fasttext is the predict-only build'"
 	touch $@
 
+# KenLM's command-line tools, built from the kenlm source distribution on PyPI (it carries the C++ tree).
+kenlm: $(KENLM_BIN)/lmplz
+
+$(KENLM_BIN)/lmplz: | $(STAMP)
+	rm -rf tools/kenlm/src tools/kenlm/build && mkdir -p tools/kenlm/src $(KENLM_BIN)
+	$(PY) -m pip download -q --no-deps --no-binary :all: kenlm==$(KENLM_VERSION) -d tools/kenlm/src
+	tar xzf tools/kenlm/src/kenlm-$(KENLM_VERSION).tar.gz -C tools/kenlm/src
+	cmake -S tools/kenlm/src/kenlm-$(KENLM_VERSION) -B tools/kenlm/build -DKENLM_MAX_ORDER=6 \
+	  -DCMAKE_BUILD_TYPE=Release > tools/kenlm/cmake.log
+	$(MAKE) -C tools/kenlm/build -j$$(nproc) lmplz build_binary query > tools/kenlm/make.log
+	cp tools/kenlm/build/bin/build_binary tools/kenlm/build/bin/query $(KENLM_BIN)/
+	cp tools/kenlm/build/bin/lmplz $(KENLM_BIN)/
+
 data: $(STAMP)
 	$(RUN) -m pipeline.bundled --catalogue catalogue --cache data/debs
 
 # The default catalogue's data is prepared first; a user catalogue brings its own files.
 corpus: $(STAMP) $(if $(filter catalogue,$(CATALOGUE)),data)
+	$(RUN) -m pipeline.lm ensure --lang $(CORPUS_LANG) --config $(CONFIG)
 	$(RUN) -m pipeline corpus --lang $(CORPUS_LANG) --out $(OUT) --catalogue $(CATALOGUE) --config $(CONFIG)
+
+lm: $(STAMP) kenlm data
+	$(RUN) -m pipeline.lm train --lang $(CORPUS_LANG) --config $(CONFIG)
+
+calibrate: $(STAMP)
+	$(RUN) -m pipeline calibrate perplexity --lang $(CORPUS_LANG) --out $(OUT)
 
 test: $(STAMP)
 	$(RUN) -m pytest -q

@@ -15,6 +15,7 @@ STAGE_HELP = {
     "normalise": "Unicode NFC, newlines, control characters; drop empty documents",
     "langid": "fastText language ID (lid.176 by default); drop the wrong language or a low score",
     "quality": "ROOTS document edits + quality filters (and datatrove's) with thresholds from languages/<lang>.yaml",
+    "perplexity": "KenLM 5-gram perplexity over sentencepiece pieces (model from `make lm`); ppl_bucket; drop above max",
 }
 
 
@@ -50,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--config", type=Path, default=Path("configs/default.yaml"))
     v.add_argument("--languages", type=Path, default=Path("languages"))
     sub.add_parser("stages", help="list the stages")
+    cal = sub.add_parser("calibrate", help="propose a threshold from the values a run measured")
+    cal.add_argument("measure", choices=["perplexity"])
+    cal.add_argument("--lang", required=True)
+    cal.add_argument("--out", type=Path, default=Path("out"), help="output root of the run to read")
+    cal.add_argument("--percentiles", default="80,90,95,98,99", help="candidate maxima, as percentiles")
     return ap
 
 
@@ -80,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
             for code in langs:
                 load_language(args.languages, code if code != "default" else "xx")
             print(f"ok: {len(entries)} catalogue entries, config {args.config}, {len(langs)} language files")
+            return 0
+        if args.command == "calibrate":
+            from pipeline.calibrate import calibrate
+
+            print(calibrate(args.out / args.lang, [float(x) for x in args.percentiles.split(",")]))
             return 0
         cfg = _config(args)
         if args.command == "corpus":

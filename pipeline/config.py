@@ -34,7 +34,7 @@ class NormaliseConfig(Strict):
     """Documents shorter than this after normalisation (characters) are dropped as `normalise:min_chars`."""
 
 
-STAGE_NAMES = ("clean", "normalise", "langid", "quality")
+STAGE_NAMES = ("clean", "normalise", "langid", "quality", "perplexity")
 
 
 class RunConfig(Strict):

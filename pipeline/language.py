@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from filters import FilterSpec
 from filters.base import FilterContext
@@ -54,6 +54,34 @@ class EditsConfig(Strict):
     under it; null = off."""
 
 
+class PerplexityConfig(Strict):
+    model: str = "../models/{lang}"
+    """Folder with sp.model + lm.binary (+ metadata.json) written by `make lm`, relative to the languages
+    folder, `{lang}` replaced; or a URL of a published model (e.g. cc_net's) whose files must already be
+    in the local cache: runs never download."""
+    max: float | None = Field(None, gt=0)
+    """Drop documents whose perplexity is above this (null = keep all; a locally trained model has its own
+    scale: `python -m pipeline calibrate perplexity --lang xx` proposes a value)."""
+    buckets: list[float] | None = None
+    """[head_max, middle_max] perplexities for ppl_bucket; null = the model's reference p30 and p60."""
+    reference_sources: list[str] = []
+    """Catalogue uids whose clean text trains the model; empty = every source of the language."""
+    vocab_size: int = Field(8000, ge=100)
+    """sentencepiece unigram vocabulary (ROOTS: 65,536 on 1M Wikipedia articles; smaller suits small corpora)."""
+    order: int = Field(5, ge=2, le=6)
+    """n-gram order of the KenLM model (tools are built with max order 6)."""
+    folds: int = Field(2, ge=1, le=10)
+    """Cross-fitting: train this many models, each on the other folds' documents, and score a document
+    with the model that did not see it (filters/ccnet.py). 1 = one model on all the reference text."""
+
+    @field_validator("buckets")
+    @classmethod
+    def _two_increasing(cls, v):
+        if v is not None and (len(v) != 2 or not v[0] < v[1]):
+            raise ValueError("buckets must be two increasing perplexities [head_max, middle_max]")
+        return v
+
+
 class LanguageConfig(Strict):
     code: str
     """Our language code (ISO 639-1 where one exists, else 639-3; `code` for programming languages)."""
@@ -71,6 +99,8 @@ class LanguageConfig(Strict):
     filters: list[FilterSpec] = []
     """Quality filters in the order they are checked; a document is dropped by the first that fails,
     but every filter's value is measured and stored."""
+    perplexity: PerplexityConfig | None = PerplexityConfig()
+    """KenLM perplexity scoring; null = no perplexity stage for this language (e.g. code)."""
 
     @model_validator(mode="after")
     def _unique_filters(self):
@@ -85,6 +115,18 @@ class LanguageConfig(Strict):
                              augmentation_group_sizes=self.words.augmentation_group_sizes,
                              augmentation_join=self.words.augmentation_join, stopwords=self.stopwords,
                              datatrove_language=self.datatrove_language)
+
+
+def perplexity_model_dir(languages_dir: Path, lang: str, cfg: PerplexityConfig) -> Path:
+    from filters.langid import CACHE
+
+    spec = cfg.model.replace("{lang}", lang)
+    if spec.startswith(("http://", "https://")):
+        import hashlib
+
+        return CACHE / "lm" / hashlib.sha256(spec.encode()).hexdigest()[:16]
+    path = Path(spec)
+    return path if path.is_absolute() else Path(languages_dir) / path
 
 
 def language_file(languages_dir: Path, code: str) -> Path:

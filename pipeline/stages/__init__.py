@@ -47,9 +47,10 @@ def stage_classes() -> dict[str, type]:
     from pipeline.stages.clean import Clean
     from pipeline.stages.langid import LangID
     from pipeline.stages.normalise import Normalise
+    from pipeline.stages.perplexity import Perplexity
     from pipeline.stages.quality import Quality
 
-    return {"clean": Clean, "normalise": Normalise, "langid": LangID, "quality": Quality}
+    return {"clean": Clean, "normalise": Normalise, "langid": LangID, "quality": Quality, "perplexity": Perplexity}
 
 
 def build_stages(ctx: StageContext) -> list[Stage]:

@@ -1,0 +1,50 @@
+"""Perplexity: score every document with the language's KenLM model (filters/ccnet.py), store
+`perplexity` and a cc_net-style `ppl_bucket` (head / middle / tail), and drop documents above the
+language's maximum (`perplexity:max`). The model loads once per worker."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from filters.ccnet import PerplexityScorer
+from pipeline.document import Document, Rejection
+from pipeline.language import perplexity_model_dir
+
+
+def bucket(ppl: float, edges: list[float] | None) -> str | None:
+    if edges is None:
+        return None
+    return "head" if ppl <= edges[0] else "middle" if ppl <= edges[1] else "tail"
+
+
+class Perplexity:
+    name = "perplexity"
+    columns = {"perplexity": pa.float64(), "ppl_bucket": pa.string()}
+
+    def __init__(self, ctx):
+        cfg = ctx.language.perplexity
+        self.cfg = cfg
+        if cfg is None:
+            self.scorer = None
+            return
+        folder = perplexity_model_dir(Path(ctx.config.languages), ctx.lang, cfg)
+        self.scorer = PerplexityScorer(folder, ctx.lang)
+        pct = self.scorer.metadata.get("reference_percentiles", {})
+        self.edges = cfg.buckets or ([pct["p30"], pct["p60"]] if "p30" in pct and "p60" in pct else None)
+
+    def __call__(self, docs: list[Document]) -> tuple[list[Document], list[Rejection]]:
+        if self.scorer is None:
+            return docs, []
+        kept, rejected = [], []
+        for doc in docs:
+            ppl = self.scorer.perplexity(doc.text, doc.id)
+            if ppl is None:
+                rejected.append(Rejection(doc, self.name, "no_text", 0.0, None, "nothing to score after normalisation"))
+                continue
+            doc.scores.update(perplexity=ppl, ppl_bucket=bucket(ppl, self.edges))
+            if self.cfg.max is not None and ppl > self.cfg.max:
+                rejected.append(Rejection(doc, self.name, "max", ppl, self.cfg.max))
+            else:
+                kept.append(doc)
+        return kept, rejected
