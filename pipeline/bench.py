@@ -5,10 +5,11 @@ ingest reads the languages' sources from disk; every later stage takes the previ
 Memory is the process's peak RSS after the stage (tracemalloc is not used: it slows Python several
 times over and would distort the speeds).
 
-`langid+quality` is also timed on ~2 KB documents (consecutive real sections of one source joined
+`langid+quality` and `perplexity` are also timed on ~2 KB documents (consecutive real sections of one source joined
 until they reach 2 KB), beside datatrove's equivalent chain (LanguageFilter with the same lid.176
 model, GopherRepetitionFilter, GopherQualityFilter with the language's stop words) on the same
-documents, as a ratio. A last measurement runs the whole `corpus` command on the configured executor.
+documents, as a ratio. `lm_train_50mb` times sentencepiece + lmplz + build_binary on 50 MB of bundled
+text. A last measurement runs the whole `corpus` command on the configured executor.
 """
 from __future__ import annotations
 
@@ -110,6 +111,42 @@ def run_datatrove(chain, docs: list[Document]) -> int:
     return kept
 
 
+def lm_training_time(cfg, megabytes: int) -> dict:
+    """Time `train_model` (sentencepiece + lmplz + build_binary) on `megabytes` of normalised bundled text
+    (every catalogued natural language, cycled if the bundled data is smaller)."""
+    import tempfile
+
+    from filters.ccnet import normalised_lines
+    from pipeline.catalogue import load_catalogue
+    from pipeline.lm import train_model
+
+    langs = sorted({lang for _, e in load_catalogue(cfg.catalogue) for lang in e.languages} - {"code"})
+    lines: list[str] = []
+    for lang in langs:
+        for s in sources_for(cfg.catalogue, lang):
+            root = source_root(s.entry, s.yaml_path.parent, lang)
+            for f in s.files:
+                for d in read_file(s.entry, root, f, lang, cfg.ingest.max_doc_bytes):
+                    if isinstance(d, Document):
+                        lines.extend(normalised_lines(d.text))
+    target, size, corpus = megabytes * 10**6, 0, []
+    while size < target and lines:
+        for ln in lines:
+            corpus.append(ln)
+            size += len(ln.encode()) + 1
+            if size >= target:
+                break
+    rss0 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        meta = train_model(corpus, Path(tmp) / "lm", vocab_size=32000, order=5)
+    return {"stage": f"lm_train_{megabytes}mb", "corpus_bytes": meta["corpus_bytes"], "corpus_lines": meta["corpus_lines"],
+            "languages": len(langs), "vocab_size": meta["vocab_size"], "wall_s": round(time.perf_counter() - t0, 1),
+            "sentencepiece_s": meta["sentencepiece_seconds"], "lmplz_build_binary_s": meta["kenlm_seconds"],
+            "lm_binary_mb": round(meta["lm_binary_bytes"] / 2**20, 1),
+            "children_peak_rss_mb": round(max(rss0, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1)}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__)
     ap.add_argument("--out", type=Path, default=Path("out/bench"))
@@ -117,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--langs", default="fr,en,zh,ar,hi,ru", help="languages whose documents the stages are timed on")
     ap.add_argument("--config", type=Path, default=Path("configs/default.yaml"))
     ap.add_argument("--datatrove-docs", type=int, default=150, help="documents datatrove's chain is timed on")
+    ap.add_argument("--lm-mb", type=int, default=50, help="time LM training on this many MB of text (0 = skip)")
     args = ap.parse_args(argv)
     cfg = load_config(args.config)
     langs = [x for x in args.langs.split(",") if x]
@@ -132,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
                                 if not isinstance(x, Rejection))
         return docs
 
+    if "perplexity" in cfg.stages:  # every timed language needs its model: train the missing ones (seconds each)
+        from pipeline.lm import main as lm_main
+
+        for lang in langs:
+            if lm_main(["ensure", "--lang", lang, "--config", str(args.config)]) != 0:
+                raise SystemExit(f"could not train the perplexity model for {lang}")
     results = []
     row, docs = measure("ingest", lambda: ingest(langs), None)
     results.append(row)
@@ -158,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     ctx = StageContext(cfg, lang, {s.uid: s.entry for s in sources_for(cfg.catalogue, lang)})
     two_kb = join_to_size([d for d in ingest([lang])])
     ours = [s for s in build_stages(ctx) if s.name in ("langid", "quality")]
+    ppl_stage = next((s for s in build_stages(ctx) if s.name == "perplexity"), None)
 
     def run_ours(d=two_kb):
         kept = [Document(x.id, x.text, x.lang, x.source, x.url_or_path, x.license) for x in d]
@@ -175,6 +220,13 @@ def main(argv: list[str] | None = None) -> int:
                                       if r_dt["docs_per_s_per_core"] else None)
     r_ours["lang"] = r_dt["lang"] = lang
     results += [r_ours, r_dt]
+    if ppl_stage is not None:
+        r_ppl, _ = measure("perplexity_2kb", lambda: ppl_stage([Document(x.id, x.text, x.lang, x.source, x.url_or_path,
+                                                                          x.license) for x in two_kb]), two_kb)
+        r_ppl["lang"] = lang
+        results.append(r_ppl)
+    if args.lm_mb:
+        results.append(lm_training_time(cfg, args.lm_mb))
 
     run_cfg = cfg.model_copy(update={"output": args.out / "run"})
     shutil.rmtree(args.out / "run", ignore_errors=True)  # a fresh run, not a resumed one
