@@ -16,6 +16,7 @@ STAGE_HELP = {
     "langid": "fastText language ID (lid.176 by default); drop the wrong language or a low score",
     "quality": "ROOTS document edits + quality filters (and datatrove's) with thresholds from languages/<lang>.yaml",
     "perplexity": "KenLM 5-gram perplexity over sentencepiece pieces (model from `make lm`); ppl_bucket; drop above max",
+    "dedup": "global exact + MinHash-LSH near dedup across the language's sources (parallel, on disk); keeps the longest",
 }
 
 

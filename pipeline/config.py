@@ -34,7 +34,30 @@ class NormaliseConfig(Strict):
     """Documents shorter than this after normalisation (characters) are dropped as `normalise:min_chars`."""
 
 
-STAGE_NAMES = ("clean", "normalise", "langid", "quality", "perplexity")
+class DedupConfig(Strict):
+    exact: bool = True
+    """Drop exact duplicates (same text once whitespace, digits, punctuation and symbols are removed)."""
+    near: bool = True
+    """Drop near duplicates found by MinHash LSH."""
+    num_bands: int = Field(14, gt=0)
+    rows_per_band: int = Field(8, gt=0)
+    """bands x rows permutations; 14 x 8 (datatrove/FineWeb) catches pairs with Jaccard above ~0.72."""
+    ngram: int = Field(5, gt=0)
+    """Shingle size in words (characters for unsegmented scripts)."""
+    seed: int = 1
+    """Seed of the hash permutations: the same seed gives the same duplicate sets."""
+    verify: bool = True
+    """Check every near-duplicate candidate pair by its true Jaccard similarity (drops LSH false positives)."""
+    jaccard_min: float = Field(0.7, ge=0, le=1)
+    """With verify: a candidate pair is a duplicate only at or above this Jaccard similarity."""
+    partitions: int = Field(16, gt=0)
+    """Hash partitions of the band buckets (parallel reduce tasks)."""
+    keep: Literal["longest"] = "longest"
+    """Which document of a cluster is kept: the longest (most characters; ties: the earliest)."""
+
+
+STAGE_NAMES = ("clean", "normalise", "langid", "quality", "perplexity", "dedup")
+GLOBAL_STAGES = ("dedup",)
 
 
 class RunConfig(Strict):
@@ -60,6 +83,7 @@ class RunConfig(Strict):
     """Example documents kept per drop rule in each stage report."""
     ingest: IngestConfig = IngestConfig()
     normalise: NormaliseConfig = NormaliseConfig()
+    dedup: DedupConfig = DedupConfig()
 
     @field_validator("stages")
     @classmethod
@@ -69,7 +93,14 @@ class RunConfig(Strict):
             raise ValueError(f"unknown stage(s) {unknown}; valid: {', '.join(STAGE_NAMES)}")
         if len(set(v)) != len(v):
             raise ValueError("a stage is listed twice")
+        if "dedup" in v and v[-1] != "dedup":
+            raise ValueError("dedup compares whole documents across the corpus: it must be the last stage")
         return v
+
+    @property
+    def document_stages(self) -> list[str]:
+        """The per-document stages (run inside workers), in order."""
+        return [s for s in self.stages if s not in GLOBAL_STAGES]
 
     def stage_params(self) -> dict:
         """What the stages compute with (not where files live): the part of the config that the hash covers."""

@@ -83,3 +83,16 @@ def run_units_on_ray(config: RunConfig, lang: str, sources: list[Source], units:
     finally:
         bar.close()
     return results
+
+
+def ray_map(fn, items: list) -> list:
+    """`fn(*args)` for every argument tuple as parallel Ray tasks (one CPU each), results in order."""
+    init_ray(None)
+    task = ray.remote(num_cpus=1)(fn)
+    return ray.get([task.remote(*args) for args in items])
+
+
+def ray_put(value):
+    """Put a large value (the dedup label vector) in the object store once for every task of a round."""
+    init_ray(None)
+    return ray.put(value)

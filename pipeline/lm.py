@@ -110,7 +110,7 @@ def reference_documents(config: RunConfig, lang: str, source_uids: list[str]) ->
         if unknown:
             raise UserError(f"perplexity.reference_sources: {unknown} are not sources of '{lang}'")
         sources = [s for s in sources if s.uid in source_uids]
-    names = [n for n in config.stages if n != "perplexity"]
+    names = [n for n in config.document_stages if n != "perplexity"]
     stages = build_stages(StageContext(config.model_copy(update={"stages": names}), lang,
                                        {s.uid: s.entry for s in sources}))
     kept: list[Document] = []

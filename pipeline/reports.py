@@ -32,6 +32,23 @@ class StageStats:
     max_examples: int = 5
     counters: dict = field(default_factory=dict)
     """Edits a stage made without dropping documents (e.g. lines removed), added up over workers."""
+    extra: dict = field(default_factory=dict)
+    """Stage-specific facts for the report (e.g. dedup's parameters and rounds)."""
+
+    def add(self, source: str, nbytes: int, rule: str | None, example: dict | None = None) -> None:
+        """Count one document that a global stage kept (rule None) or dropped by `rule`."""
+        for c in (self.totals, self.per_source[source]):
+            c["docs_in"] += 1
+            c["bytes_in"] += nbytes
+            if rule is None:
+                c["docs_out"] += 1
+                c["bytes_out"] += nbytes
+            else:
+                d = c["dropped"].setdefault(rule, {"docs": 0, "bytes": 0})
+                d["docs"] += 1
+                d["bytes"] += nbytes
+        if rule is not None and example is not None and len(self.examples[rule]) < self.max_examples:
+            self.examples[rule].append(example)
 
     def count(self, counters: dict) -> None:
         for k, v in counters.items():

@@ -17,11 +17,15 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from pipeline.catalogue import Source, sources_for
 from pipeline.config import RunConfig, stable_hash
 from pipeline.errors import UserError
-from pipeline.reports import StageStats, check_conservation
-from pipeline.shards import compact, kept_schema, rejected_schema, write_json_atomic
+from pipeline.reports import ConservationError, StageStats, check_conservation
+from pipeline.shards import compact, kept_schema, rejected_schema, write_atomic, write_json_atomic
 from pipeline.stages import StageContext, build_stages, stage_columns
 from pipeline.worker import Unit, UnitResult, UnitWorker, load_unit_stats
 
@@ -98,18 +102,28 @@ class Run:
                 if i == len(merged):
                     merged.append(StageStats(st.stage, max_examples=n_examples))
                 merged[i].merge(st)
-        check_conservation(merged)
         peak = max((us["peak_rss_mb"] for us in unit_stats), default=0.0)
+        kept_parts = sorted(p for u in self.units for p in u.dir.glob("kept-*.parquet"))
+        rej_parts = sorted(p for u in self.units for p in u.dir.glob("rejected-*.parquet"))
+        kschema, rschema = kept_schema(self.columns), rejected_schema(self.columns)
+        kept_batches = (b for p in kept_parts for b in pq.ParquetFile(p).iter_batches(batch_size=4096))
+        if "dedup" in self.config.stages:
+            kschema = kschema.append(pa.field("dup_cluster_id", pa.string())).append(pa.field("dup_cluster_size", pa.int64()))
+            rschema = rschema.append(pa.field("dup_of", pa.string()))
+            dedup_stats = StageStats("dedup", max_examples=n_examples)
+            kept_batches, dedup_rejected = self.dedup(kept_parts, kschema, rschema, dedup_stats)
+            rej_parts = rej_parts + dedup_rejected
+            merged.append(dedup_stats)
+        rej_batches = (b for p in rej_parts for b in pq.ParquetFile(p).iter_batches(batch_size=4096))
+        data = compact(kept_batches, kschema, self.out / "data", self.config.shard_bytes)
+        rejected = compact(rej_batches, rschema, self.out / "rejected", self.config.shard_bytes)
+        check_conservation(merged)
         reports = self.out / "reports"
         for old in reports.glob("*.json") if reports.exists() else []:
             old.unlink()
         for st in merged:
             write_json_atomic({**st.to_dict(), "lang": self.lang, "config_hash": self.config_hash,
-                               "worker_peak_rss_mb": peak}, reports / f"{st.stage}.json")
-        kept_parts = sorted(p for u in self.units for p in u.dir.glob("kept-*.parquet"))
-        rej_parts = sorted(p for u in self.units for p in u.dir.glob("rejected-*.parquet"))
-        data = compact(kept_parts, kept_schema(self.columns), self.out / "data", self.config.shard_bytes)
-        rejected = compact(rej_parts, rejected_schema(self.columns), self.out / "rejected", self.config.shard_bytes)
+                               "worker_peak_rss_mb": peak, **st.extra}, reports / f"{st.stage}.json")
         first, last = merged[0].totals, merged[-1].totals
         manifest = {
             "lang": self.lang, "config_hash": self.config_hash,
@@ -120,8 +134,10 @@ class Run:
             "documents_rejected": sum(r["rows"] for r in rejected),
             "data": data, "rejected": rejected,
         }
-        assert manifest["documents_kept"] == sum(d["rows"] for d in data)
-        assert manifest["documents_in"] == manifest["documents_kept"] + manifest["documents_rejected"]
+        if manifest["documents_kept"] != sum(d["rows"] for d in data) or \
+                manifest["documents_in"] != manifest["documents_kept"] + manifest["documents_rejected"]:
+            raise ConservationError(f"shards do not add up: {manifest['documents_in']} in, "
+                                    f"{manifest['documents_kept']} kept, {manifest['documents_rejected']} rejected")
         write_json_atomic(manifest, self.out / "manifest.json")
         for other in (self.out / "_work").iterdir():  # intermediate results of other configs are stale
             if other.name != self.config_hash:
@@ -129,6 +145,76 @@ class Run:
         return {"lang": self.lang, "config_hash": self.config_hash, "documents_in": first["docs_in"],
                 "documents_kept": last["docs_out"], "documents_rejected": manifest["documents_rejected"],
                 "worker_peak_rss_mb": peak, "output": str(self.out)}
+
+    def dedup(self, kept_parts: list[Path], kschema: pa.Schema, rschema: pa.Schema, stats: StageStats):
+        """Run global dedup, then stream the kept parts through its decisions. Returns the kept batches
+        (a generator, with dup_cluster_id/size) and the part files of the documents it rejected."""
+        from pipeline.dedup import local_map, run_dedup
+
+        if self.config.executor == "ray":
+            from pipeline.dag import ray_map, ray_put
+
+            map_fn, put = ray_map, ray_put
+        else:
+            map_fn, put = local_map, (lambda x: x)
+        cfg = self.config.dedup
+        split = StageContext(self.config, self.lang).language.words.split if self.config.document_stages else "whitespace"
+        t0 = time.process_time()
+        decisions = run_dedup(kept_parts, self.work / "dedup", cfg, split, map_fn, put)
+        stats.seconds += time.process_time() - t0
+        stats.extra = {"cc_rounds": int((decisions.schema.metadata or {}).get(b"cc_rounds", b"0")),
+                       "params": cfg.model_dump(), "clusters_with_duplicates": int(
+                           (decisions["cluster_size"].to_numpy() > 1).sum() - (~decisions["keep"].to_numpy()).sum())}
+        ids = pa.concat_arrays([pq.read_table(p, columns=["id"])["id"].combine_chunks() for p in kept_parts]) \
+            if kept_parts else pa.array([], pa.string())
+        keep = decisions["keep"].to_numpy(zero_copy_only=False)
+        cluster_ids = ids.take(pa.array(decisions["cluster"].to_numpy()))
+        dup_of_idx = decisions["dup_of"].to_numpy()
+        out_dir = self.work / "dedup" / "rejected"
+        shutil.rmtree(out_dir, ignore_errors=True)
+        rejected_files: list[Path] = []
+        # Rejected rows are written before the kept ones stream, so the counts are complete up front.
+        offset = 0
+        for i, part in enumerate(kept_parts):
+            t = pq.read_table(part)
+            sl = slice(offset, offset + t.num_rows)
+            offset += t.num_rows
+            texts, sources = t["text"].to_pylist(), t["source"].to_pylist()
+            rules, values = decisions["rule"][sl].to_pylist(), decisions["value"][sl].to_numpy()
+            for j in range(t.num_rows):
+                size = len(texts[j].encode("utf-8", "surrogatepass"))
+                if keep[sl][j]:
+                    stats.add(sources[j], size, None)
+                else:
+                    kept_id = ids[int(dup_of_idx[sl][j])].as_py()
+                    stats.add(sources[j], size, rules[j], {"id": t["id"][j].as_py(), "source": sources[j],
+                              "value": float(values[j]), "threshold": cfg.jaccard_min if rules[j] == "near" else None,
+                              "detail": f"duplicate of {kept_id}", "text": texts[j][:400]})
+            if (~keep[sl]).any():
+                r = t.filter(pa.array(~keep[sl]))
+                dsl = np.nonzero(~keep[sl])[0] + sl.start
+                r = r.append_column("stage", pa.array(["dedup"] * r.num_rows)) \
+                     .append_column("rule", pa.array([rules[k - sl.start] for k in dsl], pa.string())) \
+                     .append_column("value", pa.array(decisions["value"].to_numpy()[dsl])) \
+                     .append_column("threshold", pa.array([cfg.jaccard_min if rules[k - sl.start] == "near" else None
+                                                           for k in dsl], pa.float64())) \
+                     .append_column("detail", pa.array([f"duplicate of {ids[int(dup_of_idx[k])].as_py()}" for k in dsl])) \
+                     .append_column("dup_of", ids.take(pa.array(dup_of_idx[dsl])))
+                f = out_dir / f"rejected-{i:05d}.parquet"
+                write_atomic(r.select(rschema.names).cast(rschema), f)
+                rejected_files.append(f)
+
+        def kept_batches():
+            offset = 0
+            for part in kept_parts:
+                t = pq.read_table(part)
+                sl = slice(offset, offset + t.num_rows)
+                offset += t.num_rows
+                t = t.append_column("dup_cluster_id", cluster_ids[sl]) \
+                     .append_column("dup_cluster_size", decisions["cluster_size"][sl])
+                yield from t.filter(pa.array(keep[sl])).cast(kschema).to_batches(max_chunksize=4096)
+
+        return kept_batches(), rejected_files
 
 
 class Progress:

@@ -84,8 +84,17 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def compact(parts: list[Path], schema: pa.Schema, out_dir: Path, shard_bytes: int) -> list[dict]:
-    """Concatenate part files in order into `part-NNNNN.parquet` shards of about `shard_bytes` on disk.
+def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """The batch with exactly the schema's columns, in order; a column it lacks is all null."""
+    if batch.schema == schema:
+        return batch
+    names = set(batch.schema.names)
+    cols = [batch.column(f.name).cast(f.type) if f.name in names else pa.nulls(batch.num_rows, f.type) for f in schema]
+    return pa.RecordBatch.from_arrays(cols, schema=schema)
+
+
+def compact(batches: Iterable[pa.RecordBatch], schema: pa.Schema, out_dir: Path, shard_bytes: int) -> list[dict]:
+    """Write record batches in order into `part-NNNNN.parquet` shards of about `shard_bytes` on disk.
 
     Writes into a fresh temporary folder that replaces `out_dir` at the end. Returns the shard list.
     """
@@ -102,19 +111,18 @@ def compact(parts: list[Path], schema: pa.Schema, out_dir: Path, shard_bytes: in
             sink.close()
             writer = sink = None
 
-    for part in parts:
-        for batch in pq.ParquetFile(part).iter_batches(batch_size=4096):
-            if batch.num_rows == 0:
-                continue
-            if writer is None:
-                name = f"part-{len(shards):05d}.parquet"
-                sink = open(tmp_dir / name, "wb")  # noqa: SIM115
-                writer = pq.ParquetWriter(sink, schema, compression="zstd")
-                shards.append({"path": name, "rows": 0})
-            writer.write_batch(batch.cast(schema) if batch.schema != schema else batch)
-            shards[-1]["rows"] += batch.num_rows
-            if sink.tell() >= shard_bytes:
-                close()
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        if writer is None:
+            name = f"part-{len(shards):05d}.parquet"
+            sink = open(tmp_dir / name, "wb")  # noqa: SIM115
+            writer = pq.ParquetWriter(sink, schema, compression="zstd")
+            shards.append({"path": name, "rows": 0})
+        writer.write_batch(conform(batch, schema))
+        shards[-1]["rows"] += batch.num_rows
+        if sink.tell() >= shard_bytes:
+            close()
     close()
     if not shards:  # an empty set still gets one (empty) shard so readers find the schema
         pq.write_table(schema.empty_table(), tmp_dir / "part-00000.parquet", compression="zstd")

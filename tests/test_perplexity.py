@@ -112,7 +112,8 @@ def test_cross_fitted_models_score_each_reference_doc_with_the_model_that_did_no
     (langs / "wordlists").mkdir(parents=True)
     src = (LANGS / "eu.yaml").read_text().replace("../models/eu", str(tmp_path / "models" / "eu"))
     (langs / "eu.yaml").write_text(src.replace("wordlists/", f"{LANGS}/wordlists/"))
-    cfg = RunConfig(catalogue=ROOT / "catalogue", languages=langs, output=tmp_path / "out", executor="local")
+    cfg = RunConfig(catalogue=ROOT / "catalogue", languages=langs, output=tmp_path / "out", executor="local",
+                    stages=["clean", "normalise", "langid", "quality", "perplexity"])
     meta = train_language(cfg, "eu")
     folder = tmp_path / "models" / "eu"
     assert meta["folds"] == 2 and sorted(p.name for p in folder.iterdir()) == ["fold-0", "fold-1", "metadata.json"]

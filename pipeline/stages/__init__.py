@@ -55,7 +55,7 @@ def stage_classes() -> dict[str, type]:
 
 def build_stages(ctx: StageContext) -> list[Stage]:
     classes = stage_classes()
-    return [classes[name](ctx) for name in ctx.config.stages]
+    return [classes[name](ctx) for name in ctx.config.document_stages]
 
 
 def stage_columns(stages: list[Stage]) -> dict[str, pa.DataType]:

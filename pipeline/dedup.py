@@ -1,0 +1,274 @@
+"""Global deduplication of one language's kept documents: exact and MinHash-LSH near duplicates.
+
+Every step is a map over files, so the DAG runs it as parallel Ray tasks (locally: a plain loop), and
+every intermediate result is a Parquet file on disk (the corpus never has to fit in memory):
+
+ 1. signatures   per kept part: an exact key (xxh3-128 of the text with whitespace, digits, punctuation
+                 and symbols removed, as ROOTS did with md5) and a MinHash signature of the word 5-gram
+                 shingles (character 5-grams for unsegmented scripts), computed for a whole batch of
+                 documents at once with numpy (universal hashing mod 2^61-1, datatrove's scheme).
+ 2. buckets      per signature file: one key per LSH band (bands x rows, 14 x 8 by default: threshold
+                 ~0.72) plus the exact key, hash-partitioned into P partition files (the shuffle).
+ 3. edges        per partition: documents sharing a (band, key) are linked to the group's first member.
+ 4. verify       per edge file (optional): near-duplicate edges whose true Jaccard similarity of shingle
+                 sets is under `jaccard_min` are dropped (false positives of LSH).
+ 5. components   parallel connected components: each round maps over edge files proposing the smaller
+                 label to both ends (hash-to-min), then pointer jumping; rounds until nothing changes.
+ 6. decisions    one document per cluster is kept by a stated rule (`longest`: most characters, ties to
+                 the earliest), the others are rejected as `dedup:exact` (same exact key as the kept one)
+                 or `dedup:near`, with the id they duplicate and the signature-estimated Jaccard.
+
+Memory: per document, 16 bytes of exact key + 8 x bands of band keys + 8 x perms of signature on disk;
+in memory only the label vector (8 bytes per document) and one partition at a time.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xxhash
+
+from filters.text import _SPECIAL_LUT, split_words
+from pipeline.config import DedupConfig
+from pipeline.shards import write_atomic
+
+MERSENNE = np.uint64((1 << 61) - 1)
+MapFn = Callable[[Callable, list], list]  # (fn, [args tuple]) -> [fn(*args)]: a loop, or Ray tasks
+
+
+def exact_key(text: str) -> bytes:
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return xxhash.xxh3_128_digest(cps[~_SPECIAL_LUT[cps]].tobytes())
+
+
+def permutations(cfg: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+    gen = np.random.RandomState(cfg.seed)
+    n = cfg.num_bands * cfg.rows_per_band
+    return (gen.randint(1, MERSENNE, dtype=np.uint64, size=(1, n)), gen.randint(0, MERSENNE, dtype=np.uint64, size=(1, n)))
+
+
+def shingles(text: str, n: int, split: str) -> np.ndarray:
+    """64-bit hashes of the word n-grams of the lowercased text (fewer than n words: one shingle)."""
+    words = split_words(text.lower(), split)
+    if not words:
+        return np.zeros(1, dtype=np.uint64)
+    ids = np.fromiter((xxhash.xxh3_64_intdigest(w) for w in words), dtype=np.uint64, count=len(words))
+    m = max(len(ids) - n + 1, 1)
+    h = np.zeros(m, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(min(n, len(ids))):
+            h = h * np.uint64(0x100000001B3) + ids[j : j + m]
+    return h
+
+
+def signatures(texts: list[str], cfg: DedupConfig, split: str, perms) -> np.ndarray:
+    """MinHash signatures (len(texts) x perms) of a batch, in one vectorised pass."""
+    a, b = perms
+    parts = [shingles(t, cfg.ngram, split) for t in texts]
+    offsets = np.cumsum([0] + [len(p) for p in parts[:-1]])
+    allsh = np.concatenate(parts).reshape(-1, 1)
+    with np.errstate(over="ignore"):
+        phv = (allsh * a + b) % MERSENNE
+    return np.minimum.reduceat(phv, offsets, axis=0)
+
+
+def band_keys(sig: np.ndarray, cfg: DedupConfig) -> np.ndarray:
+    """One 64-bit key per band: (docs x bands)."""
+    bands = sig.reshape(len(sig), cfg.num_bands, cfg.rows_per_band)
+    key = np.zeros((len(sig), cfg.num_bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for r in range(cfg.rows_per_band):
+            key = key * np.uint64(0x9E3779B97F4A7C15) + bands[:, :, r]
+    return key
+
+
+# ---- step functions (each runs on one file; the DAG maps them) ------------------------------------
+
+
+def step_signatures(part, offset, out, cfg, split) -> str:
+    if out.exists():
+        return str(out)
+    perms = permutations(cfg)
+    t = pq.read_table(part, columns=["id", "text"])
+    texts = t["text"].to_pylist()
+    n = len(texts)
+    sig = np.zeros((n, cfg.num_bands * cfg.rows_per_band), dtype=np.uint64)
+    for s in range(0, n, 1000):
+        sig[s : s + 1000] = signatures(texts[s : s + 1000], cfg, split, perms)
+    table = pa.table({
+        "idx": pa.array(np.arange(offset, offset + n, dtype=np.int64)),
+        "n_chars": pa.array([len(x) for x in texts], type=pa.int64()),
+        "exact": pa.array([exact_key(x) for x in texts], type=pa.binary(16)),
+        "bands": pa.FixedSizeListArray.from_arrays(pa.array(band_keys(sig, cfg).ravel()), cfg.num_bands),
+        "sig": pa.FixedSizeListArray.from_arrays(pa.array(sig.ravel()), sig.shape[1]),
+    })
+    write_atomic(table, out)
+    return str(out)
+
+
+def step_buckets(sig_path, out_dir, cfg) -> list[str]:
+    t = pq.read_table(sig_path, columns=["idx", "exact", "bands"])
+    idx = t["idx"].to_numpy()
+    cols, band_ids = [], []
+    if cfg.near:
+        bands = t["bands"].combine_chunks().flatten().to_numpy().reshape(len(idx), cfg.num_bands)
+        cols += [bands[:, b] for b in range(cfg.num_bands)]
+        band_ids += list(range(cfg.num_bands))
+    if cfg.exact or cfg.near:  # the exact key is always a band: identical texts must meet
+        ex = np.frombuffer(b"".join(t["exact"].to_pylist()), dtype=np.uint64).reshape(-1, 2)[:, 0] if len(idx) else np.zeros(0, np.uint64)
+        cols.append(ex)
+        band_ids.append(-1)
+    keys = np.concatenate(cols) if cols else np.zeros(0, np.uint64)
+    band = np.repeat(np.array(band_ids, dtype=np.int16), len(idx))
+    doc = np.tile(idx, len(band_ids))
+    part = (keys % np.uint64(cfg.partitions)).astype(np.int64)
+    outs = []
+    name = Path(sig_path).stem
+    for p in range(cfg.partitions):
+        m = part == p
+        out = Path(out_dir) / f"p{p:04d}" / f"{name}.parquet"
+        write_atomic(pa.table({"band": band[m], "key": keys[m], "idx": doc[m]}), out)
+        outs.append(str(out))
+    return outs
+
+
+def step_edges(part_dir, out) -> str:
+    files = sorted(Path(part_dir).glob("*.parquet"))
+    t = pa.concat_tables([pq.read_table(f) for f in files]) if files else None
+    if t is None or t.num_rows == 0:
+        write_atomic(pa.table({"src": pa.array([], pa.int64()), "dst": pa.array([], pa.int64()),
+                               "exact": pa.array([], pa.bool_())}), out)
+        return str(out)
+    band, key, idx = t["band"].to_numpy(), t["key"].to_numpy(), t["idx"].to_numpy()
+    order = np.lexsort((idx, key, band))
+    band, key, idx = band[order], key[order], idx[order]
+    same = (band[1:] == band[:-1]) & (key[1:] == key[:-1])
+    start = np.concatenate([[True], ~same])
+    group_first = idx[np.maximum.accumulate(np.where(start, np.arange(len(idx)), 0))]
+    m = ~start
+    src, dst, exact = group_first[m], idx[m], band[m] == -1
+    write_atomic(pa.table({"src": src, "dst": dst, "exact": exact}), out)
+    return str(out)
+
+
+def shingle_sets(texts: dict[int, str], cfg: DedupConfig, split: str) -> dict[int, set]:
+    return {i: set(shingles(t, cfg.ngram, split).tolist()) for i, t in texts.items()}
+
+
+def step_verify(edge_path, out, parts, offsets, cfg, split) -> str:
+    e = pq.read_table(edge_path)
+    src, dst, exact = e["src"].to_numpy(), e["dst"].to_numpy(), e["exact"].to_numpy()
+    near = ~exact
+    need = np.unique(np.concatenate([src[near], dst[near]]))
+    texts: dict[int, str] = {}
+    which = np.searchsorted(offsets, need, side="right") - 1
+    for p in np.unique(which):
+        rows = need[which == p] - offsets[p]
+        col = pq.read_table(parts[p], columns=["text"])["text"].take(pa.array(rows))
+        texts.update(zip(need[which == p].tolist(), col.to_pylist()))
+    sets = shingle_sets(texts, cfg, split)
+    keep = exact.copy()
+    jac = np.ones(len(src))
+    for i in np.nonzero(near)[0]:
+        a, b = sets[int(src[i])], sets[int(dst[i])]
+        jac[i] = len(a & b) / len(a | b) if a or b else 1.0
+        keep[i] = jac[i] >= cfg.jaccard_min
+    write_atomic(pa.table({"src": src[keep], "dst": dst[keep], "exact": exact[keep], "jaccard": jac[keep]}), out)
+    return str(out)
+
+
+def step_propose(edge_path, labels) -> tuple[np.ndarray, np.ndarray]:
+    e = pq.read_table(edge_path, columns=["src", "dst"])
+    src, dst = e["src"].to_numpy(), e["dst"].to_numpy()
+    m = np.minimum(labels[src], labels[dst])
+    return np.concatenate([src, dst]), np.concatenate([m, m])
+
+
+def connected_components(edge_files: list[str], n: int, map_fn: MapFn, put: Callable = lambda x: x) -> tuple[np.ndarray, int]:
+    labels = np.arange(n, dtype=np.int64)
+    rounds = 0
+    while True:
+        rounds += 1
+        ref = put(labels)
+        new = labels.copy()
+        for nodes, mins in map_fn(step_propose, [(f, ref) for f in edge_files]):
+            np.minimum.at(new, nodes, mins)
+        while True:  # pointer jumping: follow labels to their roots
+            jumped = new[new]
+            if np.array_equal(jumped, new):
+                break
+            new = jumped
+        if np.array_equal(new, labels):
+            return labels, rounds
+        labels = new
+
+
+def run_dedup(parts: list[Path], work: Path, cfg: DedupConfig, split: str, map_fn: MapFn,
+              put: Callable = lambda x: x) -> pa.Table:
+    """Decisions for every document of `parts` (in order): idx, keep, dup_of (idx), cluster (kept idx),
+    cluster_size, rule (exact/near/None), value (Jaccard to the kept document, signature estimate)."""
+    done = work / "decisions.parquet"
+    if done.exists():
+        return pq.read_table(done)
+    rows = [pq.ParquetFile(p).metadata.num_rows for p in parts]
+    offsets = np.cumsum([0] + rows[:-1]).astype(np.int64)
+    n = int(sum(rows))
+    sig_files = map_fn(step_signatures, [(p, int(o), work / "sig" / f"{i:05d}.parquet", cfg, split)
+                                         for i, (p, o) in enumerate(zip(parts, offsets))])
+    for f in Path(work / "buckets").glob("p*/.*.tmp-*"):
+        f.unlink()
+    map_fn(step_buckets, [(s, work / "buckets", cfg) for s in sig_files])
+    edge_files = map_fn(step_edges, [(work / "buckets" / f"p{p:04d}", work / "edges" / f"{p:04d}.parquet")
+                                     for p in range(cfg.partitions)])
+    if cfg.verify and cfg.near:
+        edge_files = map_fn(step_verify, [(e, work / "verified" / Path(e).name, [str(p) for p in parts], offsets, cfg, split)
+                                          for e in edge_files])
+    labels, rounds = connected_components(edge_files, n, map_fn, put)
+    sig = pq.read_table(work / "sig", columns=["idx", "n_chars", "exact", "sig"]) if n else None
+    return decide(labels, sig, cfg, done, rounds)
+
+
+def decide(labels: np.ndarray, sig: pa.Table | None, cfg: DedupConfig, out: Path, rounds: int) -> pa.Table:
+    n = len(labels)
+    keep = np.ones(n, dtype=bool)
+    dup_of = np.full(n, -1, dtype=np.int64)
+    cluster = np.arange(n, dtype=np.int64)
+    size = np.ones(n, dtype=np.int64)
+    rule = np.array([None] * n, dtype=object)
+    value = np.full(n, np.nan)
+    if n:
+        order_idx = np.argsort(sig["idx"].to_numpy())
+        n_chars = sig["n_chars"].to_numpy()[order_idx]
+        exact = np.array(sig["exact"].to_pylist(), dtype=object)[order_idx]
+        sigs = sig["sig"].combine_chunks().flatten().to_numpy().reshape(n, -1)[order_idx]
+        counts = np.bincount(labels, minlength=n)
+        multi = np.nonzero(counts[labels] > 1)[0]
+        if len(multi):
+            lab = labels[multi]
+            # keeper per cluster: longest, ties to the earliest document
+            o = np.lexsort((multi, -n_chars[multi], lab))
+            first = np.concatenate([[True], lab[o][1:] != lab[o][:-1]])
+            keeper_of = dict(zip(lab[o][first].tolist(), multi[o][first].tolist()))
+            keepers = np.array([keeper_of[x] for x in lab.tolist()])
+            cluster[multi] = keepers
+            size[multi] = counts[lab]
+            drop = multi[multi != keepers]
+            kd = keepers[multi != keepers]
+            keep[drop] = False
+            dup_of[drop] = kd
+            value[drop] = (sigs[drop] == sigs[kd]).mean(axis=1)
+            rule[drop] = np.where(exact[drop] == exact[kd], "exact", "near")
+    table = pa.table({"idx": np.arange(n, dtype=np.int64), "keep": keep, "dup_of": dup_of, "cluster": cluster,
+                      "cluster_size": size, "rule": pa.array(rule.tolist(), pa.string()), "value": value})
+    table = table.replace_schema_metadata({"cc_rounds": str(rounds)})
+    write_atomic(table, out)
+    return table
+
+
+def local_map(fn: Callable, items: list) -> list:
+    """The executor-free map: `fn(*args)` for each argument tuple, in this process."""
+    return [fn(*x) for x in items]
+
