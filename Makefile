@@ -53,7 +53,7 @@ kenlm: $(KENLM_BIN)/lmplz
 
 $(KENLM_BIN)/lmplz: | $(STAMP)
 	rm -rf tools/kenlm/src tools/kenlm/build && mkdir -p tools/kenlm/src $(KENLM_BIN)
-	$(PY) -m pip download -q --no-deps --no-binary :all: kenlm==$(KENLM_VERSION) -d tools/kenlm/src
+	$(PY) -m pip download -q --no-deps kenlm==$(KENLM_VERSION) -d tools/kenlm/src
 	tar xzf tools/kenlm/src/kenlm-$(KENLM_VERSION).tar.gz -C tools/kenlm/src
 	cmake -S tools/kenlm/src/kenlm-$(KENLM_VERSION) -B tools/kenlm/build -DKENLM_MAX_ORDER=6 \
 	  -DCMAKE_BUILD_TYPE=Release > tools/kenlm/cmake.log
