@@ -53,7 +53,8 @@ class DedupConfig(Strict):
     partitions: int = Field(16, gt=0)
     """Hash partitions of the band buckets (parallel reduce tasks)."""
     keep: Literal["longest"] = "longest"
-    """Which document of a cluster is kept: the longest (most characters; ties: the earliest)."""
+    """Which document of a cluster is kept: the longest (most characters that are not whitespace, digits
+    or punctuation, so a re-spaced copy does not win; ties: the earliest)."""
 
 
 STAGE_NAMES = ("clean", "normalise", "langid", "quality", "perplexity", "dedup")

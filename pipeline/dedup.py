@@ -5,8 +5,9 @@ every intermediate result is a Parquet file on disk (the corpus never has to fit
 
  1. signatures   per kept part: an exact key (xxh3-128 of the text with whitespace, digits, punctuation
                  and symbols removed, as ROOTS did with md5) and a MinHash signature of the word 5-gram
-                 shingles (character 5-grams for unsegmented scripts), computed for a whole batch of
-                 documents at once with numpy (universal hashing mod 2^61-1, datatrove's scheme).
+                 shingles (lowercased words, punctuation and digits removed; character 5-grams for
+                 unsegmented scripts), words hashed and signatures computed with numpy, no Python loop
+                 per shingle (universal hashing mod 2^61-1, datatrove's scheme).
  2. buckets      per signature file: one key per LSH band (bands x rows, 14 x 8 by default: threshold
                  ~0.72) plus the exact key, hash-partitioned into P partition files (the shuffle).
  3. edges        per partition: documents sharing a (band, key) are linked to the group's first member.
@@ -14,8 +15,8 @@ every intermediate result is a Parquet file on disk (the corpus never has to fit
                  sets is under `jaccard_min` are dropped (false positives of LSH).
  5. components   parallel connected components: each round maps over edge files proposing the smaller
                  label to both ends (hash-to-min), then pointer jumping; rounds until nothing changes.
- 6. decisions    one document per cluster is kept by a stated rule (`longest`: most characters, ties to
-                 the earliest), the others are rejected as `dedup:exact` (same exact key as the kept one)
+ 6. decisions    one document per cluster is kept by a stated rule (`longest`: most content characters,
+                 i.e. not counting whitespace, digits and punctuation; ties to the earliest), the others are rejected as `dedup:exact` (same exact key as the kept one)
                  or `dedup:near`, with the id they duplicate and the signature-estimated Jaccard.
 
 Memory: per document, 16 bytes of exact key + 8 x bands of band keys + 8 x perms of signature on disk;
@@ -31,17 +32,23 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
 
-from filters.text import _SPECIAL_LUT, split_words
+from filters.text import _SPECIAL_LUT, split_words, stripped
 from pipeline.config import DedupConfig
 from pipeline.shards import write_atomic
 
 MERSENNE = np.uint64((1 << 61) - 1)
+_S61 = np.uint64(61)
 MapFn = Callable[[Callable, list], list]  # (fn, [args tuple]) -> [fn(*args)]: a loop, or Ray tasks
 
 
-def exact_key(text: str) -> bytes:
+def content(text: str) -> np.ndarray:
+    """The text's code points without whitespace, digits, punctuation and symbols."""
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return xxhash.xxh3_128_digest(cps[~_SPECIAL_LUT[cps]].tobytes())
+    return cps[~_SPECIAL_LUT[cps]]
+
+
+def exact_key(text: str) -> bytes:
+    return xxhash.xxh3_128_digest(content(text).tobytes())
 
 
 def permutations(cfg: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -50,12 +57,55 @@ def permutations(cfg: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
     return (gen.randint(1, MERSENNE, dtype=np.uint64, size=(1, n)), gen.randint(0, MERSENNE, dtype=np.uint64, size=(1, n)))
 
 
+_B = np.uint64(1_000_003)                       # odd base of the per-word polynomial hash (mod 2^64)
+_B_INV = np.uint64(pow(1_000_003, -1, 2**64))  # its inverse mod 2^64, to shift prefix sums back
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+_POWERS: dict[int, np.ndarray] = {}
+
+
+def _powers(base: np.uint64, n: int) -> np.ndarray:
+    """base^0 .. base^(n-1) mod 2^64, from a table that grows by doubling (computed once per worker)."""
+    table = _POWERS.get(int(base))
+    if table is None or len(table) < n:
+        size = max(n, 2 * len(table) if table is not None else 4096)
+        table = np.empty(size, dtype=np.uint64)
+        table[0] = 1
+        with np.errstate(over="ignore"):
+            np.cumprod(np.full(size - 1, base, dtype=np.uint64), out=table[1:])
+        _POWERS[int(base)] = table
+    return table[:n]
+
+
+def word_hashes(text: str) -> np.ndarray:
+    """64-bit hashes of the words of the lowercased text, a word being a run of characters that are not
+    whitespace, digits, punctuation or symbols. Vectorised: polynomial hashes from prefix sums."""
+    cps = np.frombuffer(text.lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    mask = ~_SPECIAL_LUT[cps]
+    if not mask.any():
+        return np.zeros(0, dtype=np.uint64)
+    edges = np.diff(np.concatenate(([0], mask.view(np.int8), [0])))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    n = len(cps)
+    with np.errstate(over="ignore"):
+        prefix = np.concatenate((np.zeros(1, dtype=np.uint64),
+                                 np.cumsum(cps.astype(np.uint64) * _powers(_B, n), dtype=np.uint64)))
+        h = (prefix[ends] - prefix[starts]) * _powers(_B_INV, n)[starts]
+        h = (h ^ (h >> np.uint64(29))) * _MIX
+        return h ^ (ends - starts).astype(np.uint64)
+
+
 def shingles(text: str, n: int, split: str) -> np.ndarray:
-    """64-bit hashes of the word n-grams of the lowercased text (fewer than n words: one shingle)."""
-    words = split_words(text.lower(), split)
-    if not words:
+    """64-bit hashes of the word n-grams of the text (fewer than n words: one shingle). Words as in
+    `word_hashes`; for unsegmented scripts (split: chars) every character of those scripts is a word."""
+    if split == "chars":
+        words = stripped(split_words(text.lower(), split))
+        ids = np.fromiter((xxhash.xxh3_64_intdigest(w) for w in words), dtype=np.uint64, count=len(words))
+    else:
+        ids = word_hashes(text)
+    if not len(ids):
         return np.zeros(1, dtype=np.uint64)
-    ids = np.fromiter((xxhash.xxh3_64_intdigest(w) for w in words), dtype=np.uint64, count=len(words))
     m = max(len(ids) - n + 1, 1)
     h = np.zeros(m, dtype=np.uint64)
     with np.errstate(over="ignore"):
@@ -65,14 +115,27 @@ def shingles(text: str, n: int, split: str) -> np.ndarray:
 
 
 def signatures(texts: list[str], cfg: DedupConfig, split: str, perms) -> np.ndarray:
-    """MinHash signatures (len(texts) x perms) of a batch, in one vectorised pass."""
-    a, b = perms
-    parts = [shingles(t, cfg.ngram, split) for t in texts]
-    offsets = np.cumsum([0] + [len(p) for p in parts[:-1]])
-    allsh = np.concatenate(parts).reshape(-1, 1)
+    """MinHash signatures (len(texts) x perms): min over shingles of (a*h + b) mod 2^61-1, with the
+    64-bit product wrapping as in datatrove. Each document's permutations x shingles matrix is built in
+    place (it stays in cache, and the minimum runs along contiguous rows)."""
+    a, b = perms[0][0], perms[1][0][:, None]
+    out = np.empty((len(texts), len(a)), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        phv = (allsh * a + b) % MERSENNE
-    return np.minimum.reduceat(phv, offsets, axis=0)
+        for i, text in enumerate(texts):
+            x = np.multiply.outer(a, shingles(text, cfg.ngram, split))
+            x += b
+            out[i] = mod_mersenne_inplace(x).min(axis=1)
+    return out
+
+
+def mod_mersenne_inplace(x: np.ndarray) -> np.ndarray:
+    """x % (2^61 - 1) for uint64 without a division: fold the bits above 61 onto the low ones, twice.
+    Exact except for a value of exactly 2^61 - 1 (left as is instead of 0): probability 2^-61."""
+    for _ in range(2):
+        hi = x >> _S61
+        x &= MERSENNE
+        x += hi
+    return x
 
 
 def band_keys(sig: np.ndarray, cfg: DedupConfig) -> np.ndarray:
@@ -100,7 +163,7 @@ def step_signatures(part, offset, out, cfg, split) -> str:
         sig[s : s + 1000] = signatures(texts[s : s + 1000], cfg, split, perms)
     table = pa.table({
         "idx": pa.array(np.arange(offset, offset + n, dtype=np.int64)),
-        "n_chars": pa.array([len(x) for x in texts], type=pa.int64()),
+        "n_chars": pa.array([len(content(x)) for x in texts], type=pa.int64()),
         "exact": pa.array([exact_key(x) for x in texts], type=pa.binary(16)),
         "bands": pa.FixedSizeListArray.from_arrays(pa.array(band_keys(sig, cfg).ravel()), cfg.num_bands),
         "sig": pa.FixedSizeListArray.from_arrays(pa.array(sig.ravel()), sig.shape[1]),

@@ -6,7 +6,8 @@ a few typos, and exact copies with different spacing and punctuation. The truth 
 similarity of the word 5-gram shingle sets of every pair (all pairs sharing at least one shingle are
 computed exactly; the others have Jaccard 0). Against it:
   recall    share of pairs with Jaccard >= 0.8 that end in the same dedup cluster;
-  precision share of (dropped, kept) pairs whose true Jaccard is >= the configured jaccard_min.
+  precision share of dropped documents that truly duplicate the one kept in their place: same exact key
+            for `exact` drops, true Jaccard >= the configured jaccard_min for `near` drops.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.config import DedupConfig
-from pipeline.dedup import local_map, run_dedup, shingles
+from pipeline.dedup import exact_key, local_map, run_dedup, shingles
 from pipeline.document import Document
 
 
@@ -87,8 +88,11 @@ def evaluate(docs: list[Document], work: Path, cfg: DedupConfig, split: str = "w
     dup_of = decisions["dup_of"].to_numpy()
     high = [(a, b) for (a, b), j in truth.items() if j >= 0.8]
     found = sum(cluster[a] == cluster[b] for a, b in high)
+    rules = decisions["rule"].to_pylist()
     predicted = [(int(i), int(dup_of[i])) for i in np.nonzero(~keep)[0]]
-    correct = sum(truth.get((min(a, b), max(a, b)), 0.0) >= cfg.jaccard_min for a, b in predicted)
+    near_pred = [(a, b) for a, b in predicted if rules[a] == "near"]
+    correct = sum(truth.get((min(a, b), max(a, b)), 0.0) >= cfg.jaccard_min for a, b in near_pred)
+    exact_ok = sum(exact_key(all_docs[a].text) == exact_key(all_docs[b].text) for a, b in predicted if rules[a] == "exact")
     by_kind = {}
     pos = {d.id: i for i, d in enumerate(all_docs)}
     for v, kind, orig in variants:
@@ -101,6 +105,8 @@ def evaluate(docs: list[Document], work: Path, cfg: DedupConfig, split: str = "w
     return {"documents": len(all_docs), "real_documents": len(docs), "edited_variants": len(variants),
             "pairs_with_shared_shingles": len(truth), "pairs_jaccard_ge_0.8": len(high),
             "recall_at_0.8": round(found / len(high), 4) if high else None,
-            "dropped": len(predicted), "precision": round(correct / len(predicted), 4) if predicted else None,
+            "dropped": len(predicted), "dropped_exact": len(predicted) - len(near_pred), "dropped_near": len(near_pred),
+            "precision": round((correct + exact_ok) / len(predicted), 4) if predicted else None,
+            "precision_near": round(correct / len(near_pred), 4) if near_pred else None,
             "by_edit": by_kind, "dedup_seconds": round(seconds, 2), "brute_force_seconds": round(brute_seconds, 2),
             "params": cfg.model_dump()}

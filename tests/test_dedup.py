@@ -1,0 +1,123 @@
+"""Dedup: exact keys, vectorised MinHash against a per-document loop, components, a real run, quality."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT, entry, write_entry
+from pipeline.config import DedupConfig, RunConfig
+from pipeline.dedup import (MERSENNE, connected_components, exact_key, local_map, permutations, shingles,
+                            signatures)
+from pipeline.dedup_eval import evaluate
+from pipeline.runner import Run
+from test_quality_chain import bundled_docs
+
+
+def test_exact_key_ignores_spacing_digits_and_punctuation():
+    assert exact_key("Hello, world 1!") == exact_key("Hello  world 2") == exact_key("Helloworld")
+    assert exact_key("Hello world") != exact_key("hello world")  # case is kept, as ROOTS did
+    assert len(exact_key("x")) == 16
+
+
+def test_vectorised_signatures_equal_a_per_document_loop():
+    cfg = DedupConfig()
+    perms = permutations(cfg)
+    docs = [d.text for d in bundled_docs("fr", 50)] + ["", "un deux"]
+    batch = signatures(docs, cfg, "whitespace", perms)
+    a, b = perms
+    for text, sig in zip(docs, batch):
+        expected = []
+        for k in range(a.shape[1]):  # the datatrove-style loop: every permutation, every shingle
+            with np.errstate(over="ignore"):
+                expected.append(min(int((np.uint64(h) * a[0, k] + b[0, k]) % MERSENNE) for h in shingles(text, 5, "whitespace")))
+        assert sig.tolist() == expected
+
+
+def test_connected_components_match_union_find(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 500
+    src, dst = rng.integers(0, n, 300), rng.integers(0, n, 300)
+    chain = np.arange(100, 160)  # a long path, the worst case for label propagation
+    src, dst = np.concatenate([src, chain[:-1]]), np.concatenate([dst, chain[1:]])
+    files = []
+    for i in range(3):  # three edge partitions, as the shuffle writes them
+        f = tmp_path / f"e{i}.parquet"
+        pq.write_table(pa.table({"src": src[i::3], "dst": dst[i::3]}), f)
+        files.append(str(f))
+    labels, rounds = connected_components(files, n, local_map)
+    parent = list(range(n))
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in zip(src, dst):
+        ra, rb = find(int(a)), find(int(b))
+        parent[max(ra, rb)] = min(ra, rb)
+    expected = [min(i for i in range(n) if find(i) == find(v)) for v in range(n)]
+    assert labels.tolist() == expected and rounds < 15
+
+
+def test_run_drops_planted_duplicates_with_reasons(tmp_path: Path):
+    real = [d for d in bundled_docs("fr", 3000) if d.source == "debian-handbook" and len(d.text) > 1500][:40]
+    base = real[0].text
+    rows = [{"id": f"r{i}", "text": d.text} for i, d in enumerate(real)]
+    copies = [{"id": "copy-respaced", "text": base.replace(" ", "  ").replace(",", " ,")},
+              {"id": "copy-appended", "text": base + "\n\nUn paragraphe ajouté à la fin du document original."},
+              {"id": "copy-shorter", "text": base[: int(len(base) * 0.93)]}]
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    (src / "b.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in copies), encoding="utf-8")
+    cat = tmp_path / "cat"
+    write_entry(cat, entry("main", "../src/a.jsonl", id_field="id"))
+    write_entry(cat, entry("mirror", "../src/b.jsonl", id_field="id"))
+    cfg = RunConfig(catalogue=cat, output=tmp_path / "out", executor="local", languages=ROOT / "languages",
+                    stages=["normalise", "dedup"])
+    summary = Run(cfg, "fr").execute(progress=False)
+    out = tmp_path / "out" / "fr"
+    kept = {r["id"]: r for r in pq.read_table(out / "data").to_pylist()}
+    rejected = {r["id"]: r for r in pq.read_table(out / "rejected").to_pylist()}
+    assert summary["documents_in"] == 43 and len(kept) + len(rejected) == 43
+    # the longest member (content characters, not spaces) is kept: the copy with an appended paragraph
+    assert "mirror/copy-appended" in kept and kept["mirror/copy-appended"]["dup_cluster_size"] == 4
+    assert rejected["main/r0"]["rule"] == "near" and rejected["main/r0"]["dup_of"] == "mirror/copy-appended"
+    assert rejected["mirror/copy-respaced"]["rule"] == "near"  # same exact key as r0, but not as the kept copy
+    assert rejected["mirror/copy-shorter"]["stage"] == "dedup" and rejected["mirror/copy-shorter"]["value"] > 0.7
+    assert all(r["dup_cluster_size"] == 1 and r["dup_cluster_id"] == i for i, r in kept.items() if i != "mirror/copy-appended")
+    report = json.loads((out / "reports" / "dedup.json").read_text())
+    assert report["docs_in"] == 43 and report["docs_out"] == 40
+    assert sum(d["docs"] for d in report["per_source"]["main"]["dropped"].values()) == 1
+    # rerun: every step resumes from disk
+    assert Run(cfg, "fr").execute(progress=False)["documents_kept"] == 40
+
+
+def test_near_dedup_quality_on_real_text_with_controlled_edits(tmp_path):
+    docs = [d for lang in ("fr", "en") for d in bundled_docs(lang, 4000)
+            if d.source in ("debian-handbook", "debian-reference") and len(d.text) > 600][:800]
+    r = evaluate(docs, tmp_path, DedupConfig(), n_edited=150)
+    assert r["pairs_jaccard_ge_0.8"] >= 80
+    assert r["recall_at_0.8"] >= 0.95 and r["precision"] >= 0.95, r
+    assert r["by_edit"]["typos"]["same_cluster"] >= 0.9 * r["by_edit"]["typos"]["pairs"]
+
+
+@pytest.mark.ray
+def test_dedup_on_ray_equals_local(tmp_path):
+    docs = [d for d in bundled_docs("de", 20000) if d.source == "fortunes"][:3000]
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "de.jsonl").write_text("\n".join(json.dumps({"id": d.id, "text": d.text}, ensure_ascii=False) for d in docs))
+    write_entry(tmp_path / "cat", entry("f", "../src/{lang}.jsonl", languages=("de",), id_field="id"))
+    results = []
+    for executor in ("local", "ray"):
+        cfg = RunConfig(catalogue=tmp_path / "cat", output=tmp_path / executor, executor=executor, workers=2,
+                        languages=ROOT / "languages", stages=["normalise", "dedup"])
+        Run(cfg, "de").execute(progress=False)
+        rej = pq.read_table(tmp_path / executor / "de" / "rejected").to_pylist()
+        results.append(sorted((r["id"], r["rule"], r["dup_of"]) for r in rej))
+    assert results[0] == results[1] and len(results[0]) >= 3
