@@ -39,6 +39,8 @@ class DedupConfig(Strict):
     """Drop exact duplicates (same text once whitespace, digits, punctuation and symbols are removed)."""
     near: bool = True
     """Drop near duplicates found by MinHash LSH."""
+    url: bool = False
+    """Also drop web documents whose URL has the same host + path as a kept one (ROOTS's URL dedup)."""
     num_bands: int = Field(14, gt=0)
     rows_per_band: int = Field(8, gt=0)
     """bands x rows permutations; 14 x 8 (datatrove/FineWeb) catches pairs with Jaccard above ~0.72."""

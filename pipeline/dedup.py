@@ -9,7 +9,8 @@ every intermediate result is a Parquet file on disk (the corpus never has to fit
                  unsegmented scripts), words hashed and signatures computed with numpy, no Python loop
                  per shingle (universal hashing mod 2^61-1, datatrove's scheme).
  2. buckets      per signature file: one key per LSH band (bands x rows, 14 x 8 by default: threshold
-                 ~0.72) plus the exact key, hash-partitioned into P partition files (the shuffle).
+                 ~0.72) plus the exact key (and, with `url: true`, the web URL's host + path: ROOTS's
+                 URL dedup), hash-partitioned into P partition files (the shuffle).
  3. edges        per partition: documents sharing a (band, key) are linked to the group's first member.
  4. verify       per edge file (optional): near-duplicate edges whose true Jaccard similarity of shingle
                  sets is under `jaccard_min` are dropped (false positives of LSH).
@@ -49,6 +50,16 @@ def content(text: str) -> np.ndarray:
 
 def exact_key(text: str) -> bytes:
     return xxhash.xxh3_128_digest(content(text).tobytes())
+
+
+def url_key(url: str | None) -> int:
+    """xxh3-64 of a web URL's lowercased host + path (ROOTS's URL dedup); 0 for anything else."""
+    from urllib.parse import urlsplit
+
+    if not url or not url.startswith(("http://", "https://")):
+        return 0
+    parts = urlsplit(url)
+    return xxhash.xxh3_64_intdigest(f"{parts.netloc.lower()}{parts.path.rstrip('/') or '/'}") or 1
 
 
 def permutations(cfg: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -155,8 +166,10 @@ def step_signatures(part, offset, out, cfg, split) -> str:
     if out.exists():
         return str(out)
     perms = permutations(cfg)
-    t = pq.read_table(part, columns=["id", "text"])
+    names = pq.ParquetFile(part).schema_arrow.names
+    t = pq.read_table(part, columns=["id", "text"] + (["url_or_path"] if "url_or_path" in names else []))
     texts = t["text"].to_pylist()
+    urls = t["url_or_path"].to_pylist() if "url_or_path" in names else [None] * len(texts)
     n = len(texts)
     sig = np.zeros((n, cfg.num_bands * cfg.rows_per_band), dtype=np.uint64)
     for s in range(0, n, 1000):
@@ -165,6 +178,7 @@ def step_signatures(part, offset, out, cfg, split) -> str:
         "idx": pa.array(np.arange(offset, offset + n, dtype=np.int64)),
         "n_chars": pa.array([len(content(x)) for x in texts], type=pa.int64()),
         "exact": pa.array([exact_key(x) for x in texts], type=pa.binary(16)),
+        "url": pa.array([url_key(u) for u in urls], type=pa.uint64()),
         "bands": pa.FixedSizeListArray.from_arrays(pa.array(band_keys(sig, cfg).ravel()), cfg.num_bands),
         "sig": pa.FixedSizeListArray.from_arrays(pa.array(sig.ravel()), sig.shape[1]),
     })
@@ -173,20 +187,27 @@ def step_signatures(part, offset, out, cfg, split) -> str:
 
 
 def step_buckets(sig_path, out_dir, cfg) -> list[str]:
-    t = pq.read_table(sig_path, columns=["idx", "exact", "bands"])
+    t = pq.read_table(sig_path, columns=["idx", "exact", "bands", "url"])
     idx = t["idx"].to_numpy()
-    cols, band_ids = [], []
+    cols, band_ids, docs = [], [], []
     if cfg.near:
         bands = t["bands"].combine_chunks().flatten().to_numpy().reshape(len(idx), cfg.num_bands)
         cols += [bands[:, b] for b in range(cfg.num_bands)]
         band_ids += list(range(cfg.num_bands))
+        docs += [idx] * cfg.num_bands
     if cfg.exact or cfg.near:  # the exact key is always a band: identical texts must meet
         ex = np.frombuffer(b"".join(t["exact"].to_pylist()), dtype=np.uint64).reshape(-1, 2)[:, 0] if len(idx) else np.zeros(0, np.uint64)
         cols.append(ex)
         band_ids.append(-1)
+        docs.append(idx)
+    if cfg.url:  # web documents at the same host + path meet in band -2
+        url = t["url"].to_numpy()
+        cols.append(url[url != 0])
+        band_ids.append(-2)
+        docs.append(idx[url != 0])
     keys = np.concatenate(cols) if cols else np.zeros(0, np.uint64)
-    band = np.repeat(np.array(band_ids, dtype=np.int16), len(idx))
-    doc = np.tile(idx, len(band_ids))
+    band = np.concatenate([np.full(len(d), b, dtype=np.int16) for b, d in zip(band_ids, docs)]) if docs else np.zeros(0, np.int16)
+    doc = np.concatenate(docs) if docs else np.zeros(0, np.int64)
     part = (keys % np.uint64(cfg.partitions)).astype(np.int64)
     outs = []
     name = Path(sig_path).stem
@@ -212,7 +233,7 @@ def step_edges(part_dir, out) -> str:
     start = np.concatenate([[True], ~same])
     group_first = idx[np.maximum.accumulate(np.where(start, np.arange(len(idx)), 0))]
     m = ~start
-    src, dst, exact = group_first[m], idx[m], band[m] == -1
+    src, dst, exact = group_first[m], idx[m], band[m] < 0  # exact-text and URL edges need no Jaccard check
     write_atomic(pa.table({"src": src, "dst": dst, "exact": exact}), out)
     return str(out)
 
@@ -290,7 +311,7 @@ def run_dedup(parts: list[Path], work: Path, cfg: DedupConfig, split: str, map_f
         edge_files = map_fn(step_verify, [(e, work / "verified" / Path(e).name, [str(p) for p in parts], offsets, cfg, split)
                                           for e in edge_files])
     labels, rounds = connected_components(edge_files, n, map_fn, put)
-    sig = pq.read_table(work / "sig", columns=["idx", "n_chars", "exact", "sig"]) if n else None
+    sig = pq.read_table(work / "sig", columns=["idx", "n_chars", "exact", "url", "sig"]) if n else None
     return decide(labels, sig, cfg, done, rounds)
 
 
@@ -306,6 +327,7 @@ def decide(labels: np.ndarray, sig: pa.Table | None, cfg: DedupConfig, out: Path
         order_idx = np.argsort(sig["idx"].to_numpy())
         n_chars = sig["n_chars"].to_numpy()[order_idx]
         exact = np.array(sig["exact"].to_pylist(), dtype=object)[order_idx]
+        url = sig["url"].to_numpy()[order_idx]
         sigs = sig["sig"].combine_chunks().flatten().to_numpy().reshape(n, -1)[order_idx]
         counts = np.bincount(labels, minlength=n)
         multi = np.nonzero(counts[labels] > 1)[0]
@@ -323,7 +345,8 @@ def decide(labels: np.ndarray, sig: pa.Table | None, cfg: DedupConfig, out: Path
             keep[drop] = False
             dup_of[drop] = kd
             value[drop] = (sigs[drop] == sigs[kd]).mean(axis=1)
-            rule[drop] = np.where(exact[drop] == exact[kd], "exact", "near")
+            same_url = (url[drop] == url[kd]) & (url[drop] != 0) if cfg.url else np.zeros(len(drop), dtype=bool)
+            rule[drop] = np.where(exact[drop] == exact[kd], "exact", np.where(same_url, "url", "near"))
     table = pa.table({"idx": np.arange(n, dtype=np.int64), "keep": keep, "dup_of": dup_of, "cluster": cluster,
                       "cluster_size": size, "rule": pa.array(rule.tolist(), pa.string()), "value": value})
     table = table.replace_schema_metadata({"cc_rounds": str(rounds)})

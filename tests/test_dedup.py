@@ -106,6 +106,21 @@ def test_near_dedup_quality_on_real_text_with_controlled_edits(tmp_path):
     assert r["by_edit"]["typos"]["same_cluster"] >= 0.9 * r["by_edit"]["typos"]["pairs"]
 
 
+def test_url_dedup_for_web_sources(tmp_path):
+    rows = [{"id": "a", "url": "https://News.example.org/2024/budget", "text": "Le conseil a voté le budget annuel de la ville hier soir."},
+            {"id": "b", "url": "https://news.example.org/2024/budget/", "text": "Mise à jour : le budget a finalement été adopté après un long débat public."},
+            {"id": "c", "url": "https://news.example.org/2024/other", "text": "Un tout autre article sur la rentrée scolaire et les nouveaux horaires."}]
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "fr.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    write_entry(tmp_path / "cat", entry("web", "../src/{lang}.jsonl", id_field="id", url_field="url"))
+    cfg = RunConfig(catalogue=tmp_path / "cat", output=tmp_path / "out", executor="local", languages=ROOT / "languages",
+                    stages=["normalise", "dedup"], dedup={"url": True})
+    Run(cfg, "fr").execute(progress=False)
+    rej = pq.read_table(tmp_path / "out" / "fr" / "rejected").to_pylist()
+    assert [(r["id"], r["rule"], r["dup_of"]) for r in rej] == [("web/a", "url", "web/b")]  # b is longer: kept
+
+
 @pytest.mark.ray
 def test_dedup_on_ray_equals_local(tmp_path):
     docs = [d for d in bundled_docs("de", 20000) if d.source == "fortunes"][:3000]

@@ -90,6 +90,28 @@ def test_missing_model_names_the_make_target(tmp_path):
         Perplexity(StageContext(RunConfig(languages=langs), "fr"))
 
 
+def test_published_model_by_url_loads_from_the_cache(tmp_path, tiny_model, monkeypatch):
+    import filters.langid
+
+    monkeypatch.setattr(filters.langid, "CACHE", tmp_path / "cache")
+    langs = tmp_path / "languages"
+    langs.mkdir()
+    url = "https://example.org/cc_net/lm/fr"
+    (langs / "fr.yaml").write_text(f"code: fr\nname: French\nperplexity: {{model: '{url}'}}\n")
+    ctx = StageContext(RunConfig(languages=langs), "fr")
+    with pytest.raises(UserError, match="not in the local cache: put its sentencepiece model"):
+        Perplexity(ctx)
+    from pipeline.language import perplexity_model_dir
+
+    cached = perplexity_model_dir(langs, "fr", ctx.language.perplexity)
+    cached.mkdir(parents=True)
+    for f in ("sp.model", "lm.binary"):  # cc_net's file names work as well: fr.sp.model, fr.arpa.bin
+        (cached / ("fr." + f.replace("lm.binary", "arpa.bin"))).write_bytes((tiny_model / f).read_bytes())
+    stage = Perplexity(StageContext(RunConfig(languages=langs), "fr"))
+    kept, _ = stage([Document("a", "Le paquet est installé.", "fr", "s", "p", "x")])
+    assert kept[0].scores["perplexity"] > 0 and kept[0].scores["ppl_bucket"] is None
+
+
 def test_stage_records_bucket_and_drops_above_max(tmp_path, tiny_model, french_lines):
     langs = tmp_path / "languages"
     langs.mkdir()

@@ -60,6 +60,21 @@ def test_every_document_is_kept_or_rejected_once_and_counts_add_up(config):
         assert (out / s["path"]).stat().st_size == s["bytes"] and len(s["sha256"]) == 64
 
 
+def test_a_50_mb_document_is_rejected_not_crashed(tmp_path):
+    from conftest import entry, write_entry
+
+    src = tmp_path / "src"
+    src.mkdir()
+    big = "Le même paragraphe revient encore. " * (50 * 2**20 // 35)
+    (src / "fr.jsonl").write_text(json.dumps({"id": "big", "text": big}) + "\n" + json.dumps({"id": "ok", "text": "Bonjour."}) + "\n")
+    write_entry(tmp_path / "cat", entry("s", "../src/{lang}.jsonl", id_field="id"))
+    cfg = RunConfig(catalogue=tmp_path / "cat", output=tmp_path / "out", executor="local", stages=["normalise"])
+    summary = Run(cfg, "fr").execute(progress=False)  # default max_doc_bytes: 10 MB
+    rej = pq.read_table(tmp_path / "out" / "fr" / "rejected", columns=["id", "rule", "value", "threshold"]).to_pylist()
+    assert summary["documents_kept"] == 1 and rej == [{"id": "s/big", "rule": "max_bytes", "value": float(len(big.encode())),
+                                                       "threshold": 10_000_000.0}]
+
+
 def test_small_shard_size_gives_several_shards_with_same_rows(config):
     Run(config.model_copy(update={"shard_bytes": 1}), "fr").execute(progress=False)
     out = Path(config.output) / "fr"

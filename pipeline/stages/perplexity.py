@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from filters.ccnet import PerplexityScorer
+from filters.ccnet import PerplexityScorer, fold_folders, model_files
+from pipeline.errors import UserError
 from pipeline.document import Document, Rejection
 from pipeline.language import perplexity_model_dir
 
@@ -29,6 +30,10 @@ class Perplexity:
             self.scorer = None
             return
         folder = perplexity_model_dir(Path(ctx.config.languages), ctx.lang, cfg)
+        if cfg.model.startswith(("http://", "https://")) and model_files(fold_folders(folder)[0]) is None:
+            raise UserError(f"published perplexity model {cfg.model} for '{ctx.lang}' is not in the local cache: "
+                            f"put its sentencepiece model (*sp.model) and KenLM model (*.arpa.bin or *.binary) in "
+                            f"{folder} (runs never download)")
         self.scorer = PerplexityScorer(folder, ctx.lang)
         pct = self.scorer.metadata.get("reference_percentiles", {})
         self.edges = cfg.buckets or ([pct["p30"], pct["p60"]] if "p30" in pct and "p60" in pct else None)
