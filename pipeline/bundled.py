@@ -33,6 +33,7 @@ from pathlib import Path
 from pipeline.catalogue import CatalogueEntry, load_catalogue
 from pipeline.errors import UserError
 from pipeline.htmltext import html_sections
+from pipeline.shards import sha256_file
 
 EXTRACTOR_VERSION = 2
 Record = tuple[str, dict]  # (language code, JSON record)
@@ -143,14 +144,6 @@ def apt_download(package: str, dest: Path) -> Path:
 
 def deb_field(deb: Path, field: str) -> str:
     return subprocess.run(["dpkg-deb", "-f", str(deb), field], check=True, capture_output=True, text=True).stdout.strip()
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def spec_hash(entry: CatalogueEntry) -> str:

@@ -7,7 +7,7 @@ every intermediate result is a Parquet file on disk (the corpus never has to fit
                  and symbols removed, as ROOTS did with md5) and a MinHash signature of the word 5-gram
                  shingles (lowercased words, punctuation and digits removed; character 5-grams for
                  unsegmented scripts), words hashed and signatures computed with numpy, no Python loop
-                 per shingle (universal hashing mod 2^61-1, datatrove's scheme).
+                 per shingle (multiply-add hashing mod 2^64 with odd multipliers).
  2. buckets      per signature file: one key per LSH band (bands x rows, 14 x 8 by default: threshold
                  ~0.72) plus the exact key (and, with `url: true`, the web URL's host + path: ROOTS's
                  URL dedup), hash-partitioned into P partition files (the shuffle).
@@ -37,8 +37,7 @@ from filters.text import _SPECIAL_LUT, split_words, stripped
 from pipeline.config import DedupConfig
 from pipeline.shards import write_atomic
 
-MERSENNE = np.uint64((1 << 61) - 1)
-_S61 = np.uint64(61)
+MERSENNE = np.uint64((1 << 61) - 1)  # bound of the drawn permutation parameters
 MapFn = Callable[[Callable, list], list]  # (fn, [args tuple]) -> [fn(*args)]: a loop, or Ray tasks
 
 
@@ -63,9 +62,11 @@ def url_key(url: str | None) -> int:
 
 
 def permutations(cfg: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Per permutation an odd multiplier a and an offset b, drawn from the seed (same seed, same sets)."""
     gen = np.random.RandomState(cfg.seed)
     n = cfg.num_bands * cfg.rows_per_band
-    return (gen.randint(1, MERSENNE, dtype=np.uint64, size=(1, n)), gen.randint(0, MERSENNE, dtype=np.uint64, size=(1, n)))
+    a = gen.randint(1, MERSENNE, dtype=np.uint64, size=(1, n)) | np.uint64(1)
+    return a, gen.randint(0, MERSENNE, dtype=np.uint64, size=(1, n))
 
 
 _B = np.uint64(1_000_003)                       # odd base of the per-word polynomial hash (mod 2^64)
@@ -126,27 +127,19 @@ def shingles(text: str, n: int, split: str) -> np.ndarray:
 
 
 def signatures(texts: list[str], cfg: DedupConfig, split: str, perms) -> np.ndarray:
-    """MinHash signatures (len(texts) x perms): min over shingles of (a*h + b) mod 2^61-1, with the
-    64-bit product wrapping as in datatrove. Each document's permutations x shingles matrix is built in
-    place (it stays in cache, and the minimum runs along contiguous rows)."""
+    """MinHash signatures (len(texts) x perms): per permutation, the minimum over the shingles of
+    a*h + b mod 2^64 with a odd (Dietzfelbinger's multiply-add-shift family: a bijection on 64 bits,
+    universal on its high bits, which decide the minimum). No division, unlike datatrove's mod 2^61-1,
+    which is ~2.5x slower here for the same recall/precision (pipeline/dedup_eval.py). Each document's
+    permutations x shingles matrix is built in place: it stays in cache."""
     a, b = perms[0][0], perms[1][0][:, None]
     out = np.empty((len(texts), len(a)), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for i, text in enumerate(texts):
             x = np.multiply.outer(a, shingles(text, cfg.ngram, split))
             x += b
-            out[i] = mod_mersenne_inplace(x).min(axis=1)
+            out[i] = x.min(axis=1)
     return out
-
-
-def mod_mersenne_inplace(x: np.ndarray) -> np.ndarray:
-    """x % (2^61 - 1) for uint64 without a division: fold the bits above 61 onto the low ones, twice.
-    Exact except for a value of exactly 2^61 - 1 (left as is instead of 0): probability 2^-61."""
-    for _ in range(2):
-        hi = x >> _S61
-        x &= MERSENNE
-        x += hi
-    return x
 
 
 def band_keys(sig: np.ndarray, cfg: DedupConfig) -> np.ndarray:

@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             idx = np.arange(f * per, (f + 1) * per, dtype=np.int64)
             table = pa.table({"idx": idx, "n_chars": np.full(per, 1000, dtype=np.int64),
                               "exact": pa.array([i.tobytes() + b"\0" * 8 for i in idx], pa.binary(16)),
+                              "url": pa.array(np.zeros(per, dtype=np.uint64)),
                               "bands": pa.FixedSizeListArray.from_arrays(pa.array(band_keys(sig, cfg).ravel()), cfg.num_bands)})
             out = work / "sig" / f"{f:05d}.parquet"
             write_atomic(table, out)

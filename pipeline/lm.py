@@ -32,6 +32,7 @@ from pipeline.document import Document
 from pipeline.errors import UserError
 from pipeline.language import load_language, perplexity_model_dir
 from pipeline.readers import read_file, source_root
+from pipeline.shards import swap_dir
 from pipeline.stages import StageContext, build_stages
 from pipeline.worker import batched
 
@@ -93,12 +94,7 @@ def train_model(lines: list[str], folder: Path, vocab_size: int, order: int = 5,
         for name in ("sp.model", "sp.vocab", "lm.binary"):
             os.replace(tmp / name, out / name)
         (out / "metadata.json").write_text(json.dumps(meta, indent=2))
-        old = folder.with_name(folder.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            os.replace(folder, old)
-        os.replace(out, folder)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_dir(out, folder)
     return meta
 
 
@@ -157,12 +153,7 @@ def train_language(config: RunConfig, lang: str) -> dict:
             "reference_docs": len(docs), "models": models, "total_seconds": round(time.time() - t0, 2),
             "reference_percentiles": {f"p{q}": float(np.percentile(ppl, q)) for q in PERCENTILES}}
     (staging / "metadata.json").write_text(json.dumps(meta, indent=2))
-    old = folder.with_name(folder.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        os.replace(folder, old)
-    os.replace(staging, folder)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_dir(staging, folder)
     return meta
 
 

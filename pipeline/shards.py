@@ -76,6 +76,16 @@ def write_json_atomic(obj: object, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def swap_dir(new: Path, target: Path) -> None:
+    """Put the finished folder `new` in place of `target` (renames only; the old one is removed after)."""
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -132,9 +142,5 @@ def compact(batches: Iterable[pa.RecordBatch], schema: pa.Schema, out_dir: Path,
         s["bytes"] = p.stat().st_size
         s["sha256"] = sha256_file(p)
         s["path"] = f"{out_dir.name}/{s['path']}"
-    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-    if out_dir.exists():
-        os.replace(out_dir, old)
-    os.replace(tmp_dir, out_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_dir(tmp_dir, out_dir)
     return shards

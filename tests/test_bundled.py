@@ -1,5 +1,4 @@
 """The bundled-data extractors on small real-shaped inputs, and a real run on the bundled data."""
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest

@@ -27,12 +27,12 @@ def test_vectorised_signatures_equal_a_per_document_loop():
     perms = permutations(cfg)
     docs = [d.text for d in bundled_docs("fr", 50)] + ["", "un deux"]
     batch = signatures(docs, cfg, "whitespace", perms)
-    a, b = perms
+    a, b = (int(x) for x in perms[0][0]), (int(x) for x in perms[1][0])
+    a, b = list(a), list(b)
+    assert all(x % 2 == 1 and x < int(MERSENNE) for x in a)  # odd multipliers: bijections on 64 bits
     for text, sig in zip(docs, batch):
-        expected = []
-        for k in range(a.shape[1]):  # the datatrove-style loop: every permutation, every shingle
-            with np.errstate(over="ignore"):
-                expected.append(min(int((np.uint64(h) * a[0, k] + b[0, k]) % MERSENNE) for h in shingles(text, 5, "whitespace")))
+        hs = [int(h) for h in shingles(text, 5, "whitespace")]
+        expected = [min((h * a[k] + b[k]) % 2**64 for h in hs) for k in range(len(a))]  # plain Python ints
         assert sig.tolist() == expected
 
 
