@@ -31,7 +31,7 @@ from pipeline.config import RunConfig, load_config
 from pipeline.document import Document
 from pipeline.errors import UserError
 from pipeline.language import load_language, perplexity_model_dir
-from pipeline.readers import read_file, source_root
+from pipeline.readers import source_items
 from pipeline.shards import swap_dir
 from pipeline.stages import StageContext, build_stages
 from pipeline.worker import batched
@@ -111,15 +111,14 @@ def reference_documents(config: RunConfig, lang: str, source_uids: list[str]) ->
                                        {s.uid: s.entry for s in sources}))
     kept: list[Document] = []
     for s in sources:
-        root = source_root(s.entry, s.yaml_path.parent, lang)
         for f in s.files:
-            items = read_file(s.entry, root, f, lang, config.ingest.max_doc_bytes)
-            docs_iter = (d for d in items if isinstance(d, Document))
+            def docs_iter(s=s, f=f):
+                return (d for d in source_items(s, f, lang, config.ingest.max_doc_bytes) if isinstance(d, Document))
+
             for stage in stages:
                 if getattr(stage, "wants_prepass", lambda _u: False)(s.uid):
-                    stage.prepass(s.uid, (d for d in read_file(s.entry, root, f, lang, config.ingest.max_doc_bytes)
-                                          if isinstance(d, Document)))
-            for batch in batched(docs_iter, 1000):
+                    stage.prepass(s.uid, docs_iter())
+            for batch in batched(docs_iter(), 1000):
                 for stage in stages:
                     batch, _ = stage(batch)
                 kept.extend(batch)

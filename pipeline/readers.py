@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.catalogue import CatalogueEntry
+from pipeline.catalogue import CatalogueEntry, Source
 from pipeline.document import Document, Rejection
 
 Item = Document | Rejection
@@ -206,3 +206,16 @@ def read_file(entry: CatalogueEntry, base: Path, file: Path, lang: str, max_doc_
         rel = file.name
     mk = RecordMaker(entry, file, rel, lang, max_doc_bytes)
     return READERS[entry.read.kind](mk)
+
+
+def source_items(source: Source, file: Path, lang: str, max_doc_bytes: int) -> Iterator[Item]:
+    """`read_file` for one file of a resolved source, ids relative to the source's folder."""
+    root = source_root(source.entry, source.yaml_path.parent, lang)
+    return read_file(source.entry, root, file, lang, max_doc_bytes)
+
+
+def source_documents(sources: list[Source], lang: str, max_doc_bytes: int) -> Iterator[Document]:
+    """Every readable document of the sources' files, in order (ingest rejections left out)."""
+    for s in sources:
+        for f in s.files:
+            yield from (d for d in source_items(s, f, lang, max_doc_bytes) if isinstance(d, Document))

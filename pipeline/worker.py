@@ -20,7 +20,7 @@ from pipeline.catalogue import Source
 from pipeline.config import RunConfig
 from pipeline.document import Document, Rejection
 from pipeline.errors import UserError
-from pipeline.readers import read_file, source_root
+from pipeline.readers import source_items
 from pipeline.reports import StageStats
 from pipeline.shards import docs_table, rejections_table, write_atomic, write_json_atomic
 from pipeline.stages import StageContext, build_stages, stage_columns
@@ -89,10 +89,8 @@ class UnitWorker:
             parts += 1
             kept_buf, rej_buf = [], []
 
-        root = source_root(unit.source.entry, unit.source.yaml_path.parent, self.lang)
-
         def documents() -> Iterator:
-            return read_file(unit.source.entry, root, unit.file, self.lang, cfg.ingest.max_doc_bytes)
+            return source_items(unit.source, unit.file, self.lang, cfg.ingest.max_doc_bytes)
 
         for stage in self.stages:
             if getattr(stage, "wants_prepass", lambda _uid: False)(unit.source.uid):

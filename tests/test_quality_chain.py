@@ -8,7 +8,7 @@ from filters.roots import read_wordlist
 from pipeline.catalogue import sources_for
 from pipeline.config import RunConfig
 from pipeline.document import Document
-from pipeline.readers import read_file, source_root
+from pipeline.readers import source_documents
 from pipeline.stages import StageContext, build_stages
 from roots_reference import ref_edit, ref_keep, ref_measures
 
@@ -18,12 +18,7 @@ LANGS = ROOT / "languages"
 def bundled_docs(lang: str, limit: int) -> list[Document]:
     if not (ROOT / "data/sources/debian-handbook/PROVENANCE.json").exists():
         pytest.fail("bundled data missing: run `make setup` (or `make data`) first")
-    docs = []
-    for s in sources_for(ROOT / "catalogue", lang):
-        for f in s.files:
-            for d in read_file(s.entry, source_root(s.entry, s.yaml_path.parent, lang), f, lang, 10**7):
-                if isinstance(d, Document):
-                    docs.append(d)
+    docs = list(source_documents(sources_for(ROOT / "catalogue", lang), lang, 10**7))
     random.Random(0).shuffle(docs)
     return docs[:limit]
 
