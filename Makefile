@@ -56,8 +56,9 @@ $(KENLM_BIN)/lmplz: | $(STAMP)
 	$(PY) -m pip download -q --no-deps kenlm==$(KENLM_VERSION) -d tools/kenlm/src
 	tar xzf tools/kenlm/src/kenlm-$(KENLM_VERSION).tar.gz -C tools/kenlm/src
 	cmake -S tools/kenlm/src/kenlm-$(KENLM_VERSION) -B tools/kenlm/build -DKENLM_MAX_ORDER=6 \
-	  -DCMAKE_BUILD_TYPE=Release > tools/kenlm/cmake.log
-	$(MAKE) -C tools/kenlm/build -j$$(nproc) lmplz build_binary query > tools/kenlm/make.log
+	  -DCMAKE_BUILD_TYPE=Release > tools/kenlm/cmake.log 2>&1 || (tail -30 tools/kenlm/cmake.log; exit 1)
+	$(MAKE) -C tools/kenlm/build -j$$(nproc) lmplz build_binary query > tools/kenlm/make.log 2>&1 \
+	  || (tail -30 tools/kenlm/make.log; exit 1)
 	cp tools/kenlm/build/bin/build_binary tools/kenlm/build/bin/query $(KENLM_BIN)/
 	cp tools/kenlm/build/bin/lmplz $(KENLM_BIN)/
 
