@@ -174,32 +174,36 @@ class Run:
         shutil.rmtree(out_dir, ignore_errors=True)
         rejected_files: list[Path] = []
         # Rejected rows are written before the kept ones stream, so the counts are complete up front.
+        rules_all, values_all = decisions["rule"].to_pylist(), decisions["value"].to_numpy()
         offset = 0
         for i, part in enumerate(kept_parts):
             t = pq.read_table(part)
             sl = slice(offset, offset + t.num_rows)
             offset += t.num_rows
             texts, sources = t["text"].to_pylist(), t["source"].to_pylist()
-            rules, values = decisions["rule"][sl].to_pylist(), decisions["value"][sl].to_numpy()
+            drop = np.nonzero(~keep[sl])[0]  # row numbers within this part
+            dropped = {int(j): j + sl.start for j in drop}  # row -> global index
+            rule = {j: rules_all[k] for j, k in dropped.items()}
+            threshold = {j: cfg.jaccard_min if rule[j] == "near" else None for j in dropped}
+            detail = {j: f"duplicate of {ids[int(dup_of_idx[k])].as_py()}" for j, k in dropped.items()}
             for j in range(t.num_rows):
                 size = len(texts[j].encode("utf-8", "surrogatepass"))
-                if keep[sl][j]:
+                if j not in dropped:
                     stats.add(sources[j], size, None)
                 else:
-                    kept_id = ids[int(dup_of_idx[sl][j])].as_py()
-                    stats.add(sources[j], size, rules[j], {"id": t["id"][j].as_py(), "source": sources[j],
-                              "value": float(values[j]), "threshold": cfg.jaccard_min if rules[j] == "near" else None,
-                              "detail": f"duplicate of {kept_id}", "text": texts[j][:400]})
-            if (~keep[sl]).any():
-                r = t.filter(pa.array(~keep[sl]))
-                dsl = np.nonzero(~keep[sl])[0] + sl.start
-                r = r.append_column("stage", pa.array(["dedup"] * r.num_rows)) \
-                     .append_column("rule", pa.array([rules[k - sl.start] for k in dsl], pa.string())) \
-                     .append_column("value", pa.array(decisions["value"].to_numpy()[dsl])) \
-                     .append_column("threshold", pa.array([cfg.jaccard_min if rules[k - sl.start] == "near" else None
-                                                           for k in dsl], pa.float64())) \
-                     .append_column("detail", pa.array([f"duplicate of {ids[int(dup_of_idx[k])].as_py()}" for k in dsl])) \
-                     .append_column("dup_of", ids.take(pa.array(dup_of_idx[dsl])))
+                    stats.add(sources[j], size, rule[j], {"id": t["id"][j].as_py(), "source": sources[j],
+                              "value": float(values_all[dropped[j]]), "threshold": threshold[j],
+                              "detail": detail[j], "text": texts[j][:400]})
+            if len(drop):
+                rows = [int(j) for j in drop]
+                gidx = drop + sl.start
+                r = t.take(pa.array(drop)) \
+                     .append_column("stage", pa.array(["dedup"] * len(rows))) \
+                     .append_column("rule", pa.array([rule[j] for j in rows], pa.string())) \
+                     .append_column("value", pa.array(values_all[gidx])) \
+                     .append_column("threshold", pa.array([threshold[j] for j in rows], pa.float64())) \
+                     .append_column("detail", pa.array([detail[j] for j in rows])) \
+                     .append_column("dup_of", ids.take(pa.array(dup_of_idx[gidx])))
                 f = out_dir / f"rejected-{i:05d}.parquet"
                 write_atomic(r.select(rschema.names).cast(rschema), f)
                 rejected_files.append(f)
