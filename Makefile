@@ -16,7 +16,7 @@ KENLM_BIN := tools/kenlm/bin
 # Every Python run gets a UTF-8 locale whatever LANG says.
 RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONUTF8=1 $(PY)
 
-.PHONY: setup sysdeps venv kenlm data lm corpus calibrate test bench validate wordlists clean help
+.PHONY: setup sysdeps venv kenlm data lm corpus calibrate test bench pii-eval validate wordlists clean help
 
 help:
 	@echo "make setup                 create .venv, install the project, prepare the bundled data"
@@ -25,6 +25,7 @@ help:
 	@echo "make calibrate LANG=fr     propose a perplexity maximum from the last run's values"
 	@echo "make test                  run the test suite"
 	@echo "make bench                 measure every stage, results in \$$(OUT)/bench/*.json"
+	@echo "make pii-eval              PII precision/recall per type on a labelled set, \$$(OUT)/bench/pii_eval.json"
 	@echo "make validate              check the catalogue and configs"
 
 setup: sysdeps venv kenlm data
@@ -81,6 +82,10 @@ test: $(STAMP)
 
 bench: $(STAMP) data
 	$(RUN) -m pipeline.bench --out $(OUT)/bench --lang $(CORPUS_LANG)
+	$(RUN) -m pipeline.pii_eval --out $(OUT)/bench/pii_eval.json
+
+pii-eval: $(STAMP) data
+	$(RUN) -m pipeline.pii_eval --out $(OUT)/bench/pii_eval.json
 
 # Regenerate languages/wordlists/ from spaCy (stop words) and the npm package naughty-words (LDNOOBW).
 wordlists: $(STAMP)

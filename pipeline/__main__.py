@@ -15,6 +15,7 @@ STAGE_HELP = {
     "normalise": "Unicode NFC, newlines, control characters; drop empty documents",
     "langid": "fastText language ID (lid.176 by default); drop the wrong language or a low score",
     "quality": "ROOTS document edits + quality filters (and datatrove's) with thresholds from languages/<lang>.yaml",
+    "pii": "presidio-analyzer pattern recognisers per language (e-mail, IP, phone, card, IBAN, crypto, KEY, USER); PI:<TYPE>",
     "perplexity": "KenLM 5-gram perplexity over sentencepiece pieces (model from `make lm`); ppl_bucket; drop above max",
     "dedup": "global exact + MinHash-LSH near dedup across the language's sources (parallel, on disk); keeps the longest",
 }

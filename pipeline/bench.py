@@ -10,7 +10,8 @@ until they reach 2 KB), beside datatrove's equivalent chain (LanguageFilter with
 model, GopherRepetitionFilter, GopherQualityFilter with the language's stop words) on the same
 documents, as a ratio. `dedup_*` rows: MinHash signatures per core vs datatrove's signature code,
 bucketing + clustering of 100k and 1M synthetic signatures, near-dedup precision/recall on real text
-with controlled edits (pipeline/dedup_eval.py). `lm_train_50mb` times sentencepiece + lmplz + build_binary on 50 MB of bundled
+with controlled edits (pipeline/dedup_eval.py). `pii_2kb`: the PII redactor on the same ~2 KB documents
+beside `pii_naive_presidio_2kb` (presidio with every recogniser on every whole document). `lm_train_50mb` times sentencepiece + lmplz + build_binary on 50 MB of bundled
 text. A last measurement runs the whole `corpus` command on the configured executor.
 """
 from __future__ import annotations
@@ -187,6 +188,26 @@ def dedup_measures(cfg, docs: list[Document], lang: str, out: Path) -> list[dict
     return rows
 
 
+def pii_measures(ctx: StageContext, docs: list[Document], lang: str, naive_docs: int = 300) -> list[dict]:
+    """The PII stage on ~2 KB documents (RE2 pre-filter + windows) beside presidio run naively (every
+    recogniser on every whole document) on a prefix of the same documents, and the share each redacts."""
+    from pipeline.pii import PiiConfig, Redactor
+
+    cfg = ctx.language.pii or PiiConfig()
+    ours, naive = Redactor(cfg, lang), Redactor(cfg, lang, prefilter=False)
+    texts = [d.text for d in docs]
+    r_ours, out = measure("pii_2kb", lambda: ours.redact(texts), docs, repeat=3)
+    r_ours["docs_with_pii"] = sum(bool(c) for _, c, _ in out)
+    r_ours["docs_sent_to_presidio"] = sum(bool(t) for t in ours.candidates(texts))
+    head = docs[:naive_docs]
+    r_naive, out_naive = measure("pii_naive_presidio_2kb", lambda: naive.redact([d.text for d in head]), head)
+    r_naive["same_redactions_as_ours"] = sum(a == b for a, b in zip(out_naive, out[:len(head)]))
+    r_ours["speedup_vs_naive"] = (round(r_ours["docs_per_s_per_core"] / r_naive["docs_per_s_per_core"], 1)
+                                  if r_naive["docs_per_s_per_core"] else None)
+    r_ours["lang"] = r_naive["lang"] = lang
+    return [r_ours, r_naive]
+
+
 def _lang_docs(cfg, lang: str) -> list[Document]:
     return list(source_documents(sources_for(cfg.catalogue, lang), lang, cfg.ingest.max_doc_bytes))
 
@@ -262,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
                                                                           x.license) for x in two_kb]), two_kb, repeat=3)
         r_ppl["lang"] = lang
         results.append(r_ppl)
+    if "pii" in cfg.stages:
+        results += pii_measures(ctx, two_kb, lang)
     if args.lm_mb:
         results.append(lm_training_time(cfg, args.lm_mb))
     if "dedup" in cfg.stages:

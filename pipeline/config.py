@@ -59,7 +59,7 @@ class DedupConfig(Strict):
     or punctuation, so a re-spaced copy does not win; ties: the earliest)."""
 
 
-STAGE_NAMES = ("clean", "normalise", "langid", "quality", "perplexity", "dedup")
+STAGE_NAMES = ("clean", "normalise", "langid", "quality", "pii", "perplexity", "dedup")
 GLOBAL_STAGES = ("dedup",)
 
 

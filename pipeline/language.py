@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from filters import FilterSpec
 from filters.base import FilterContext
 from pipeline.errors import UserError
+from pipeline.pii import PiiConfig
 from pipeline.yamlio import load_model
 
 
@@ -101,6 +102,8 @@ class LanguageConfig(Strict):
     but every filter's value is measured and stored."""
     perplexity: PerplexityConfig | None = PerplexityConfig()
     """KenLM perplexity scoring; null = no perplexity stage for this language (e.g. code)."""
+    pii: PiiConfig | None = PiiConfig()
+    """PII recognisers, thresholds, context words and replacement (pipeline/pii.py); null = no redaction."""
 
     @model_validator(mode="after")
     def _unique_filters(self):

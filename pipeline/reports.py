@@ -32,6 +32,10 @@ class StageStats:
     max_examples: int = 5
     counters: dict = field(default_factory=dict)
     """Edits a stage made without dropping documents (e.g. lines removed), added up over workers."""
+    source_counters: dict = field(default_factory=lambda: defaultdict(dict))
+    """The same counters per source."""
+    samples: dict = field(default_factory=lambda: defaultdict(list))
+    """Excerpts of documents a stage edited, per label (e.g. redacted documents per PII type), for review."""
     extra: dict = field(default_factory=dict)
     """Stage-specific facts for the report (e.g. dedup's parameters and rounds)."""
 
@@ -50,13 +54,32 @@ class StageStats:
         if rule is not None and example is not None and len(self.examples[rule]) < self.max_examples:
             self.examples[rule].append(example)
 
-    def count(self, counters: dict) -> None:
+    def count(self, counters: dict, source: str | None = None) -> None:
+        target = self.counters if source is None else self.source_counters[source]
         for k, v in counters.items():
-            self.counters[k] = self.counters.get(k, 0) + v
+            target[k] = target.get(k, 0) + v
+
+    def collect(self, stage: object) -> None:
+        """Move a stage's `counters`, `source_counters` and `samples` (if it keeps them) into these stats."""
+        counters = getattr(stage, "counters", None)
+        if counters:
+            self.count(counters)
+            counters.clear()
+        for source, c in (getattr(stage, "source_counters", None) or {}).items():
+            self.count(c, source)
+        getattr(stage, "source_counters", {}).clear()
+        self.add_samples(getattr(stage, "samples", None) or {})
+        getattr(stage, "samples", {}).clear()
+
+    def add_samples(self, samples: dict) -> None:
+        for label, items in samples.items():
+            room = self.max_examples - len(self.samples[label])
+            self.samples[label].extend(items[:max(room, 0)])
 
     def record(self, docs_in: list[Document], kept: list[Document], rejected: list[Rejection],
-               seconds: float, bytes_in: list[int] | None = None) -> None:
-        """Count one batch. `bytes_in` are the input sizes when the stage edits text in place."""
+               seconds: float, bytes_in: list[int] | None = None, bytes_dropped: list[int] | None = None) -> None:
+        """Count one batch. `bytes_in` are the input sizes when the stage edits text in place, `bytes_dropped`
+        the rejected documents' sizes when their text was redacted after the stage dropped them."""
         self.seconds += seconds
         sizes = bytes_in if bytes_in is not None else [_bytes(d) for d in docs_in]
         for doc, size in zip(docs_in, sizes):
@@ -68,8 +91,8 @@ class StageStats:
             for c in (self.totals, self.per_source[doc.source]):
                 c["docs_out"] += 1
                 c["bytes_out"] += size
-        for rej in rejected:
-            size = _bytes(rej.doc)
+        for i, rej in enumerate(rejected):
+            size = bytes_dropped[i] if bytes_dropped is not None else _bytes(rej.doc)
             for c in (self.totals, self.per_source[rej.doc.source]):
                 d = c["dropped"].setdefault(rej.rule, {"docs": 0, "bytes": 0})
                 d["docs"] += 1
@@ -82,6 +105,9 @@ class StageStats:
     def merge(self, other: StageStats) -> None:
         self.seconds += other.seconds
         self.count(other.counters)
+        for source, c in other.source_counters.items():
+            self.count(c, source)
+        self.add_samples(other.samples)
         for mine, theirs in [(self.totals, other.totals)] + [
             (self.per_source[s], c) for s, c in other.per_source.items()
         ]:
@@ -97,6 +123,8 @@ class StageStats:
 
     def to_dict(self) -> dict:
         return {"stage": self.stage, **self.totals, "seconds": round(self.seconds, 3), "counters": dict(sorted(self.counters.items())),
+                "source_counters": {s: dict(sorted(c.items())) for s, c in sorted(self.source_counters.items())},
+                "samples": {k: v for k, v in sorted(self.samples.items())},
                 "per_source": {s: c for s, c in sorted(self.per_source.items())},
                 "examples": {r: e for r, e in sorted(self.examples.items())}}
 
@@ -108,6 +136,8 @@ class StageStats:
         st.examples.update(d["examples"])
         st.seconds = d["seconds"]
         st.counters = dict(d.get("counters", {}))
+        st.source_counters.update(d.get("source_counters", {}))
+        st.samples.update(d.get("samples", {}))
         return st
 
 

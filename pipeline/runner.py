@@ -42,7 +42,7 @@ def file_signature(path: Path) -> str:
 
 def language_fingerprint(ctx: StageContext) -> str | None:
     """Hash of the language YAML and every file it names (word lists, models), if a stage uses it."""
-    if not {"langid", "quality"} & set(ctx.config.stages):
+    if not {"langid", "quality", "pii"} & set(ctx.config.stages):
         return None
     files = [ctx.language_file]
     lang = ctx.language

@@ -64,6 +64,18 @@ class UnitWorker:
         self.config, self.lang = config, lang
         self.stages = build_stages(StageContext(config, lang, {s.uid: s.entry for s in sources}))
         self.columns = stage_columns(self.stages)
+        # Documents any stage drops are redacted by the PII stage before they reach a report or rejected set.
+        self.scrubber = next((s for s in self.stages if hasattr(s, "scrub")), None)
+        self.scrub_seconds = 0.0  # CPU time of that redaction, added to the PII stage's seconds
+
+    def _scrub(self, rejected: list[Rejection]) -> list[int]:
+        """Redact rejected documents in place (if a PII stage runs); returns their sizes before redaction."""
+        sizes = [len(r.doc.text.encode("utf-8", "surrogatepass")) for r in rejected]
+        if self.scrubber is not None and rejected:
+            t0 = time.process_time()
+            self.scrubber.scrub(rejected)
+            self.scrub_seconds += time.process_time() - t0
+        return sizes
 
     def process(self, unit: Unit, progress: ProgressFn | None = None) -> UnitResult:
         try:
@@ -101,20 +113,26 @@ class UnitWorker:
             t = time.process_time()
             docs = [x for x in batch if isinstance(x, Document)]
             rejected = [x for x in batch if isinstance(x, Rejection)]
-            stats[0].record([x.doc if isinstance(x, Rejection) else x for x in batch], docs, rejected, t - t_read)
+            ingest_in = [x.doc if isinstance(x, Rejection) else x for x in batch]
+            ingest_sizes = [len(d.text.encode("utf-8", "surrogatepass")) for d in ingest_in]
+            stats[0].record(ingest_in, docs, rejected, t - t_read, bytes_in=ingest_sizes,
+                            bytes_dropped=self._scrub(rejected))
             rej_buf.extend(rejected)
             in_bytes = sum(len(d.text.encode("utf-8", "surrogatepass")) for d in docs)
             for stage, st in zip(self.stages, stats[1:]):
                 sizes = [len(d.text.encode("utf-8", "surrogatepass")) for d in docs]
                 t0 = time.process_time()
                 kept, dropped = stage(docs)
-                st.record(docs, kept, dropped, time.process_time() - t0, bytes_in=sizes)
-                counters = getattr(stage, "counters", None)
-                if counters:
-                    st.count(counters)
-                    counters.clear()
+                seconds = time.process_time() - t0
+                dropped_sizes = self._scrub(dropped) if stage is not self.scrubber else None
+                st.record(docs, kept, dropped, seconds, bytes_in=sizes, bytes_dropped=dropped_sizes)
                 rej_buf.extend(dropped)
                 docs = kept
+            for stage, st in zip(self.stages, stats[1:]):
+                st.collect(stage)
+                if stage is self.scrubber:
+                    st.seconds += self.scrub_seconds
+                    self.scrub_seconds = 0.0
             kept_buf.extend(docs)
             total += len(batch)
             if progress:

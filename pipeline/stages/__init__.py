@@ -3,7 +3,8 @@
 
 A stage declares `columns`, the measured values it adds to `Document.scores`; they become typed
 columns of the output shards so thresholds can be re-applied later without re-scoring. A stage may
-keep `counters` (e.g. lines removed) that the worker adds to its report, and may define
+keep `counters` (e.g. lines removed), `source_counters` ({source: counters}) and `samples` ({label:
+[excerpt]}) that the worker moves into its report after every batch, and may define
 `prepass(source_uid, docs)` to see a whole input file before processing it.
 """
 from __future__ import annotations
@@ -48,9 +49,11 @@ def stage_classes() -> dict[str, type]:
     from pipeline.stages.langid import LangID
     from pipeline.stages.normalise import Normalise
     from pipeline.stages.perplexity import Perplexity
+    from pipeline.stages.pii import Pii
     from pipeline.stages.quality import Quality
 
-    return {"clean": Clean, "normalise": Normalise, "langid": LangID, "quality": Quality, "perplexity": Perplexity}
+    return {"clean": Clean, "normalise": Normalise, "langid": LangID, "quality": Quality, "pii": Pii,
+            "perplexity": Perplexity}
 
 
 def build_stages(ctx: StageContext) -> list[Stage]:
