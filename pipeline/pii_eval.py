@@ -183,6 +183,8 @@ def build_planted(data: Path, per_lang: int, seed: int = 7, langs=LANGS, languag
 
     rng = random.Random(seed)
     _, emails = copyright_emails()
+    if not emails:
+        raise SystemExit("no e-mail addresses in /usr/share/doc/*/copyright: the planted set needs a Debian-like system")
     docs = []
     for lang in langs:
         cfg = load_language(languages, lang).pii or PiiConfig()

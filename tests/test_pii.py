@@ -198,3 +198,13 @@ def test_language_yaml_pii_block_is_validated(tmp_path):
     (langs / "default.yaml").write_text(yaml.safe_dump(data))
     with pytest.raises(UserError, match="PHONE_NUMBER"):
         load_language(langs, "xx")
+
+
+def test_hash_salt_is_made_once_per_output_folder_and_env_overrides(tmp_path, monkeypatch):
+    from pipeline.pii import run_salt
+
+    monkeypatch.delenv("PII_SALT", raising=False)
+    first = run_salt(tmp_path)
+    assert len(first) == 64 and run_salt(tmp_path) == first and run_salt(tmp_path / "other") != first
+    monkeypatch.setenv("PII_SALT", "from-env")
+    assert run_salt(tmp_path) == b"from-env"
