@@ -21,6 +21,7 @@ salt kept outside the outputs.
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import os
@@ -163,6 +164,7 @@ IPV4_TOKEN = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?[.,;:)]?")
 HEADING = re.compile(r"(?:^|\n)[ \t]*$")           # a section number opening a line: `12.1.1.1. Title`
 CARD_GROUPS = {(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 1)}
 WORD = re.compile(r"\w+")
+MAX_WINDOW = 2000  # characters presidio sees at once (its duplicate removal is quadratic in the matches)
 
 
 def _entropy(s: str) -> float:
@@ -278,8 +280,6 @@ class Redactor:
     """Finds PII in batches of texts and rewrites them. `redact(texts)` -> [(new text, {tag: count}, drop tags)]."""
 
     def __init__(self, cfg: PiiConfig, lang: str, salt: bytes = b"", prefilter: bool = True):
-        import pyarrow.compute  # noqa: F401  (fail early if missing)
-
         self.cfg, self.lang, self.salt, self.prefilter = cfg, lang, salt, prefilter
         self.enabled = {tag: rc for tag, rc in cfg.recognisers if rc.enabled}
         self.min_score = {tag: DEFAULT_MIN_SCORE[tag] if rc.min_score is None else rc.min_score
@@ -318,7 +318,9 @@ class Redactor:
             if tag == "PHONE" and IPV4_TOKEN.fullmatch(text, *_widen(text, m.start(), m.end(), 16)):
                 continue
             s, e = _widen(text, max(0, m.start() - pad), min(len(text), m.end() + pad))
-            if merged and s <= merged[-1][1]:
+            # Overlapping windows merge up to MAX_WINDOW characters; past that a new (overlapping) window starts,
+            # so a huge document dense with triggers costs linear time (a value seen twice is kept once).
+            if merged and s <= merged[-1][1] and e - merged[-1][0] <= MAX_WINDOW:
                 merged[-1][1] = max(merged[-1][1], e)
             else:
                 merged.append([s, e])
@@ -446,8 +448,12 @@ def _words_before(words: list[str]) -> re.Pattern | None:
 
 def _without_overlaps(spans: list[Span]) -> list[Span]:
     """Where detections overlap keep the higher score, then the longer one; return them in text order."""
+    starts: list[int] = []  # kept spans, sorted by start (they never overlap each other)
     kept: list[Span] = []
     for sp in sorted(spans, key=lambda x: (-x.score, -(x.end - x.start), x.start)):
-        if all(sp.end <= k.start or sp.start >= k.end for k in kept):
-            kept.append(sp)
-    return sorted(kept, key=lambda x: x.start)
+        i = bisect.bisect_left(starts, sp.start)
+        if (i > 0 and kept[i - 1].end > sp.start) or (i < len(kept) and kept[i].start < sp.end):
+            continue
+        starts.insert(i, sp.start)
+        kept.insert(i, sp)
+    return kept

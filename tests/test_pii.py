@@ -208,3 +208,13 @@ def test_hash_salt_is_made_once_per_output_folder_and_env_overrides(tmp_path, mo
     assert len(first) == 64 and run_salt(tmp_path) == first and run_salt(tmp_path / "other") != first
     monkeypatch.setenv("PII_SALT", "from-env")
     assert run_salt(tmp_path) == b"from-env"
+
+
+def test_a_large_document_dense_with_values_is_cut_into_bounded_windows_and_fully_redacted(fr):
+    from pipeline.pii import MAX_WINDOW
+
+    text = " ".join(f"{FRENCH[i % 4]} Écrire à personne{i}@example.org." for i in range(2000))  # ~250k chars
+    windows = fr.windows(text, "EMAIL")
+    assert len(windows) > 1 and max(e - s for s, e in windows) <= MAX_WINDOW + 2 * (fr.cfg.window_chars + 64)
+    redacted, counts, _ = fr.redact([text])[0]
+    assert counts == {"EMAIL": 2000} and "@example.org" not in redacted
