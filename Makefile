@@ -7,6 +7,7 @@ CORPUS_LANG := $(if $(filter command line,$(origin LANG)),$(LANG),fr)
 OUT ?= out
 CATALOGUE ?= catalogue
 CONFIG ?= configs/default.yaml
+TRAIN_CONFIG ?= configs/train.yaml
 # Debian packages the project needs installed (apt-get download/dpkg-deb come with apt itself):
 # compilers and libraries to build KenLM's lmplz/build_binary/query and the kenlm Python module.
 DEB_PACKAGES ?= build-essential cmake zlib1g-dev libbz2-dev liblzma-dev libeigen3-dev \
@@ -16,7 +17,8 @@ KENLM_BIN := tools/kenlm/bin
 # Every Python run gets a UTF-8 locale whatever LANG says.
 RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONUTF8=1 $(PY)
 
-.PHONY: setup sysdeps venv kenlm data lm corpus calibrate test bench pii-eval validate wordlists clean help
+.PHONY: setup sysdeps venv kenlm data lm corpus calibrate test bench pii-eval validate wordlists clean help \
+	corpora tokenizer pack train
 
 help:
 	@echo "make setup                 create .venv, install the project, prepare the bundled data"
@@ -27,6 +29,9 @@ help:
 	@echo "make bench                 measure every stage, results in \$$(OUT)/bench/*.json"
 	@echo "make pii-eval              PII precision/recall per type on a labelled set, \$$(OUT)/bench/pii_eval.json"
 	@echo "make validate              check the catalogue and configs"
+	@echo "make tokenizer             build the TRAIN_CONFIG languages' corpora if missing, train sentencepiece"
+	@echo "make pack                  encode the curated corpora into train/val token bins (mixture from TRAIN_CONFIG)"
+	@echo "make train                 train (or resume) the small GPT on the bins (FRESH=1 starts over)"
 
 setup: sysdeps venv kenlm data
 
@@ -90,6 +95,20 @@ pii-eval: $(STAMP) data
 # Regenerate languages/wordlists/ from spaCy (stop words) and the npm package naughty-words (LDNOOBW).
 wordlists: $(STAMP)
 	$(RUN) -m filters.wordlists
+
+# The training side (trainer/): corpora of the configured languages, tokenizer, bins, the small GPT.
+corpora: $(STAMP) data
+	@$(RUN) -m trainer --config $(TRAIN_CONFIG) corpora | while read l o; do \
+	  echo "== make corpus LANG=$$l OUT=$$o"; $(MAKE) --no-print-directory corpus LANG=$$l OUT=$$o || exit 1; done
+
+tokenizer: corpora
+	$(RUN) -m trainer --config $(TRAIN_CONFIG) tokenizer
+
+pack: $(STAMP)
+	$(RUN) -m trainer --config $(TRAIN_CONFIG) pack
+
+train: $(STAMP)
+	$(RUN) -m trainer --config $(TRAIN_CONFIG) train $(if $(FRESH),--fresh)
 
 validate: $(STAMP)
 	$(RUN) -m pipeline validate --catalogue $(CATALOGUE) --config $(CONFIG) --languages languages

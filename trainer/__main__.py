@@ -1,0 +1,79 @@
+"""Command line: `python -m trainer --help` (tokenizer, pack, train, trace, corpora)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pipeline.errors import UserError
+from trainer.config import load_train_config
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m trainer", description="tokenizer, token bins and a small GPT")
+    ap.add_argument("--config", type=Path, default=Path("configs/train.yaml"), help="training config YAML")
+    sub = ap.add_subparsers(dest="command", required=True)
+    sub.add_parser("corpora", help="print the configured languages whose curated corpus is missing (lang, root)")
+    sub.add_parser("tokenizer", help="train the sentencepiece tokenizer on a temperature-sampled mix")
+    sub.add_parser("pack", help="encode every curated document into train/val token bins")
+    t = sub.add_parser("train", help="train (or resume) the small GPT on the bins")
+    t.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint and start over")
+    t.add_argument("--stop-after", type=int, help="stop after this step (rerun to resume)")
+    tr = sub.add_parser("trace", help="which document a token of a bin belongs to")
+    tr.add_argument("bin", type=Path, help="a bin shard (.bin, .idx or the stem)")
+    tr.add_argument("position", type=int, help="token position in that shard")
+    v = sub.add_parser("verify", help="check every bin's header, offsets and checksum")
+    v.add_argument("--bins", type=Path, help="bins folder (default: <output>/bins)")
+    args = ap.parse_args(argv)
+    try:
+        cfg = load_train_config(args.config)
+        if args.command == "corpora":
+            for lang in cfg.languages:  # `make corpora` reads "<lang> <output root>" lines
+                if not (cfg.corpus / lang / "manifest.json").is_file():
+                    print(lang, cfg.corpus)
+        elif args.command == "tokenizer":
+            from trainer.tokenizer import train_tokenizer
+
+            meta = train_tokenizer(cfg)
+            print(json.dumps(meta["sample"], indent=2))
+            print(f"tokenizer: {meta['vocab_size']} pieces ({meta['model_type']}), {meta['seconds']} s -> "
+                  f"{cfg.output / 'tokenizer'}")
+        elif args.command == "pack":
+            from trainer.pack import pack
+
+            m = pack(cfg, progress=sys.stderr.isatty())
+            for lang, s in m["languages"].items():
+                print(f"{lang:>5}: {s['docs_in']:>7,} docs, {s['tokens_train']:>11,} train tokens "
+                      f"(share {s['share_realised']:.3f}, requested {s['share_requested']:.3f}, x{s['repeat_factor']}), "
+                      f"{s['tokens_val']:>9,} val tokens")
+            print(f"encode: {json.dumps(m['encode'])}")
+            print(f"bins: {m['tokens_train']:,} train + {m['tokens_val']:,} val tokens -> {cfg.output / 'bins'}")
+        elif args.command == "train":
+            from trainer.train import train
+
+            s = train(cfg, fresh=args.fresh, stop_after=args.stop_after, progress=sys.stderr.isatty())
+            print(json.dumps(s, indent=2, ensure_ascii=False))
+        elif args.command == "trace":
+            from trainer.bins import ShardReader
+
+            stem = args.bin.with_suffix("") if args.bin.suffix in (".bin", ".idx") else args.bin
+            print(json.dumps(ShardReader(stem).doc_at(args.position), ensure_ascii=False))
+        elif args.command == "verify":
+            from trainer.bins import ShardReader
+
+            bins = args.bins or cfg.output / "bins"
+            stems = sorted(p.with_suffix("") for p in bins.glob("*.idx"))
+            if not stems:
+                raise UserError(f"no bins in {bins}")
+            for stem in stems:
+                r = ShardReader(stem, verify=True)
+                print(f"ok {stem.name}: {r.n_docs:,} docs, {r.n_tokens:,} tokens, {r.dtype}")
+        return 0
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

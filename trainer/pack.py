@@ -1,0 +1,245 @@
+"""`make pack`: encode every curated document, mix the languages, and write train/validation token bins.
+
+1. Encode (parallel: one Ray task per curated Parquet shard, or a loop with `executor: local`): each
+   document becomes its tokens + the end-of-document id, written to an intermediate shard under
+   `bins/_work/<key>/` (key = tokenizer hash + the corpus shard's sha256, so a rerun skips finished shards
+   and a changed tokenizer or corpus never reuses stale tokens).
+2. Split: a document goes to validation when a hash of its id falls under `val_fraction` (stable across
+   runs, whatever the file order). Validation documents are written once, never repeated.
+3. Mix: with natural token counts n_l per language and requested shares s_l, the training set gets
+   T = min(Σ n_l, min_l max_repeat · n_l / s_l) tokens, i.e. language l is repeated f_l = s_l T / n_l times
+   on average: floor(f_l) copies of every document plus one more when its draw falls under the fraction
+   (f_l < 1 subsamples). Copy c of every document is written in pass c, so repeats are spread out.
+   Documents a subsampled language leaves out are listed in `unsampled.parquet` with the rule, their draw
+   and the fraction, so every curated document is accounted for.
+4. Write `bins/train-NNNNN.{bin,idx,docs.parquet}` and `bins/val-NNNNN.*` (trainer/bins.py) and
+   `bins/manifest.json`: tokens and documents per language and source, requested vs realised shares, the
+   tokenizer hash, every shard with its checksum. The folder is built aside and swapped in atomically.
+"""
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.config import stable_hash
+from pipeline.errors import UserError
+from pipeline.reports import ConservationError
+from pipeline.shards import sha256_file, swap_dir, write_atomic, write_json_atomic
+from trainer.bins import ShardReader, ShardWriter
+from trainer.config import ROOTS_SHARES, MixtureConfig, TrainRunConfig
+from trainer.corpus import corpus_shards, iter_tables, unit_draw
+from trainer.tokenizer import EOS, Tokenizer
+
+
+def encode_shard(tokenizer_path: str, shard: str, lang: str, stem: str, batch_docs: int) -> dict:
+    """Tokens of every document of one curated shard (+ end of document) into an intermediate shard."""
+    import time as _t
+
+    c0 = _t.process_time()
+    tok = Tokenizer(Path(tokenizer_path))
+    writer = ShardWriter(Path(stem), tok.dtype, tok.vocab_size)
+    n_bytes = 0
+    for t in iter_tables(Path(shard), batch_rows=batch_docs):
+        texts = t["text"].to_pylist()
+        n_bytes += sum(len(x.encode("utf-8")) for x in texts)
+        for doc_id, source, ids in zip(t["id"].to_pylist(), t["source"].to_pylist(), tok.encode(texts)):
+            ids.append(EOS)
+            writer.add(np.asarray(ids, dtype=tok.dtype), doc_id, lang, source)
+    info = writer.close()
+    return {**info, "bytes": n_bytes, "cpu_s": _t.process_time() - c0}
+
+
+def requested_shares(mix: MixtureConfig, tokens: dict[str, int]) -> dict[str, float]:
+    langs = [lang for lang, n in tokens.items() if n > 0]
+    if mix.weights == "natural":
+        w = {lang: float(tokens[lang]) for lang in langs}
+    elif mix.weights == "roots":
+        missing = [lang for lang in langs if lang not in ROOTS_SHARES]
+        if missing:
+            raise UserError(f"mixture 'roots' has no share for {missing}; give explicit weights in the train config")
+        w = {lang: ROOTS_SHARES[lang] for lang in langs}
+    elif mix.weights == "temperature":
+        w = {lang: float(tokens[lang]) ** mix.alpha for lang in langs}
+    else:
+        unknown = sorted(set(mix.weights) - set(tokens))
+        if unknown:
+            raise UserError(f"mixture weights name languages that are not packed: {unknown}")
+        w = {lang: float(mix.weights.get(lang, 0.0)) for lang in langs}
+    total = sum(w.values())
+    if total <= 0:
+        raise UserError("the mixture gives every packed language a weight of 0")
+    return {lang: w.get(lang, 0.0) / total for lang in tokens}
+
+
+def repeat_factors(tokens: dict[str, int], shares: dict[str, float], max_repeat: float) -> dict[str, float]:
+    """f_l: how many times language l's training tokens are used, so that the shares are met with the
+    total kept at the natural total unless a small language would need more than `max_repeat` copies."""
+    natural = sum(tokens.values())
+    bound = min((max_repeat * n / shares[lang] for lang, n in tokens.items() if shares[lang] > 0), default=natural)
+    total = min(natural, bound)
+    return {lang: (shares[lang] * total / n if n else 0.0) for lang, n in tokens.items()}
+
+
+def copies(draw: np.ndarray, factor: float) -> np.ndarray:
+    whole = math.floor(factor)
+    return whole + (draw < factor - whole).astype(np.int64)
+
+
+def pack(cfg: TrainRunConfig, progress: bool = False) -> dict:
+    t0 = time.time()
+    tok_dir = Path(cfg.output) / "tokenizer"
+    tok = Tokenizer(tok_dir / "tokenizer.model")
+    out = Path(cfg.output) / "bins"
+    inputs = []
+    for lang in cfg.languages:
+        manifest = json.loads((Path(cfg.corpus) / lang / "manifest.json").read_text(encoding="utf-8")) \
+            if (Path(cfg.corpus) / lang / "manifest.json").is_file() else None
+        for shard in corpus_shards(cfg.corpus, lang):
+            sha = next(d["sha256"] for d in manifest["data"] if Path(cfg.corpus) / lang / d["path"] == shard)
+            inputs.append((lang, shard, sha))
+    work = out / "_work" / stable_hash({"tokenizer": tok.sha256})
+    items, cached = [], []
+    for i, (lang, shard, sha) in enumerate(inputs):
+        stem = work / f"{lang}-{sha[:16]}"
+        (cached if stem.with_suffix(".idx").is_file() else items).append(
+            (str(tok.path), str(shard), lang, str(stem), cfg.pack.batch_docs))
+    t_enc = time.time()
+    if items:
+        if cfg.pack.executor == "ray":
+            from pipeline.dag import ray_map
+
+            encoded = ray_map(encode_shard, items)
+        else:
+            encoded = [encode_shard(*x) for x in items]
+    else:
+        encoded = []
+    t_enc = time.time() - t_enc
+    stems = [(lang, Path(stem)) for (_, _, lang, stem, _) in sorted(items + cached, key=lambda x: x[3])]
+
+    # Split and count natural tokens per language (training documents only).
+    readers = [(lang, ShardReader(stem)) for lang, stem in stems]
+    per_doc = []
+    train_tokens: dict[str, int] = {lang: 0 for lang in cfg.languages}
+    for lang, r in readers:
+        d = r.docs
+        n_tok = d["n_tokens"].to_numpy()
+        is_val = unit_draw(d["id"], "val", cfg.mixture.seed) < cfg.pack.val_fraction
+        per_doc.append((is_val, n_tok))
+        train_tokens[lang] += int(n_tok[~is_val].sum())
+    shares = requested_shares(cfg.mixture, train_tokens)
+    factors = repeat_factors(train_tokens, shares, cfg.mixture.max_repeat)
+
+    tmp = out.with_name(f".{out.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    stats = {lang: {"docs_in": 0, "docs_val": 0, "docs_train": 0, "docs_unsampled": 0, "tokens_natural": 0,
+                    "tokens_val": 0, "tokens_train": 0, "bytes_in": 0} for lang in cfg.languages}
+    by_source: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"docs_in": 0, "tokens_natural": 0, "tokens_train": 0,
+                                                                            "tokens_val": 0})
+    n_copies, unsampled = [], []
+    for (lang, r), (is_val, n_tok) in zip(readers, per_doc):
+        d = r.docs
+        k = copies(unit_draw(d["id"], "mixture", cfg.mixture.seed), factors[lang])
+        k[is_val] = 0
+        n_copies.append(k)
+        s = stats[lang]
+        s["docs_in"] += r.n_docs
+        s["docs_val"] += int(is_val.sum())
+        s["docs_train"] += int(((k > 0) & ~is_val).sum())
+        s["tokens_natural"] += int(n_tok.sum())
+        s["tokens_val"] += int(n_tok[is_val].sum())
+        s["tokens_train"] += int((n_tok * k).sum())
+        left_out = np.nonzero((k == 0) & ~is_val)[0]
+        s["docs_unsampled"] += len(left_out)
+        if len(left_out):
+            draws = unit_draw(d["id"].take(pa.array(left_out)), "mixture", cfg.mixture.seed)
+            unsampled.append(d.select(["id", "lang", "source"]).take(pa.array(left_out))
+                             .append_column("rule", pa.array(["mixture:subsample"] * len(left_out)))
+                             .append_column("value", pa.array(draws))
+                             .append_column("threshold", pa.array([factors[lang]] * len(left_out), pa.float64())))
+        for src, n, kk, v in zip(d["source"].to_pylist(), n_tok.tolist(), k.tolist(), is_val.tolist()):
+            b = by_source[(lang, src)]
+            b["docs_in"] += 1
+            b["tokens_natural"] += n
+            b["tokens_train"] += n * kk
+            b["tokens_val"] += n if v else 0
+    for lang, s in stats.items():
+        if s["docs_in"] != s["docs_val"] + s["docs_train"] + s["docs_unsampled"]:
+            raise ConservationError(f"pack: {lang}: {s['docs_in']} documents in != val {s['docs_val']} + "
+                                    f"train {s['docs_train']} + unsampled {s['docs_unsampled']}")
+    shards = {"train": _write_split(tmp, "train", readers, n_copies, tok, cfg.pack.shard_tokens),
+              "val": _write_split(tmp, "val", readers, [(v).astype(np.int64) for v, _ in per_doc], tok,
+                                  cfg.pack.shard_tokens)}
+    for split, lst in shards.items():
+        for sh in lst:
+            sh["sha256"] = {ext: sha256_file(tmp / f"{sh['stem']}{ext}") for ext in (".bin", ".idx")}
+    written = sum(sh["tokens"] for sh in shards["train"])
+    if written != sum(s["tokens_train"] for s in stats.values()):
+        raise ConservationError(f"pack: {written} training tokens written, {sum(s['tokens_train'] for s in stats.values())} counted")
+    schema = pa.schema([("id", pa.string()), ("lang", pa.string()), ("source", pa.string()), ("rule", pa.string()),
+                        ("value", pa.float64()), ("threshold", pa.float64())])
+    write_atomic(pa.concat_tables(unsampled).cast(schema) if unsampled else schema.empty_table(), tmp / "unsampled.parquet")
+    total_train = max(written, 1)
+    enc_docs = sum(e["docs"] for e in encoded)
+    enc_cpu = sum(e["cpu_s"] for e in encoded)
+    manifest = {
+        "tokenizer": {"path": str(tok.path), "sha256": tok.sha256, "vocab_size": tok.vocab_size,
+                      "dtype": tok.dtype.name, "end_of_document": EOS},
+        "mixture": {"weights": cfg.mixture.weights, "alpha": cfg.mixture.alpha, "max_repeat": cfg.mixture.max_repeat,
+                    "seed": cfg.mixture.seed},
+        "val_fraction": cfg.pack.val_fraction,
+        "languages": {lang: {**s, "share_requested": round(shares[lang], 6),
+                             "share_natural": round(train_tokens[lang] / max(sum(train_tokens.values()), 1), 6),
+                             "share_realised": round(s["tokens_train"] / total_train, 6),
+                             "repeat_factor": round(factors[lang], 4)} for lang, s in stats.items()},
+        "sources": {f"{lang}/{src}": v for (lang, src), v in sorted(by_source.items())},
+        "corpus_shards": [{"lang": lang, "path": str(p), "sha256": sha} for lang, p, sha in inputs],
+        "shards": shards,
+        "tokens_train": written, "tokens_val": sum(sh["tokens"] for sh in shards["val"]),
+        "encode": {"shards_encoded": len(encoded), "shards_resumed": len(cached), "docs": enc_docs,
+                   "bytes": sum(e["bytes"] for e in encoded), "cpu_s": round(enc_cpu, 3), "wall_s": round(t_enc, 3),
+                   "docs_per_s_per_core": round(enc_docs / enc_cpu, 1) if enc_cpu else None,
+                   "mb_per_s_per_core": round(sum(e["bytes"] for e in encoded) / enc_cpu / 1e6, 2) if enc_cpu else None},
+        "seconds": round(time.time() - t0, 2),
+    }
+    write_json_atomic(manifest, tmp / "manifest.json")
+    keep_work = out / "_work"
+    if keep_work.exists():  # intermediate tokens survive the swap (a rerun resumes from them)
+        shutil.move(str(keep_work), str(tmp / "_work"))
+    for other in (tmp / "_work").iterdir() if (tmp / "_work").exists() else []:
+        if other.name != work.name:
+            shutil.rmtree(other, ignore_errors=True)
+    swap_dir(tmp, out)
+    return manifest
+
+
+def _write_split(folder: Path, split: str, readers: list, n_copies: list[np.ndarray], tok: Tokenizer,
+                 shard_tokens: int) -> list[dict]:
+    """Write copy 0 of every selected document, then copy 1, ...: repeats end up spread over the bins."""
+    shards: list[dict] = []
+    writer = None
+    passes = max((int(k.max()) for k in n_copies if len(k)), default=0)
+    for c in range(passes):
+        for (lang, r), k in zip(readers, n_copies):
+            rows = np.nonzero(k > c)[0]
+            if not len(rows):
+                continue
+            ids, sources = r.docs["id"].to_pylist(), r.docs["source"].to_pylist()
+            for i in rows.tolist():
+                if writer is None:
+                    writer = ShardWriter(folder / f"{split}-{len(shards):05d}", tok.dtype, tok.vocab_size)
+                writer.add(r.doc(i), ids[i], lang, sources[i], copy=c)
+                if writer.n_tokens >= shard_tokens:
+                    shards.append(writer.close())
+                    writer = None
+    if writer is not None:
+        shards.append(writer.close())
+    return shards
