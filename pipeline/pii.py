@@ -332,7 +332,12 @@ class Redactor:
         entities = [PRESIDIO_ENTITY[tag]]
         results = self.analyzer.analyze(text, language=self.lang, entities=entities, nlp_artifacts=self.no_words)
         if any(r.score < self.min_score[tag] for r in results):
-            results = self.analyzer.analyze(text, language=self.lang, entities=entities)
+            try:
+                results = self.analyzer.analyze(text, language=self.lang, entities=entities)
+            except ValueError:
+                # presidio's context enhancer raises when a match starts after the last word token (e.g. an
+                # IPv6 `::` closing the window): such a match has no words around it, so no context to add.
+                pass
         return results
 
     def find(self, text: str, tags: list[str] | None = None) -> list[Span]:

@@ -218,3 +218,13 @@ def test_a_large_document_dense_with_values_is_cut_into_bounded_windows_and_full
     assert len(windows) > 1 and max(e - s for s, e in windows) <= MAX_WINDOW + 2 * (fr.cfg.window_chars + 64)
     redacted, counts, _ = fr.redact([text])[0]
     assert counts == {"EMAIL": 2000} and "@example.org" not in redacted
+
+
+def test_a_match_after_the_last_word_of_a_window_does_not_crash_the_context_pass():
+    """presidio's context enhancer raised on an IPv6-looking `::` that closes a window with no word after
+    it (a real zh fortune cookie); the match now keeps its pattern score and the document is processed."""
+    text = ("根据基本几何图形面积公式，有\n\n        (a + b)² = 4 * (a * b / 2) + c²\n     => a² + 2ab + b² = 2ab + c²\n"
+            "     => a² + b² = c²                                             ::")
+    redactor = Redactor(load_language(ROOT / "languages", "zh").pii, "zh")
+    [(out, counts, drop)] = redactor.redact([text])
+    assert out == text and not counts and not drop
