@@ -88,6 +88,7 @@ test: $(STAMP)
 bench: $(STAMP) data
 	$(RUN) -m pipeline.bench --out $(OUT)/bench --lang $(CORPUS_LANG)
 	$(RUN) -m pipeline.pii_eval --out $(OUT)/bench/pii_eval.json
+	$(RUN) -m trainer.bench --out $(OUT)/bench --config $(TRAIN_CONFIG)
 
 pii-eval: $(STAMP) data
 	$(RUN) -m pipeline.pii_eval --out $(OUT)/bench/pii_eval.json
