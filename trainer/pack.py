@@ -7,11 +7,13 @@
 2. Split: a document goes to validation when a hash of its id falls under `val_fraction` (stable across
    runs, whatever the file order). Validation documents are written once, never repeated.
 3. Mix: with natural token counts n_l per language and requested shares s_l, the training set gets
-   T = min(Σ n_l, min_l max_repeat · n_l / s_l) tokens, i.e. language l is repeated f_l = s_l T / n_l times
-   on average: floor(f_l) copies of every document plus one more when its draw falls under the fraction
-   (f_l < 1 subsamples). Copy c of every document is written in pass c, so repeats are spread out.
-   Documents a subsampled language leaves out are listed in `unsampled.parquet` with the rule, their draw
-   and the fraction, so every curated document is accounted for.
+   T = min(Σ n_l, min_l max_repeat · n_l / s_l) tokens, i.e. language l is repeated f_l = s_l T / n_l times:
+   floor(f_l) copies of every document, plus one more copy of the documents taken in the order of a hash
+   of their id until the fraction's tokens, frac(f_l) · n_l, are reached (f_l < 1 subsamples). Choosing by
+   tokens, not by a coin per document, meets the share even when a few documents are huge (code).
+   Copy c of every document is written in pass c, so repeats are spread out. Documents a subsampled
+   language leaves out are listed in `unsampled.parquet` with the rule, their draw and the last draw
+   taken, so every curated document is accounted for.
 4. Write `bins/train-NNNNN.{bin,idx,docs.parquet}` and `bins/val-NNNNN.*` (trainer/bins.py) and
    `bins/manifest.json`: tokens and documents per language and source, requested vs realised shares, the
    tokenizer hash, every shard with its checksum. The folder is built aside and swapped in atomically.
@@ -88,9 +90,20 @@ def repeat_factors(tokens: dict[str, int], shares: dict[str, float], max_repeat:
     return {lang: (shares[lang] * total / n if n else 0.0) for lang, n in tokens.items()}
 
 
-def copies(draw: np.ndarray, factor: float) -> np.ndarray:
+def copies(draw: np.ndarray, tokens: np.ndarray, factor: float) -> tuple[np.ndarray, float]:
+    """Copies per document for repeat factor `factor`: floor(factor) each, plus one for the documents
+    first in draw order whose tokens add up to frac(factor) of the total. Returns the copies and the last
+    draw taken (documents with a larger draw got no extra copy)."""
     whole = math.floor(factor)
-    return whole + (draw < factor - whole).astype(np.int64)
+    k = np.full(len(draw), whole, dtype=np.int64)
+    want = (factor - whole) * float(tokens.sum())
+    order = np.argsort(draw, kind="stable")
+    cum = np.cumsum(tokens[order])
+    n_extra = int(np.searchsorted(cum, want, side="right"))
+    if n_extra < len(order) and want - (cum[n_extra - 1] if n_extra else 0) > cum[n_extra] - want:
+        n_extra += 1  # take the next document when that lands closer to the target
+    k[order[:n_extra]] += 1
+    return k, float(draw[order[n_extra - 1]]) if n_extra else -1.0
 
 
 def pack(cfg: TrainRunConfig, progress: bool = False) -> dict:
@@ -144,12 +157,24 @@ def pack(cfg: TrainRunConfig, progress: bool = False) -> dict:
                     "tokens_val": 0, "tokens_train": 0, "bytes_in": 0} for lang in cfg.languages}
     by_source: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"docs_in": 0, "tokens_natural": 0, "tokens_train": 0,
                                                                             "tokens_val": 0})
-    n_copies, unsampled = [], []
-    for (lang, r), (is_val, n_tok) in zip(readers, per_doc):
+    # Copies per document, decided per language over all its shards (validation documents get none).
+    draws = [unit_draw(r.docs["id"], "mixture", cfg.mixture.seed) for _, r in readers]
+    n_copies: list[np.ndarray] = [np.zeros(r.n_docs, np.int64) for _, r in readers]
+    cutoff = {}
+    for lang in cfg.languages:
+        mine = [i for i, (l2, _) in enumerate(readers) if l2 == lang]
+        if not mine:
+            continue
+        train = [~per_doc[i][0] for i in mine]
+        k, cutoff[lang] = copies(np.concatenate([draws[i][t] for i, t in zip(mine, train)]),
+                                 np.concatenate([per_doc[i][1][t] for i, t in zip(mine, train)]), factors[lang])
+        start = 0
+        for i, t in zip(mine, train):
+            n_copies[i][t] = k[start:start + int(t.sum())]
+            start += int(t.sum())
+    unsampled = []
+    for (lang, r), (is_val, n_tok), k, draw in zip(readers, per_doc, n_copies, draws):
         d = r.docs
-        k = copies(unit_draw(d["id"], "mixture", cfg.mixture.seed), factors[lang])
-        k[is_val] = 0
-        n_copies.append(k)
         s = stats[lang]
         s["docs_in"] += r.n_docs
         s["docs_val"] += int(is_val.sum())
@@ -160,11 +185,10 @@ def pack(cfg: TrainRunConfig, progress: bool = False) -> dict:
         left_out = np.nonzero((k == 0) & ~is_val)[0]
         s["docs_unsampled"] += len(left_out)
         if len(left_out):
-            draws = unit_draw(d["id"].take(pa.array(left_out)), "mixture", cfg.mixture.seed)
             unsampled.append(d.select(["id", "lang", "source"]).take(pa.array(left_out))
                              .append_column("rule", pa.array(["mixture:subsample"] * len(left_out)))
-                             .append_column("value", pa.array(draws))
-                             .append_column("threshold", pa.array([factors[lang]] * len(left_out), pa.float64())))
+                             .append_column("value", pa.array(draw[left_out]))
+                             .append_column("threshold", pa.array([cutoff[lang]] * len(left_out), pa.float64())))
         for src, n, kk, v in zip(d["source"].to_pylist(), n_tok.tolist(), k.tolist(), is_val.tolist()):
             b = by_source[(lang, src)]
             b["docs_in"] += 1
