@@ -18,13 +18,14 @@ KENLM_BIN := tools/kenlm/bin
 RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONUTF8=1 $(PY)
 
 .PHONY: setup sysdeps venv kenlm data lm corpus calibrate test bench pii-eval validate wordlists clean help \
-	corpora tokenizer pack train
+	corpora tokenizer pack train tune
 
 help:
 	@echo "make setup                 create .venv, install the project, prepare the bundled data"
 	@echo "make corpus LANG=fr        build one language (OUT=out CATALOGUE=catalogue CONFIG=configs/default.yaml)"
 	@echo "make lm LANG=fr            (re)train the language's sentencepiece + KenLM perplexity model"
 	@echo "make calibrate LANG=fr     propose a perplexity maximum from the last run's values"
+	@echo "make tune LANG=fr          a local page to move thresholds on the last run's values and save them"
 	@echo "make test                  run the test suite"
 	@echo "make bench                 measure every stage, results in \$$(OUT)/bench/*.json"
 	@echo "make pii-eval              PII precision/recall per type on a labelled set, \$$(OUT)/bench/pii_eval.json"
@@ -78,6 +79,10 @@ corpus: $(STAMP) $(if $(filter catalogue,$(CATALOGUE)),data)
 
 lm: $(STAMP) kenlm data
 	$(RUN) -m pipeline.lm train --lang $(CORPUS_LANG) --config $(CONFIG)
+
+# A local page to move the language's thresholds on the last run's values and save them to its YAML.
+tune: $(STAMP)
+	$(RUN) -m pipeline tune --lang $(CORPUS_LANG) --out $(OUT) $(if $(PORT),--port $(PORT))
 
 calibrate: $(STAMP)
 	$(RUN) -m pipeline calibrate perplexity --lang $(CORPUS_LANG) --out $(OUT)

@@ -58,6 +58,30 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--lang", required=True)
     cal.add_argument("--out", type=Path, default=Path("out"), help="output root of the run to read")
     cal.add_argument("--percentiles", default="80,90,95,98,99", help="candidate maxima, as percentiles")
+    t = sub.add_parser("tune", help="a local web page to move a language's thresholds and save them to its YAML")
+    t.add_argument("--lang", required=True)
+    t.add_argument("--out", type=Path, default=Path("out"), help="output root of the run to read")
+    t.add_argument("--languages", type=Path, default=Path("languages"))
+    t.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free one)")
+    t.add_argument("--no-browser", action="store_true", help="only print the address")
+    rep = sub.add_parser("report", help="(re)write out/<lang>/report.html and DATACARD.md from a finished run")
+    rep.add_argument("--lang", required=True)
+    rep.add_argument("--out", type=Path, default=Path("out"))
+    rep.add_argument("--config", type=Path, default=Path("configs/default.yaml"))
+    dc = sub.add_parser("datacard", help="write the data card of a multi-language build (<out>/DATACARD.md)")
+    dc.add_argument("--langs", required=True, help="comma-separated languages already built under --out")
+    dc.add_argument("--out", type=Path, default=Path("out"))
+    dc.add_argument("--catalogue", type=Path, default=Path("catalogue"))
+    rm = sub.add_parser("remove", help="remove documents from a built corpus, its reports and token bins (opt-out)")
+    rm.add_argument("--lang", required=True)
+    rm.add_argument("--id", action="append", default=[], help="a document id (repeatable)")
+    rm.add_argument("--source", action="append", default=[], help="every document of a catalogue source (repeatable)")
+    rm.add_argument("--text-pattern", help="RE2 regular expression matched against the text")
+    rm.add_argument("--url-pattern", help="RE2 regular expression matched against url_or_path")
+    rm.add_argument("--reason", default="", help="why (kept in the request record)")
+    rm.add_argument("--out", type=Path, default=Path("out"))
+    rm.add_argument("--config", type=Path, default=Path("configs/default.yaml"))
+    rm.add_argument("--bins", type=Path, action="append", help="token-bin folder(s) to clean (default: out/train/bins if present)")
     return ap
 
 
@@ -93,6 +117,40 @@ def main(argv: list[str] | None = None) -> int:
             from pipeline.calibrate import calibrate
 
             print(calibrate(args.out / args.lang, [float(x) for x in args.percentiles.split(",")]))
+            return 0
+        if args.command == "tune":
+            from pipeline.tune import main as tune_main
+
+            return tune_main(["--lang", args.lang, "--out", str(args.out), "--languages", str(args.languages),
+                              "--port", str(args.port), *(["--no-browser"] if args.no_browser else [])])
+        if args.command == "report":
+            from pipeline.catalogue import load_catalogue
+            from pipeline.language import load_language
+            from pipeline.remove import write_outputs_docs
+
+            cfg = load_config(args.config)
+            write_outputs_docs(args.out / args.lang, load_language(cfg.languages, args.lang),
+                               {e.uid: e for _, e in load_catalogue(cfg.catalogue)}, cfg.model_dump(mode="json"))
+            print(f"wrote {args.out / args.lang / 'report.html'} and {args.out / args.lang / 'DATACARD.md'}")
+            return 0
+        if args.command == "datacard":
+            from pipeline.datacard import multi_card, write_text_atomic
+
+            langs = [x for x in args.langs.split(",") if x]
+            print(write_text_atomic(args.out / "DATACARD.md", multi_card(args.out, langs, args.catalogue)))
+            return 0
+        if args.command == "remove":
+            from pipeline.remove import apply_to_build, load_removals, record_request
+
+            cfg = load_config(args.config)
+            if cfg.removals is None:
+                raise UserError(f"{args.config}: `removals: null`: set a folder to record removal requests in")
+            load_removals(cfg.removals, args.lang)  # an unreadable record fails before a new one is added
+            req = record_request(cfg.removals, args.lang, args.id, args.source, args.text_pattern, args.url_pattern,
+                                 args.reason)
+            bins = args.bins or [p for p in [Path("out/train/bins")] if (p / "manifest.json").is_file()]
+            res = apply_to_build(args.out / args.lang, [req], cfg.languages, cfg.catalogue, bins)
+            print(json.dumps({"recorded": str(cfg.removals / f"{args.lang}.jsonl"), **res}, indent=2))
             return 0
         cfg = _config(args)
         if args.command == "corpus":

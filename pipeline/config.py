@@ -84,6 +84,11 @@ class RunConfig(Strict):
     """Number of parallel workers; default: every CPU Ray sees."""
     report_examples: int = Field(5, ge=0)
     """Example documents kept per drop rule in each stage report."""
+    report_html: bool = True
+    """Write report.html and DATACARD.md beside the shards at the end of every run."""
+    removals: Path | None = Path("removals")
+    """Folder of opt-out requests (`<lang>.jsonl`, written by `python -m pipeline remove`) that every run applies
+    to its shards; null = none."""
     ingest: IngestConfig = IngestConfig()
     normalise: NormaliseConfig = NormaliseConfig()
     dedup: DedupConfig = DedupConfig()
@@ -107,7 +112,7 @@ class RunConfig(Strict):
 
     def stage_params(self) -> dict:
         """What the stages compute with (not where files live): the part of the config that the hash covers."""
-        return self.model_dump(mode="json", exclude={"catalogue", "output", "languages", "executor", "workers"})
+        return self.model_dump(mode="json", exclude={"catalogue", "output", "languages", "executor", "workers", "removals", "report_html"})
 
 
 def load_config(path: Path | None) -> RunConfig:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pipeline.document import Document, Rejection
 
 EXAMPLE_CHARS = 400
+REMOVED = "removed_on_request"
+"""Ingest's rule for documents an opt-out request names: counted, never stored nor shown as an example."""
 
 
 def _bytes(doc: Document) -> int:
@@ -97,8 +99,8 @@ class StageStats:
                 d = c["dropped"].setdefault(rej.rule, {"docs": 0, "bytes": 0})
                 d["docs"] += 1
                 d["bytes"] += size
-            ex = self.examples[rej.rule]
-            if len(ex) < self.max_examples:
+            ex = self.examples[rej.rule] if rej.rule != REMOVED else []
+            if rej.rule != REMOVED and len(ex) < self.max_examples:
                 ex.append({"id": rej.doc.id, "source": rej.doc.source, "value": rej.value,
                            "threshold": rej.threshold, "detail": rej.detail, "text": rej.doc.text[:EXAMPLE_CHARS]})
 

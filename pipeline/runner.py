@@ -24,7 +24,8 @@ import pyarrow.parquet as pq
 from pipeline.catalogue import Source, sources_for
 from pipeline.config import RunConfig, stable_hash
 from pipeline.errors import UserError
-from pipeline.reports import ConservationError, StageStats, check_conservation
+from pipeline.remove import load_removals, write_outputs_docs
+from pipeline.reports import REMOVED, ConservationError, StageStats, check_conservation
 from pipeline.shards import compact, kept_schema, rejected_schema, write_atomic, write_json_atomic
 from pipeline.stages import StageContext, build_stages, stage_columns
 from pipeline.worker import Unit, UnitResult, UnitWorker, load_unit_stats
@@ -59,7 +60,9 @@ class Run:
         self.columns = stage_columns(build_stages(ctx))
         self.language_file = ctx.language_file
         self.out = Path(config.output) / lang
+        self.removals = load_removals(config.removals, lang)
         self.config_hash = stable_hash({"lang": lang, "stages": config.stage_params(),
+                                        "removals": [r.model_dump() for r in self.removals],
                                         "language": language_fingerprint(ctx),
                                         "sources": [s.entry.model_dump(mode="json") for s in self.sources]})
         self.work = self.out / "_work" / self.config_hash
@@ -125,25 +128,33 @@ class Run:
             write_json_atomic({**st.to_dict(), "lang": self.lang, "config_hash": self.config_hash,
                                "worker_peak_rss_mb": peak, **st.extra}, reports / f"{st.stage}.json")
         first, last = merged[0].totals, merged[-1].totals
+        removed = first["dropped"].get(REMOVED, {}).get("docs", 0)  # opt-outs, dropped by the workers at ingest
         manifest = {
             "lang": self.lang, "config_hash": self.config_hash,
             "stages": ["ingest", *self.config.stages], "language_file": str(self.language_file),
             "sources": {s.uid: {"licence": s.entry.licence.text, "licence_class": s.entry.licence.class_,
                                 "files": [str(f) for f in s.files]} for s in self.sources},
             "documents_in": first["docs_in"], "documents_kept": last["docs_out"],
-            "documents_rejected": sum(r["rows"] for r in rejected),
+            "documents_rejected": sum(r["rows"] for r in rejected), "documents_removed": removed,
+            "removals": [{"at": r.at, "reason": r.reason} for r in self.removals],
             "data": data, "rejected": rejected,
         }
-        if manifest["documents_kept"] != sum(d["rows"] for d in data) or \
-                manifest["documents_in"] != manifest["documents_kept"] + manifest["documents_rejected"]:
+        if manifest["documents_kept"] != sum(d["rows"] for d in data) or manifest["documents_in"] != \
+                manifest["documents_kept"] + manifest["documents_rejected"] + manifest["documents_removed"]:
             raise ConservationError(f"shards do not add up: {manifest['documents_in']} in, "
-                                    f"{manifest['documents_kept']} kept, {manifest['documents_rejected']} rejected")
+                                    f"{manifest['documents_kept']} kept, {manifest['documents_rejected']} rejected, "
+                                    f"{manifest['documents_removed']} removed on request")
         write_json_atomic(manifest, self.out / "manifest.json")
+        if self.config.report_html:
+            language = StageContext(self.config, self.lang).language
+            write_outputs_docs(self.out, language, {s.uid: s.entry for s in self.sources},
+                               self.config.model_dump(mode="json"))
         for other in (self.out / "_work").iterdir():  # intermediate results of other configs are stale
             if other.name != self.config_hash:
                 shutil.rmtree(other, ignore_errors=True)
         return {"lang": self.lang, "config_hash": self.config_hash, "documents_in": first["docs_in"],
-                "documents_kept": last["docs_out"], "documents_rejected": manifest["documents_rejected"],
+                "documents_kept": manifest["documents_kept"], "documents_rejected": manifest["documents_rejected"],
+                "documents_removed": manifest["documents_removed"],
                 "worker_peak_rss_mb": peak, "output": str(self.out)}
 
     def dedup(self, kept_parts: list[Path], kschema: pa.Schema, rschema: pa.Schema, stats: StageStats):

@@ -16,12 +16,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+
 from pipeline.catalogue import Source
 from pipeline.config import RunConfig
 from pipeline.document import Document, Rejection
 from pipeline.errors import UserError
 from pipeline.readers import source_items
-from pipeline.reports import StageStats
+from pipeline.remove import load_removals, match
+from pipeline.reports import REMOVED, StageStats
 from pipeline.shards import docs_table, rejections_table, write_atomic, write_json_atomic
 from pipeline.stages import StageContext, build_stages, stage_columns
 
@@ -67,6 +70,15 @@ class UnitWorker:
         # Documents any stage drops are redacted by the PII stage before they reach a report or rejected set.
         self.scrubber = next((s for s in self.stages if hasattr(s, "scrub")), None)
         self.scrub_seconds = 0.0  # CPU time of that redaction, added to the PII stage's seconds
+        self.removals = load_removals(config.removals, lang)
+
+    def _removed(self, docs: list[Document]) -> list[bool]:
+        """Which documents an opt-out request (removals/<lang>.jsonl) names."""
+        if not self.removals:
+            return [False] * len(docs)
+        table = pa.table({"id": [d.id for d in docs], "source": [d.source for d in docs],
+                          "text": [d.text for d in docs], "url_or_path": [d.url_or_path for d in docs]})
+        return match(table, self.removals).tolist()
 
     def _scrub(self, rejected: list[Rejection]) -> list[int]:
         """Redact rejected documents in place (if a PII stage runs); returns their sizes before redaction."""
@@ -115,8 +127,13 @@ class UnitWorker:
             rejected = [x for x in batch if isinstance(x, Rejection)]
             ingest_in = [x.doc if isinstance(x, Rejection) else x for x in batch]
             ingest_sizes = [len(d.text.encode("utf-8", "surrogatepass")) for d in ingest_in]
-            stats[0].record(ingest_in, docs, rejected, t - t_read, bytes_in=ingest_sizes,
-                            bytes_dropped=self._scrub(rejected))
+            removed = {id(d): size for d, size, hit in zip(ingest_in, ingest_sizes, self._removed(ingest_in)) if hit}
+            if removed:  # opt-outs leave here: counted at ingest, never written to a part or a report
+                docs = [d for d in docs if id(d) not in removed]
+                rejected = [r for r in rejected if id(r.doc) not in removed]
+            gone = [Rejection(d, "ingest", REMOVED, None, None) for d in ingest_in if id(d) in removed]
+            stats[0].record(ingest_in, docs, rejected + gone, t - t_read, bytes_in=ingest_sizes,
+                            bytes_dropped=self._scrub(rejected) + [removed[id(r.doc)] for r in gone])
             rej_buf.extend(rejected)
             in_bytes = sum(len(d.text.encode("utf-8", "surrogatepass")) for d in docs)
             for stage, st in zip(self.stages, stats[1:]):

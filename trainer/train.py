@@ -124,6 +124,8 @@ def train(cfg: TrainRunConfig, fresh: bool = False, stop_after: int | None = Non
         log = [e for e in _read_log(model_dir / "log.jsonl") if e["iter"] < start or e.get("resumed_at")]
         log.append({"iter": start, "resumed_at": start})
     model_dir.mkdir(parents=True, exist_ok=True)
+    for stale in model_dir.glob(".ckpt.pt.tmp-*"):  # left by a run killed while saving
+        stale.unlink()
     baseline = unigram_baseline(train_data, val_data, tok.vocab_size)
 
     def batch(sampler: TokenSampler, rng: np.random.Generator):
@@ -163,6 +165,7 @@ def train(cfg: TrainRunConfig, fresh: bool = False, stop_after: int | None = Non
             log.append(e)
             bar.write(f"step {it:>5}: train {e['train_loss']:.3f}  val {e['val_loss']:.3f}  "
                       f"(unigram baseline {baseline['unigram_val_loss']:.3f})")
+            sys.stdout.flush()
         t0 = time.perf_counter()
         for g in opt.param_groups:
             g["lr"] = lr_at(it, tc)

@@ -1,0 +1,135 @@
+"""Data cards: `out/<lang>/DATACARD.md` after every run, and `out/DATACARD.md` for a multi-language build.
+
+In the spirit of the Hugging Face dataset cards and ROOTS's per-source cards, written from what the run
+recorded (manifest, stage reports, the catalogue entries, the language YAML and the run config), so the
+card cannot drift from the data: sources with licence, custodian and PII likelihood; sizes; every
+processing step with its parameters and its effect; known limitations; how to request a removal.
+`python -m pipeline datacard --langs fr,en` writes the multi-language card.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipeline.catalogue import load_catalogue
+from pipeline.language import LanguageConfig
+
+LIMITATIONS = [
+    "Language ID is fastText lid.176 on whole documents; text mixing languages is kept or dropped as a whole, "
+    "and languages lid.176 has no label for cannot pass it.",
+    "Quality thresholds are ROOTS's per-language values (or its default profile); they were tuned on OSCAR web "
+    "text and may not suit other genres. Every measured value is stored, so they can be re-tuned (`make tune`).",
+    "Perplexity is scored by a model trained locally on the same sources (cross-fitted folds), not on Wikipedia; "
+    "its scale differs from ROOTS's and `perplexity.max` is off unless set.",
+    "PII redaction uses patterns (e-mail, IP, phone, card, IBAN, crypto addresses, keys, @handles); person names, "
+    "postal addresses and ID numbers are not detected. URLs, ids and metadata are not redacted.",
+    "Near-duplicate removal is MinHash LSH within this language's build; duplicates across languages remain.",
+]
+
+
+def _stage_params(stage: str, language: LanguageConfig | None, config: dict) -> str:
+    if stage == "langid" and language and language.lid:
+        return f"fastText `{language.lid.model}`, labels {language.lid.labels or [language.code]}, min score {language.lid.min_score}"
+    if stage == "quality" and language:
+        parts = [f"{f.name} ({', '.join(f'{k} {v}' for k, v in (('min', f.min), ('max', f.max)) if v is not None) or 'measured only'})"
+                 for f in language.filters]
+        e = language.edits
+        return (f"edits: uniform whitespace {e.uniform_whitespace}, remove words with {e.remove_words_with}, "
+                f"max word length {e.max_word_length}; filters in order: " + "; ".join(parts))
+    if stage == "pii" and language and language.pii:
+        return f"action `{language.pii.action}`, phone regions {list(language.pii.phone_regions)}"
+    if stage == "perplexity" and language and language.perplexity:
+        return f"model `{language.perplexity.model}`, max {language.perplexity.max}"
+    if stage in ("dedup", "normalise", "ingest") and stage in config:
+        return ", ".join(f"{k} {v}" for k, v in config[stage].items())
+    return ""
+
+
+def _effect(rep: dict) -> str:
+    dropped = ", ".join(f"{r} {d['docs']:,}" for r, d in sorted(rep.get("dropped", {}).items(), key=lambda kv: -kv[1]["docs"]))
+    return f"{rep['docs_in']:,} → {rep['docs_out']:,} docs ({rep['bytes_in'] / 1e6:.2f} → {rep['bytes_out'] / 1e6:.2f} MB)" + \
+        (f"; dropped: {dropped}" if dropped else "")
+
+
+def language_card(out_dir: Path, language: LanguageConfig, entries: dict, config: dict | None = None) -> str:
+    """The card of one language's build; `entries` = catalogue entries by uid (a source not among them is
+    listed with what the manifest knows)."""
+    out_dir = Path(out_dir)
+    manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    lang = manifest["lang"]
+    reports = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (out_dir / "reports").glob("*.json")}
+    kept_bytes = sum(d["bytes"] for d in manifest["data"])
+    last = reports.get(manifest["stages"][-1], {})
+    lines = [f"# Data card: {language.name} (`{lang}`)", "",
+             "A corpus built by roots-pipeline (a ROOTS-style curation pipeline) from the documented sources below.", "",
+             "## Summary", "",
+             f"- Documents: {manifest['documents_in']:,} read, **{manifest['documents_kept']:,} kept**, "
+             f"{manifest['documents_rejected']:,} rejected (each with the rule, value and threshold that removed it)"
+             + (f", {manifest.get('documents_removed', 0):,} removed on request" if manifest.get("documents_removed") else "") + ".",
+             f"- Size: {len(manifest['data'])} Parquet shard(s), {kept_bytes / 1e6:.2f} MB compressed "
+             f"({last.get('bytes_out', 0) / 1e6:.2f} MB of UTF-8 text).",
+             f"- Configuration hash `{manifest['config_hash']}`; language file `{manifest['language_file']}`.", "",
+             "## Sources", "",
+             "| source | custodian | licence | PII likelihood | documents kept | homepage |", "|---|---|---|---|---|---|"]
+    for uid, src in manifest["sources"].items():
+        e = entries.get(uid)
+        kept = last.get("per_source", {}).get(uid, {}).get("docs_out", 0)
+        if e is None:
+            lines.append(f"| {uid} | (not in catalogue) | {src['licence']} | | {kept:,} | |")
+            continue
+        cust = f"{e.custodian.name} ({e.custodian.type})"
+        lines.append(f"| {uid}: {e.name} | {cust} | {e.licence.text} ({src['licence_class']}) | {e.pii.likelihood} | "
+                     f"{kept:,} | {e.homepage or ''} |")
+    lines += ["", "Source descriptions:", ""]
+    for uid in manifest["sources"]:
+        if uid in entries:
+            e = entries[uid]
+            lines.append(f"- **{uid}**: {e.description.strip()} Procurement: {e.procurement.how.strip()}")
+    lines += ["", "## Processing", "", "| step | parameters | effect |", "|---|---|---|"]
+    for stage in manifest["stages"]:
+        if stage in reports:
+            lines.append(f"| {stage} | {_stage_params(stage, language, config or {})} | {_effect(reports[stage])} |")
+    pii = reports.get("pii", {}).get("counters", {})
+    if pii:
+        lines += ["", "PII replaced in kept documents: " + ", ".join(f"{k} {v:,}" for k, v in sorted(pii.items())
+                                                               if not k.startswith("rejected:")) + "."]
+    lines += ["", "## Known limitations", ""] + [f"- {x}" for x in LIMITATIONS]
+    lines += ["", "## Removal requests", "",
+              "A person or custodian can ask for documents to be removed (opt-out). The maintainers run "
+              f"`python -m pipeline remove --lang {lang} --id <document id>` (or `--source`, `--text-pattern`, "
+              "`--url-pattern`), which deletes the documents from the shards, the rejected set, the reports and any "
+              "token bins, records the request (ids only as hashes) in `removals/<lang>.jsonl` so every later build "
+              "applies it, and rewrites this card. Contact the custodian listed for the source, or the maintainers of "
+              "this build.", ""]
+    removals = manifest.get("removals", [])
+    if removals:
+        lines += [f"Removals applied to this build: {len(removals)} request(s), "
+                  f"{manifest.get('documents_removed', 0):,} document(s).", ""]
+    return "\n".join(lines)
+
+
+def multi_card(out_root: Path, langs: list[str], catalogue: Path) -> str:
+    rows, sources = [], {}
+    for lang in langs:
+        m = json.loads((Path(out_root) / lang / "manifest.json").read_text(encoding="utf-8"))
+        size = sum(d["bytes"] for d in m["data"])
+        rows.append(f"| {lang} | {m['documents_in']:,} | {m['documents_kept']:,} | {size / 1e6:.2f} | [card]({lang}/DATACARD.md) |")
+        for uid, s in m["sources"].items():
+            sources.setdefault(uid, {"licence": s["licence"], "langs": []})["langs"].append(lang)
+    entries = {e.uid: e for _, e in load_catalogue(Path(catalogue))}
+    lines = ["# Data card: multilingual build", "", f"Languages: {', '.join(langs)}.", "",
+             "| language | documents read | kept | MB (Parquet) | card |", "|---|---|---|---|---|", *rows, "",
+             "## Sources", "", "| source | custodian | licence | languages |", "|---|---|---|---|"]
+    for uid, s in sorted(sources.items()):
+        cust = f"{entries[uid].custodian.name}" if uid in entries else ""
+        lines.append(f"| {uid} | {cust} | {s['licence']} | {', '.join(s['langs'])} |")
+    lines += ["", "Processing, limitations and removal requests are described per language in each card.", "",
+              "## Known limitations", ""] + [f"- {x}" for x in LIMITATIONS] + [""]
+    return "\n".join(lines)
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path

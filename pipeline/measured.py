@@ -1,0 +1,162 @@
+"""The values a run measured, read back from `data/` and `rejected/`, and thresholds re-applied to them.
+
+Every stage stores what it measured per document, so a threshold can be moved without re-scoring: the
+documents that *reached* a stage in the last run (kept ones, and rejected ones whose rejecting stage comes at
+or after it) are checked again with new thresholds, in the stage's own order, and the first failing rule
+counts, exactly as the stage does. This is what the HTML report's histograms, `make tune` and
+`calibrate` read. What cannot be known without a re-run is said, not guessed: documents an earlier stage
+dropped were never measured by the later ones.
+
+Tunable knobs: `langid.min_score` (after the fixed wrong-language rule), each ROOTS quality filter's
+`min`/`max` (datatrove filters decide by reason, not by a threshold, so their last decision is kept), and
+`perplexity.max`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from filters.base import Filter
+from pipeline.config import STAGE_NAMES
+from pipeline.errors import UserError
+from pipeline.language import LanguageConfig
+
+ORDER = {s: i for i, s in enumerate(["ingest", *STAGE_NAMES])}
+
+
+@dataclass
+class Knob:
+    """One threshold: `stage`, `name` (the filter or `min_score`/`max`), the stored `column`, min and max."""
+
+    stage: str
+    name: str
+    column: str
+    min: float | None
+    max: float | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.stage}.{self.name}"
+
+
+def knobs(language: LanguageConfig) -> list[Knob]:
+    out = []
+    if language.lid is not None:
+        out.append(Knob("langid", "min_score", "lang_score", language.lid.min_score, None))
+    for f in language.filters:
+        if type(f).check is Filter.check:  # ROOTS filters: threshold checks on a stored value
+            out.append(Knob("quality", f.name, f.column, f.min, f.max))
+    if language.perplexity is not None:
+        out.append(Knob("perplexity", "max", "perplexity", None, language.perplexity.max))
+    return out
+
+
+def load_values(out_dir: Path, columns: list[str], text: bool = False) -> pa.Table:
+    """id, source, stage (null = kept), rule and the given value columns of every document of the last run."""
+    tables = []
+    for name in ("data", "rejected"):
+        folder = Path(out_dir) / name
+        if not folder.is_dir():
+            raise UserError(f"{folder} not found: run `make corpus LANG={Path(out_dir).name}` first")
+        d = ds.dataset(folder, format="parquet")
+        want = ["id", "source", *(["text"] if text else []), *(c for c in columns if c in d.schema.names)]
+        if name == "rejected":
+            want += ["stage", "rule"]
+        t = d.to_table(columns=want)
+        if name == "data":
+            t = t.append_column("stage", pa.nulls(t.num_rows, pa.string())).append_column("rule", pa.nulls(t.num_rows, pa.string()))
+        for c in columns:
+            if c not in t.schema.names:
+                t = t.append_column(c, pa.nulls(t.num_rows, pa.float64()))
+        tables.append(t.select(["id", "source", *(["text"] if text else []), "stage", "rule", *columns]))
+    return pa.concat_tables(tables, promote_options="permissive")
+
+
+def reached(table: pa.Table, stage: str) -> np.ndarray:
+    """Documents that entered `stage` in the last run: kept ones, and those dropped by it or a later stage."""
+    st = table["stage"].to_pylist()
+    return np.array([s is None or ORDER.get(s, -1) >= ORDER[stage] for s in st], dtype=bool)
+
+
+def column(table: pa.Table, name: str) -> np.ndarray:
+    return table[name].cast(pa.float64()).to_numpy(zero_copy_only=False)
+
+
+def simulate_stage(table: pa.Table, stage: str, ks: list[Knob], language: LanguageConfig) -> dict:
+    """Re-apply the stage's thresholds to the documents that reached it: per document the first failing
+    rule (None = kept), and counts per rule. Rules that no threshold decides (LID's wrong language,
+    datatrove's reasons) keep the last run's decision."""
+    mask = reached(table, stage)
+    sub = table.filter(pa.array(mask))
+    n = sub.num_rows
+    rules = np.array([None] * n, dtype=object)
+    old_rule = sub["rule"].to_pylist()
+    old_stage = sub["stage"].to_pylist()
+    fixed = [f"{f.name}:" for f in (language.filters if stage == "quality" else [])
+             if type(f).check is not Filter.check]
+    stage_knobs = [k for k in ks if k.stage == stage]
+    if stage == "langid":
+        for i in range(n):
+            if old_stage[i] == "langid" and old_rule[i] == "wrong_language":
+                rules[i] = "wrong_language"
+    for k in stage_knobs if stage != "quality" else _in_filter_order(stage_knobs, language):
+        v = column(sub, k.column)
+        prefix = "" if stage != "quality" else f"{k.name}:"
+        lo = np.zeros(n, bool) if k.min is None else (v < k.min)
+        hi = np.zeros(n, bool) if k.max is None else (v > k.max)
+        free = np.array([r is None for r in rules])
+        rules[free & lo] = f"{prefix}min_score" if stage == "langid" else f"{prefix}min"
+        rules[free & hi & ~lo] = f"{prefix}max"
+    if fixed:  # datatrove filters: their last decision stands where no ROOTS filter drops the document first
+        for i in range(n):
+            if rules[i] is None and old_stage[i] == stage and any(old_rule[i].startswith(p) for p in fixed):
+                rules[i] = old_rule[i]
+    unmeasured = 0
+    if stage_knobs:
+        vals = np.stack([column(sub, k.column) for k in stage_knobs])
+        unmeasured = int(np.isnan(vals).any(axis=0).sum())
+    counts: dict[str, int] = {}
+    for r in rules:
+        if r is not None:
+            counts[r] = counts.get(r, 0) + 1
+    return {"stage": stage, "docs_in": n, "dropped": counts, "docs_out": n - sum(counts.values()),
+            "rules": rules, "mask": mask, "unmeasured": unmeasured}
+
+
+def _in_filter_order(ks: list[Knob], language: LanguageConfig) -> list[Knob]:
+    order = {f.name: i for i, f in enumerate(language.filters)}
+    return sorted(ks, key=lambda k: order.get(k.name, 0))
+
+
+def histogram(values: np.ndarray, bins: int = 40) -> dict:
+    """Counts over `bins` equal bins from the 0.5th to the 99.5th percentile (outliers in the end bins)."""
+    v = values[~np.isnan(values)]
+    if not len(v):
+        return {"edges": [], "counts": [], "n": 0}
+    lo, hi = np.percentile(v, [0.5, 99.5])
+    if hi <= lo:
+        lo, hi = float(v.min()), float(v.max()) + (1e-9 if v.max() == v.min() else 0)
+    counts, edges = np.histogram(np.clip(v, lo, hi), bins=bins, range=(lo, hi))
+    return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts], "n": int(len(v)),
+            "min": float(v.min()), "max": float(v.max())}
+
+
+def share_beyond(values: np.ndarray, k: Knob) -> float:
+    """Share of the measured documents that this threshold alone drops."""
+    v = values[~np.isnan(values)]
+    if not len(v):
+        return 0.0
+    drop = np.zeros(len(v), bool)
+    if k.min is not None:
+        drop |= v < k.min
+    if k.max is not None:
+        drop |= v > k.max
+    return float(drop.mean())
+
+
+def as_counts(res: dict) -> dict:
+    return {k: v for k, v in res.items() if k not in ("rules", "mask")}

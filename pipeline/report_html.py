@@ -1,0 +1,251 @@
+"""`out/<lang>/report.html`: one self-contained page to audit a run (no server, no network, no script).
+
+Read from what the run wrote (reports/*.json, manifest.json, the measured values in data/ and rejected/):
+the flow of documents and bytes through the stages; per stage and per source the documents kept and
+dropped by rule; for every threshold a histogram of the measured values over the documents that reached
+its stage, with the threshold drawn in red and the share it discards (ROOTS's tuning app showed the same);
+per rule the dropped examples the stage report kept and the kept documents closest to the threshold;
+dedup's cluster sizes; PII counts by type; the language mix LID saw. Every text is already PII-redacted
+(the pii stage redacts kept and rejected documents alike) and is HTML-escaped here. Plots are inline SVG.
+"""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from pipeline.language import LanguageConfig
+from pipeline.measured import Knob, column, histogram, knobs, load_values, reached, share_beyond
+
+EXCERPT = 300
+CSS = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
+h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}h3{margin-bottom:.3em}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
+th{background:#f4f4f4}td.l,th.l{text-align:left}.muted{color:#777}.drop{color:#b00}
+pre{white-space:pre-wrap;background:#f8f8f8;border:1px solid #eee;padding:6px;margin:4px 0;font-size:12px;max-height:12em;overflow:auto}
+details{margin:.4em 0}summary{cursor:pointer}.grid{display:flex;flex-wrap:wrap;gap:1em}.card{border:1px solid #ddd;padding:.6em;border-radius:4px}
+"""
+
+
+def esc(x: object) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def fmt(v: float | None) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "–"
+    if isinstance(v, int) or float(v).is_integer() and abs(v) >= 1:
+        return f"{int(v):,}"
+    return f"{v:.4g}"
+
+
+def flow_svg(stages: list[dict]) -> str:
+    """One bar per stage: documents out of documents in, widths relative to the first stage's input."""
+    if not stages:
+        return ""
+    top = max(stages[0]["docs_in"], 1)
+    w, row = 600, 34
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w + 330}" height="{row * len(stages) + 10}" '
+             f'role="img" aria-label="documents through the stages">']
+    for i, s in enumerate(stages):
+        y = 5 + i * row
+        win, wout = w * s["docs_in"] / top, w * s["docs_out"] / top
+        parts.append(f'<text x="0" y="{y + 18}" font-size="13">{esc(s["stage"])}</text>')
+        parts.append(f'<rect x="90" y="{y}" width="{win:.1f}" height="24" fill="#f3c5c5"/>')
+        parts.append(f'<rect x="90" y="{y}" width="{wout:.1f}" height="24" fill="#6a9fd4"/>')
+        mb_in, mb_out = s["bytes_in"] / 1e6, s["bytes_out"] / 1e6
+        parts.append(f'<text x="{90 + w + 8}" y="{y + 17}" font-size="12">{s["docs_in"]:,} → {s["docs_out"]:,} docs; '
+                     f'{mb_in:.2f} → {mb_out:.2f} MB</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def histogram_svg(h: dict, k: Knob, share: float, label: str) -> str:
+    if not h["n"]:
+        return f'<p class="muted">{esc(label)}: no measured values.</p>'
+    w, ht, pad = 420, 150, 30
+    counts, edges = h["counts"], h["edges"]
+    lo, hi = edges[0], edges[-1]
+    top = max(counts) or 1
+    bw = w / len(counts)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w + 2 * pad}" height="{ht + 45}" role="img" '
+             f'aria-label="histogram of {esc(label)}">']
+    for i, c in enumerate(counts):
+        bh = ht * c / top
+        parts.append(f'<rect x="{pad + i * bw:.1f}" y="{ht - bh + 5:.1f}" width="{max(bw - 1, 1):.1f}" height="{bh:.1f}" '
+                     f'fill="#6a9fd4"><title>{fmt(edges[i])} – {fmt(edges[i + 1])}: {c:,}</title></rect>')
+    parts.append(f'<line x1="{pad}" y1="{ht + 5}" x2="{pad + w}" y2="{ht + 5}" stroke="#444"/>')
+    parts.append(f'<text x="{pad}" y="{ht + 20}" font-size="11">{fmt(lo)}</text>')
+    parts.append(f'<text x="{pad + w}" y="{ht + 20}" font-size="11" text-anchor="end">{fmt(hi)}</text>')
+    for t, name in ((k.min, "min"), (k.max, "max")):
+        if t is None:
+            continue
+        x = pad + w * (min(max(t, lo), hi) - lo) / ((hi - lo) or 1)
+        parts.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{ht + 5}" stroke="#d00" stroke-width="2"/>')
+        parts.append(f'<text x="{x:.1f}" y="{ht + 34}" font-size="11" fill="#d00" text-anchor="middle">{name} {fmt(t)}</text>')
+    parts.append(f'<text x="{pad + w}" y="14" font-size="12" fill="#d00" text-anchor="end">{share * 100:.1f} % discarded</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bars_svg(items: list[tuple[str, int]], width: int = 420) -> str:
+    if not items:
+        return '<p class="muted">none</p>'
+    top = max(v for _, v in items) or 1
+    row = 20
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + 200}" height="{row * len(items) + 6}">']
+    for i, (name, v) in enumerate(items):
+        y = 3 + i * row
+        parts.append(f'<text x="0" y="{y + 13}" font-size="12">{esc(name)}</text>')
+        parts.append(f'<rect x="110" y="{y}" width="{width * v / top:.1f}" height="15" fill="#8bb86a"/>')
+        parts.append(f'<text x="{114 + width * v / top:.1f}" y="{y + 12}" font-size="11">{v:,}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def dropped_table(rep: dict) -> str:
+    rows = [f'<tr><th class="l">rule</th><th>docs</th><th>bytes</th><th>% of input docs</th></tr>']
+    for rule, d in sorted(rep.get("dropped", {}).items(), key=lambda kv: -kv[1]["docs"]):
+        rows.append(f'<tr><td class="l">{esc(rule)}</td><td>{d["docs"]:,}</td><td>{d["bytes"]:,}</td>'
+                    f'<td>{100 * d["docs"] / max(rep["docs_in"], 1):.1f}</td></tr>')
+    if len(rows) == 1:
+        return '<p class="muted">nothing dropped</p>'
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def source_table(rep: dict) -> str:
+    per = rep.get("per_source", {})
+    rules = sorted({r for s in per.values() for r in s.get("dropped", {})})
+    head = "".join(f"<th>{esc(r)}</th>" for r in rules)
+    rows = [f'<tr><th class="l">source</th><th>docs in</th><th>kept</th>{head}</tr>']
+    for src, s in sorted(per.items()):
+        cells = "".join(f'<td>{s["dropped"].get(r, {}).get("docs", 0):,}</td>' for r in rules)
+        rows.append(f'<tr><td class="l">{esc(src)}</td><td>{s["docs_in"]:,}</td><td>{s["docs_out"]:,}</td>{cells}</tr>')
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def examples_html(examples: list[dict]) -> str:
+    out = []
+    for e in examples:
+        meta = f'{esc(e.get("id"))} · value {fmt(e.get("value"))} · threshold {fmt(e.get("threshold"))} {esc(e.get("detail") or "")}'
+        out.append(f'<div><span class="muted">{meta}</span><pre>{esc((e.get("text") or "")[:EXCERPT])}</pre></div>')
+    return "".join(out) or '<p class="muted">no examples</p>'
+
+
+def near_threshold(table: pa.Table, k: Knob, n: int) -> list[dict]:
+    """Kept documents whose value is closest to the threshold (the ones a tighter threshold would drop first)."""
+    kept = table.filter(pa.array([s is None for s in table["stage"].to_pylist()]))
+    v = column(kept, k.column)
+    ok = ~np.isnan(v)
+    if not ok.any() or (k.min is None and k.max is None):
+        return []
+    dist = np.full(len(v), np.inf)
+    if k.min is not None:
+        dist = np.minimum(dist, np.abs(v - k.min))
+    if k.max is not None:
+        dist = np.minimum(dist, np.abs(v - k.max))
+    dist[~ok] = np.inf
+    idx = [int(i) for i in np.argsort(dist, kind="stable")[:n] if np.isfinite(dist[i])]
+    rows = kept.take(pa.array(idx, pa.int64())).select(["id", "text"]).to_pylist()
+    return [{"id": r["id"], "text": r["text"], "value": float(v[i]), "threshold": k.min if k.min is not None else k.max}
+            for r, i in zip(rows, idx)]
+
+
+def build_report(out_dir: Path, language: LanguageConfig, n_examples: int = 3) -> str:
+    out_dir = Path(out_dir)
+    reports = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (out_dir / "reports").glob("*.json")}
+    manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    stages = [reports[s] for s in manifest["stages"] if s in reports]
+    run = reports.get("run", {})
+    ks = knobs(language)
+    ks = [k for k in ks if k.stage in manifest["stages"]]
+    table = load_values(out_dir, [k.column for k in ks], text=True) if ks else None
+    lang = manifest["lang"]
+    h = [f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Run report: {esc(lang)}</title>'
+         f"<style>{CSS}</style></head><body>",
+         f"<h1>Run report: {esc(language.name)} (<code>{esc(lang)}</code>)</h1>",
+         f'<p>config hash <code>{esc(manifest["config_hash"])}</code> · language file <code>{esc(manifest["language_file"])}</code> · '
+         f'{manifest["documents_in"]:,} documents in, <b>{manifest["documents_kept"]:,} kept</b>, '
+         f'{manifest["documents_rejected"]:,} rejected · {fmt(run.get("seconds"))} s wall</p>',
+         '<p class="muted">Every excerpt below has been through PII redaction (values appear as PI:&lt;TYPE&gt;).</p>',
+         "<h2 id='flow'>Flow through the stages</h2>", flow_svg(stages),
+         "<table><tr><th class='l'>stage</th><th>docs in</th><th>docs out</th><th>dropped</th><th>MB in</th>"
+         "<th>MB out</th><th>CPU s</th></tr>"]
+    for s in stages:
+        h.append(f'<tr><td class="l"><a href="#stage-{esc(s["stage"])}">{esc(s["stage"])}</a></td><td>{s["docs_in"]:,}</td>'
+                 f'<td>{s["docs_out"]:,}</td><td class="drop">{s["docs_in"] - s["docs_out"]:,}</td>'
+                 f'<td>{s["bytes_in"] / 1e6:.2f}</td><td>{s["bytes_out"] / 1e6:.2f}</td><td>{fmt(s.get("seconds"))}</td></tr>')
+    h.append("</table>")
+    h.append("<h2>Sources</h2><table><tr><th class='l'>source</th><th class='l'>licence</th><th>kept docs</th></tr>")
+    last = stages[-1] if stages else {"per_source": {}}
+    for uid, src in manifest["sources"].items():
+        kept = last["per_source"].get(uid, {}).get("docs_out", 0)
+        h.append(f'<tr><td class="l">{esc(uid)}</td><td class="l">{esc(src["licence"])} ({esc(src["licence_class"])})</td>'
+                 f"<td>{kept:,}</td></tr>")
+    h.append("</table>")
+
+    for s in stages:
+        name = s["stage"]
+        h.append(f'<h2 id="stage-{esc(name)}">Stage <code>{esc(name)}</code></h2>')
+        h.append(f'<p>{s["docs_in"]:,} documents in, {s["docs_out"]:,} out.</p>')
+        h.append("<h3>Dropped by rule</h3>" + dropped_table(s))
+        h.append("<details><summary>per source</summary>" + source_table(s) + "</details>")
+        stage_knobs = [k for k in ks if k.stage == name]
+        if stage_knobs and table is not None:
+            mask = reached(table, name)
+            sub = table.filter(pa.array(mask))
+            h.append('<h3>Thresholds</h3><div class="grid">')
+            for k in stage_knobs:
+                vals = column(sub, k.column)
+                share = share_beyond(vals, k)
+                h.append(f'<div class="card" id="hist-{esc(k.key)}"><b>{esc(k.key)}</b> '
+                         f'<span class="muted">({np.count_nonzero(~np.isnan(vals)):,} measured)</span><br>'
+                         + histogram_svg(histogram(vals), k, share, k.key) + "</div>")
+            h.append("</div>")
+        for rule, exs in s.get("examples", {}).items():
+            h.append(f"<details><summary>examples dropped by <b>{esc(rule)}</b> ({len(exs)})</summary>"
+                     + examples_html(exs[:n_examples]) + "</details>")
+        for k in stage_knobs:
+            if table is not None:
+                near = near_threshold(table, k, n_examples)
+                if near:
+                    h.append(f"<details><summary>kept, closest to the <b>{esc(k.key)}</b> threshold ({len(near)})</summary>"
+                             + examples_html(near) + "</details>")
+        if name == "langid" and "lang_pred" in ds.dataset(out_dir / "data").schema.names:
+            preds = pa.concat_tables([ds.dataset(out_dir / f).to_table(columns=["lang_pred"]) for f in ("data", "rejected")
+                                      if "lang_pred" in ds.dataset(out_dir / f).schema.names])
+            vc = preds["lang_pred"].drop_null().value_counts().to_pylist()
+            items = sorted(((d["values"], d["counts"]) for d in vc), key=lambda kv: -kv[1])[:15]
+            h.append("<h3 id='language-mix'>Language mix (LID's top label, documents)</h3>" + bars_svg(items))
+        if name == "pii":
+            counters = s.get("counters", {})
+            items = [(k, v) for k, v in sorted(counters.items(), key=lambda kv: -kv[1]) if not k.startswith("rejected:")]
+            rej = [(k.removeprefix("rejected:"), v) for k, v in counters.items() if k.startswith("rejected:")]
+            h.append("<h3 id='pii-counts'>PII found in kept documents, by type</h3>" + bars_svg(items))
+            h.append("<h3>PII found in rejected documents, by type</h3>" + bars_svg(sorted(rej, key=lambda kv: -kv[1])))
+            for typ, samples in s.get("samples", {}).items():
+                h.append(f"<details><summary>redacted excerpts: {esc(typ)} ({len(samples)})</summary>"
+                         + examples_html(samples[:n_examples]) + "</details>")
+        if name == "dedup":
+            data = ds.dataset(out_dir / "data")
+            if "dup_cluster_size" in data.schema.names:
+                sizes = data.to_table(columns=["dup_cluster_size"])["dup_cluster_size"].drop_null().value_counts().to_pylist()
+                items = sorted(((f"size {d['values']}", d["counts"]) for d in sizes), key=lambda kv: int(kv[0][5:]))
+                h.append("<h3 id='dedup-clusters'>Cluster sizes of the kept documents</h3>" + bars_svg(items))
+            if s.get("params"):
+                h.append(f"<p class='muted'>parameters: <code>{esc(json.dumps(s['params']))}</code></p>")
+    h.append("</body></html>")
+    return "\n".join(h)
+
+
+def write_report(out_dir: Path, language: LanguageConfig) -> Path:
+    path = Path(out_dir) / "report.html"
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(build_report(out_dir, language), encoding="utf-8")
+    tmp.replace(path)
+    return path

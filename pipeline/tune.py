@@ -1,0 +1,264 @@
+"""`make tune LANG=xx`: move a language's thresholds in a local web page and see what each change drops.
+
+The page (served on 127.0.0.1 only, by the standard library's HTTP server; no file leaves the machine)
+shows, for every threshold of the language (LID minimum score, each ROOTS quality filter's min/max,
+perplexity max), the histogram of the values the last run measured over the documents that reached the
+stage, with the threshold as a red line. Moving a threshold re-applies the stage's rules to the stored
+values (pipeline/measured.py: no re-scoring), so the counts shown are the ones a re-run would produce for
+that stage, with examples of documents the change would newly drop or newly keep. "Save" writes the
+values back into `languages/<lang>.yaml` with its comments and layout kept (ruamel.yaml round trip; a
+language that ran on `default.yaml` gets its own file), checks that the file still loads, and the next
+`make corpus LANG=xx` applies it.
+
+Limits, said on the page too: documents an earlier stage dropped were never measured by the later ones,
+so loosening LID cannot tell what quality would do with the newly admitted documents (counted as
+"unmeasured"); datatrove filters decide by reason, not by threshold, so their last decision stands.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import shutil
+import sys
+import threading
+import webbrowser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from pipeline.errors import UserError
+from pipeline.language import LanguageConfig, language_file, load_language
+from pipeline.measured import Knob, as_counts, column, histogram, knobs, load_values, reached, simulate_stage
+
+EXCERPT = 300
+STAGES = ("langid", "quality", "perplexity")
+
+
+class Tuner:
+    """The measured values of one run and the language file they came from; simulate and save."""
+
+    def __init__(self, out_dir: Path, languages_dir: Path, lang: str):
+        self.out_dir, self.languages_dir, self.lang = Path(out_dir), Path(languages_dir), lang
+        manifest = self.out_dir / "manifest.json"
+        if not manifest.is_file():
+            raise UserError(f"{manifest} not found: run `make corpus LANG={lang}` first")
+        self.stages = [s for s in json.loads(manifest.read_text(encoding="utf-8"))["stages"] if s in STAGES]
+        self.language = load_language(self.languages_dir, lang)
+        self.knobs = [k for k in knobs(self.language) if k.stage in self.stages]
+        self.table = load_values(self.out_dir, [k.column for k in self.knobs], text=True)
+        self.texts = self.table["text"]
+        self.ids = self.table["id"].to_pylist()
+        self.baseline = {s: simulate_stage(self.table, s, self.knobs, self.language) for s in self.stages}
+
+    def with_thresholds(self, thresholds: dict[str, dict]) -> list[Knob]:
+        """The knobs with new values: {"quality.word_count": {"min": 10, "max": null}, ...}; unknown keys fail."""
+        by_key = {k.key: k for k in self.knobs}
+        unknown = sorted(set(thresholds) - set(by_key))
+        if unknown:
+            raise UserError(f"unknown threshold(s) {unknown}; valid: {sorted(by_key)}")
+        out = []
+        for k in self.knobs:
+            new = thresholds.get(k.key, {})
+            lo, hi = (_number(new.get(b, getattr(k, b)), f"{k.key}.{b}") for b in ("min", "max"))
+            if lo is not None and hi is not None and lo > hi:
+                raise UserError(f"{k.key}: min {lo} > max {hi}")
+            out.append(Knob(k.stage, k.name, k.column, lo, hi))
+        return out
+
+    def simulate(self, thresholds: dict[str, dict], n_examples: int = 3) -> dict:
+        ks = self.with_thresholds(thresholds)
+        stages = {}
+        for s in self.stages:
+            res = simulate_stage(self.table, s, ks, self.language)
+            base = self.baseline[s]
+            idx = np.nonzero(res["mask"])[0]
+            now_drop = np.array([r is not None for r in res["rules"]])
+            was_drop = np.array([r is not None for r in base["rules"]])
+            newly_dropped = idx[now_drop & ~was_drop][:n_examples]
+            newly_kept = idx[~now_drop & was_drop][:n_examples]
+            rules = dict(zip(idx.tolist(), res["rules"].tolist()))
+            stages[s] = {**as_counts(res),
+                         "newly_dropped": int((now_drop & ~was_drop).sum()), "newly_kept": int((~now_drop & was_drop).sum()),
+                         "examples_dropped": [self._example(i, rules[i], ks) for i in newly_dropped.tolist()],
+                         "examples_kept": [self._example(i, None, ks) for i in newly_kept.tolist()]}
+        return {"stages": stages}
+
+    def _example(self, i: int, rule: str | None, ks: list[Knob]) -> dict:
+        text = self.texts[i].as_py() or ""
+        values = {k.key: _finite(self.table[k.column][i].as_py()) for k in ks}
+        return {"id": self.ids[i], "rule": rule, "values": values, "text": text[:EXCERPT]}
+
+    def state(self) -> dict:
+        out = []
+        for k in self.knobs:
+            sub = self.table.filter(pa.array(reached(self.table, k.stage)))
+            h = histogram(column(sub, k.column), bins=50)
+            out.append({"key": k.key, "stage": k.stage, "name": k.name, "column": k.column, "min": k.min, "max": k.max,
+                        "histogram": h})
+        return {"lang": self.lang, "language_file": str(self.target_file()), "knobs": out,
+                "current": self.simulate({})}
+
+    def target_file(self) -> Path:
+        return self.languages_dir / f"{self.lang}.yaml"
+
+    def save(self, thresholds: dict[str, dict]) -> dict:
+        """Write the thresholds into languages/<lang>.yaml, keeping its comments; validate; return the change."""
+        from ruamel.yaml import YAML
+
+        ks = self.with_thresholds(thresholds)
+        target = self.target_file()
+        source = language_file(self.languages_dir, self.lang)
+        yaml = YAML()
+        yaml.preserve_quotes = True
+        yaml.width = 4096
+        yaml.indent(mapping=2, sequence=4, offset=2)
+        doc = yaml.load(source.read_text(encoding="utf-8"))
+        if source != target:
+            doc["code"] = self.lang
+            doc["name"] = self.language.name if self.language.name != "Default profile" else self.lang
+        changed = []
+        for k in ks:
+            if k.stage == "langid":
+                changed += _set(doc["lid"], "min_score", k.min, k.key)
+            elif k.stage == "perplexity":
+                changed += _set(doc["perplexity"], "max", k.max, k.key)
+            else:
+                entry = next(f for f in doc["filters"] if f["name"] == k.name)
+                changed += _set(entry, "min", k.min, f"{k.key}.min") + _set(entry, "max", k.max, f"{k.key}.max")
+        buf = io.StringIO()
+        yaml.dump(doc, buf)
+        backup = target.read_bytes() if target.exists() else None
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_text(buf.getvalue(), encoding="utf-8")
+        tmp.replace(target)
+        try:
+            load_language(self.languages_dir, self.lang)
+        except UserError:
+            if backup is None:
+                target.unlink()
+            else:
+                target.write_bytes(backup)
+            raise
+        return {"saved": str(target), "changed": changed}
+
+
+def _number(v, where: str) -> float | None:
+    if v is None or v == "":
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise UserError(f"{where}: {v!r} is not a number") from None
+    if not math.isfinite(f):
+        raise UserError(f"{where}: {v!r} is not a finite number")
+    return f
+
+
+def _finite(v):
+    return v if v is None or (isinstance(v, float) and math.isfinite(v)) or not isinstance(v, float) else None
+
+
+def _set(mapping, key: str, value: float | None, label: str) -> list[dict]:
+    """Set `mapping[key] = value` (whole numbers as ints, as the YAMLs write them); the change, if any."""
+    old = mapping.get(key)
+    if value is not None and float(value).is_integer() and (isinstance(old, int) or (old is None and value >= 1)):
+        value = int(value)
+    if old == value or (value is None and key not in mapping):
+        return []
+    mapping[key] = value
+    return [{"threshold": label, "old": old, "new": value}]
+
+
+PAGE = Path(__file__).with_name("tune.html")
+
+
+def make_handler(tuner: Tuner):
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # quiet: the terminal shows the URL and saves only
+            pass
+
+        def _send(self, code: int, body: bytes, ctype: str) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _json(self, code: int, obj: object) -> None:
+            self._send(code, json.dumps(obj, ensure_ascii=False, allow_nan=False, default=str).encode(), "application/json")
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path in ("/", "/index.html"):
+                self._send(200, PAGE.read_bytes(), "text/html; charset=utf-8")
+            elif self.path == "/api/state":
+                with lock:
+                    self._json(200, tuner.state())
+            else:
+                self._json(404, {"error": f"no such page: {self.path}"})
+
+        def do_POST(self) -> None:  # noqa: N802
+            try:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                thresholds = body.get("thresholds", {})
+                with lock:
+                    if self.path == "/api/simulate":
+                        self._json(200, tuner.simulate(thresholds))
+                    elif self.path == "/api/save":
+                        result = tuner.save(thresholds)
+                        print(f"saved {result['saved']}: {json.dumps(result['changed'])}", flush=True)
+                        self._json(200, result)
+                    else:
+                        self._json(404, {"error": f"no such endpoint: {self.path}"})
+            except UserError as e:
+                self._json(400, {"error": str(e)})
+            except (ValueError, AttributeError) as e:
+                self._json(400, {"error": f"bad request: {e}"})
+
+    return Handler
+
+
+def serve(tuner: Tuner, port: int = 8765) -> ThreadingHTTPServer:
+    """Start the tuner's server on 127.0.0.1:port (0 = any free port) in a background thread."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(tuner))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m pipeline tune", description=__doc__.split("\n")[0])
+    ap.add_argument("--lang", required=True)
+    ap.add_argument("--out", type=Path, default=Path("out"), help="output root of the run to read")
+    ap.add_argument("--languages", type=Path, default=Path("languages"))
+    ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--no-browser", action="store_true", help="only print the address")
+    args = ap.parse_args(argv)
+    try:
+        tuner = Tuner(args.out / args.lang, args.languages, args.lang)
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        server = serve(tuner, args.port)
+    except OSError as e:
+        print(f"error: cannot listen on 127.0.0.1:{args.port}: {e} (try --port 0)", file=sys.stderr)
+        return 2
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    print(f"tuning {args.lang}: {url}  (Ctrl-C to stop; Save writes {tuner.target_file()})", flush=True)
+    if not args.no_browser and shutil.which("xdg-open"):
+        webbrowser.open(url)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,230 @@
+"""Auditing: the HTML report, the threshold tuner (API and a real headless browser), data cards, removals."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT, entry, write_entry
+from pipeline.catalogue import sources_for
+from pipeline.config import RunConfig
+from pipeline.errors import UserError
+from pipeline.language import load_language
+from pipeline.readers import source_documents
+from pipeline.remove import apply_to_build, load_removals, record_request
+from pipeline.runner import Run
+from pipeline.tune import Tuner, serve
+
+EMAIL = "claire.martin@exemple.fr"
+
+
+def build(root: Path, stages=("normalise", "langid", "quality", "pii", "dedup")) -> RunConfig:
+    """A run over 300 real French manual sections, 40 English ones (LID drops them), an exact duplicate of
+    a French section, and a section with a planted e-mail address; its own copy of languages/."""
+    languages = root / "languages"
+    if not languages.exists():
+        shutil.copytree(ROOT / "languages", languages)
+        fr = [d for d in source_documents(sources_for(ROOT / "catalogue", "fr"), "fr", 10**7)][:300]
+        en = [d for d in source_documents(sources_for(ROOT / "catalogue", "en"), "en", 10**7) if len(d.text) > 300][:40]
+        long_fr = next(d for d in fr if len(d.text) > 1500)
+        rows = [{"id": f"fr{i}", "text": d.text} for i, d in enumerate(fr)]
+        rows += [{"id": f"en{i}", "text": d.text} for i, d in enumerate(en)]
+        rows += [{"id": "copy", "text": long_fr.text}, {"id": "mail", "text": long_fr.text[:1200] + f"\nÉcrire à {EMAIL}."}]
+        src = root / "src" / "fr.jsonl"
+        src.parent.mkdir(parents=True)
+        src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        write_entry(root / "catalogue", entry("manuals", "../src/{lang}.jsonl", id_field="id"))
+    cfg = RunConfig(catalogue=root / "catalogue", output=root / "out", executor="local", languages=languages,
+                    stages=list(stages), removals=root / "removals", report_examples=3)
+    Run(cfg, "fr").execute(progress=False)
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> RunConfig:
+    return build(tmp_path_factory.mktemp("audit"))
+
+
+def test_report_shows_every_stage_rule_threshold_and_no_raw_pii(built):
+    out = built.output / "fr"
+    page = (out / "report.html").read_text(encoding="utf-8")
+    manifest = json.loads((out / "manifest.json").read_text())
+    for stage in manifest["stages"]:
+        assert f'id="stage-{stage}"' in page
+        rep = json.loads((out / "reports" / f"{stage}.json").read_text())
+        for rule in rep["dropped"]:
+            assert re.search(rf">{re.escape(rule)}<", page), (stage, rule)
+    lang = load_language(built.languages, "fr")
+    for f in lang.filters:
+        assert f'id="hist-quality.{f.name}"' in page
+    assert 'id="hist-langid.min_score"' in page and "% discarded" in page
+    assert "kept, closest to the" in page and "id='language-mix'" in page and "id='dedup-clusters'" in page
+    assert "id='pii-counts'" in page and EMAIL not in page
+    # self-contained: no script, no external resource
+    assert "<script" not in page and not re.search(r"""(src|href)=["']https?:""", page)
+    assert EMAIL not in json.dumps([pq.read_table(out / "data").to_pylist(), pq.read_table(out / "rejected").to_pylist()],
+                                   default=str, ensure_ascii=False)
+
+
+def test_report_histogram_share_matches_the_stage_decisions(built):
+    """The share a histogram prints equals the share of documents whose stored value is beyond the threshold."""
+    out = built.output / "fr"
+    page = (out / "report.html").read_text(encoding="utf-8")
+    card = page.split('id="hist-quality.word_count"')[1].split("</div>")[0]
+    shown = float(re.search(r"([\d.]+) % discarded", card).group(1))
+    rows = pq.read_table(out / "data").to_pylist() + [r for r in pq.read_table(out / "rejected").to_pylist()
+                                                      if r["stage"] not in ("ingest", "clean", "normalise", "langid")]
+    wc_min = next(f.min for f in load_language(built.languages, "fr").filters if f.name == "word_count")
+    expected = 100 * sum(r["word_count"] < wc_min for r in rows) / len(rows)
+    assert shown == pytest.approx(expected, abs=0.05)
+
+
+def test_tuner_counts_equal_a_real_rerun_and_save_keeps_comments(tmp_path):
+    cfg = build(tmp_path)
+    tuner = Tuner(cfg.output / "fr", cfg.languages, "fr")
+    base = tuner.simulate({})
+    for stage in ("langid", "quality"):
+        rep = json.loads((cfg.output / "fr" / "reports" / f"{stage}.json").read_text())
+        assert base["stages"][stage]["dropped"] == {k: v["docs"] for k, v in rep["dropped"].items()}
+    new = {"quality.word_count": {"min": 60}, "quality.stopwords": {"min": 0.3},
+           "quality.special_characters": {"max": 0.25}, "quality.word_repetition": {"max": None}}
+    sim = tuner.simulate(new)["stages"]["quality"]
+    assert sim["dropped"] != base["stages"]["quality"]["dropped"] and sim["newly_dropped"] > 0
+    assert sim["examples_dropped"] and all(e["rule"] for e in sim["examples_dropped"])
+    before = (cfg.languages / "fr.yaml").read_text(encoding="utf-8")
+    saved = tuner.save(new)
+    after = (cfg.languages / "fr.yaml").read_text(encoding="utf-8")
+    comments = [line.strip() for line in before.splitlines() if line.strip().startswith("#")]
+    assert comments and all(c in after for c in comments)
+    assert "# trained by `make lm LANG=fr`" in after and "- {name: word_count, min: 60, max: 100000}" in after
+    assert {c["threshold"] for c in saved["changed"]} == {"quality.word_count.min", "quality.stopwords.min",
+                                                         "quality.special_characters.max", "quality.word_repetition.max"}
+    Run(cfg, "fr").execute(progress=False)  # the real re-run with the saved thresholds
+    rep = json.loads((cfg.output / "fr" / "reports" / "quality.json").read_text())
+    assert rep["docs_in"] == sim["docs_in"]
+    assert {k: v["docs"] for k, v in rep["dropped"].items()} == sim["dropped"]
+
+
+def test_tuner_rejects_unknown_thresholds_and_bad_values(built):
+    tuner = Tuner(built.output / "fr", built.languages, "fr")
+    with pytest.raises(UserError, match="unknown threshold"):
+        tuner.simulate({"quality.words": {"min": 3}})
+    with pytest.raises(UserError, match="not a number"):
+        tuner.simulate({"quality.word_count": {"min": "ten"}})
+    with pytest.raises(UserError, match="min 50.0 > max 10.0"):
+        tuner.simulate({"quality.word_count": {"min": 50, "max": 10}})
+
+
+def test_tuner_page_in_a_headless_browser(tmp_path):
+    """Debian's chromium, driven by playwright: move a threshold, read the counts, save."""
+    from playwright.sync_api import sync_playwright
+
+    cfg = build(tmp_path, stages=("normalise", "langid", "quality"))
+    tuner = Tuner(cfg.output / "fr", cfg.languages, "fr")
+    server = serve(tuner, port=0)
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                        args=["--no-sandbox"], headless=True)
+            page = browser.new_page()
+            page.goto(url)
+            page.wait_for_selector("body[data-ready='1']")
+            base = sum(tuner.simulate({})["stages"]["quality"]["dropped"].values())
+            assert int(page.inner_text("#count-quality")) == base
+            assert page.locator("#knob-quality-word_count svg rect").count() > 10
+            page.fill("input[data-key='quality.word_count'][data-bound='min']", "60")
+            expected = tuner.simulate({"quality.word_count": {"min": 60}})["stages"]["quality"]
+            page.wait_for_function(f"document.querySelector('#count-quality').textContent == "
+                                   f"'{sum(expected['dropped'].values())}'")
+            assert int(page.inner_text("#newly-dropped-quality")) == expected["newly_dropped"] > 0
+            assert "newly dropped" in page.inner_text("#examples")
+            page.click("#save")
+            page.wait_for_function("document.querySelector('#status').textContent.startsWith('saved')")
+            browser.close()
+    finally:
+        server.shutdown()
+    assert "- {name: word_count, min: 60, max: 100000}" in (cfg.languages / "fr.yaml").read_text(encoding="utf-8")
+    assert next(f.min for f in load_language(cfg.languages, "fr").filters if f.name == "word_count") == 60
+
+
+def test_datacards(built, tmp_path):
+    card = (built.output / "fr" / "DATACARD.md").read_text(encoding="utf-8")
+    manifest = json.loads((built.output / "fr" / "manifest.json").read_text())
+    assert "| manuals: manuals | tests (other) | CC0-1.0 (public_domain) | no |" in card
+    for stage in manifest["stages"]:
+        assert f"| {stage} |" in card
+    assert "min 13" in card and "## Known limitations" in card and "python -m pipeline remove --lang fr" in card
+    assert f"**{manifest['documents_kept']:,} kept**" in card
+    from pipeline.datacard import multi_card
+
+    multi = multi_card(built.output, ["fr"], built.catalogue)
+    assert "| fr |" in multi and "| manuals |" in multi
+
+
+def test_removal_leaves_no_trace_in_data_bins_or_reports_and_survives_a_rebuild(tmp_path):
+    from trainer.bins import ShardReader, shard_stems
+    from trainer.config import TrainRunConfig
+    from trainer.pack import pack
+    from trainer.tokenizer import train_tokenizer
+
+    cfg = build(tmp_path)
+    out = cfg.output / "fr"
+    kept = pq.read_table(out / "data").to_pylist()
+    rejected = pq.read_table(out / "rejected").to_pylist()
+    dup = next(r for r in rejected if r["rule"] == "exact")  # `copy` or its original: one of them is kept
+    target = dup["dup_of"]
+    pattern_victim = next(r for r in kept if r["id"] != target and "apt-get" in r["text"])
+    victims = {target} | {r["id"] for r in kept + rejected if "apt-get" in r["text"]}
+    tcfg = TrainRunConfig.model_validate({"languages": ["fr"], "corpus": cfg.output, "output": tmp_path / "train",
+                                          "tokenizer": {"vocab_size": 800}, "pack": {"executor": "local", "val_fraction": 0.2}})
+    train_tokenizer(tcfg, threads=1)
+    before = pack(tcfg)
+    bins = tmp_path / "train" / "bins"
+
+    req = record_request(cfg.removals, "fr", [target], [], "apt-get", None, "opt-out test")
+    res = apply_to_build(out, [req], cfg.languages, cfg.catalogue, [bins])
+    assert res["documents_removed"] == len(victims) and pattern_victim["id"] in victims
+
+    def trace_free(where: Path) -> None:
+        for f in where.rglob("*"):
+            if f.is_file():
+                raw = f.read_bytes()
+                body = json.dumps(pq.read_table(f).to_pylist(), default=str) if f.suffix == ".parquet" else \
+                    raw.decode("utf-8", "ignore")
+                for v in victims:  # the id as a whole word (manuals/fr2 must not hit manuals/fr22)
+                    assert not re.search(re.escape(v) + r"(?![\w])", body), (f, v)
+
+    trace_free(out)
+    trace_free(bins)
+    assert not (out / "_work").exists()
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["documents_in"] == m["documents_kept"] + m["documents_rejected"] + m["documents_removed"]
+    assert m["documents_removed"] == len(victims)
+    bm = json.loads((bins / "manifest.json").read_text())
+    assert bm["tokens_train"] < before["tokens_train"]
+    assert bm["tokens_train"] == sum(ShardReader(s, verify=True).n_tokens for s in shard_stems(bins, "train"))
+    s = bm["languages"]["fr"]
+    assert s["docs_in"] == s["docs_train"] + s["docs_val"] + s["docs_unsampled"]
+    record = (cfg.removals / "fr.jsonl").read_text()
+    assert target not in record and load_removals(cfg.removals, "fr")[0].text_pattern == "apt-get"
+
+    summary = Run(cfg, "fr").execute(progress=False)  # a rebuild from the sources applies the record again
+    assert summary["documents_removed"] == len(victims)
+    trace_free(out)
+
+
+def test_removal_requests_are_checked(tmp_path):
+    with pytest.raises(UserError, match="say what to remove"):
+        record_request(tmp_path, "fr", [], [], None, None, "")
+    with pytest.raises(UserError, match="not a valid RE2"):
+        record_request(tmp_path, "fr", [], [], "(unclosed", None, "")
+    with pytest.raises(UserError, match="matches every document"):
+        record_request(tmp_path, "fr", [], [], ".*", None, "")
+    (tmp_path / "fr.jsonl").write_text('{"at": "x", "sauce": []}\n')
+    with pytest.raises(UserError, match="fr.jsonl:1"):
+        load_removals(tmp_path, "fr")
