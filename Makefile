@@ -9,9 +9,10 @@ CATALOGUE ?= catalogue
 CONFIG ?= configs/default.yaml
 TRAIN_CONFIG ?= configs/train.yaml
 # Debian packages the project needs installed (apt-get download/dpkg-deb come with apt itself):
-# compilers and libraries to build KenLM's lmplz/build_binary/query and the kenlm Python module.
+# compilers and libraries to build KenLM's lmplz/build_binary/query and the kenlm Python module; chromium for
+# the tuner's browser test (playwright drives it; no browser is downloaded).
 DEB_PACKAGES ?= build-essential cmake zlib1g-dev libbz2-dev liblzma-dev libeigen3-dev \
-	libboost-program-options-dev libboost-system-dev libboost-thread-dev libboost-test-dev
+	libboost-program-options-dev libboost-system-dev libboost-thread-dev libboost-test-dev chromium
 KENLM_VERSION := 0.3.0
 KENLM_BIN := tools/kenlm/bin
 # Every Python run gets a UTF-8 locale whatever LANG says.

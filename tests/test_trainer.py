@@ -215,8 +215,9 @@ def test_training_lowers_the_loss_below_the_unigram_baseline(packed):
     log = [json.loads(x) for x in (packed.output / "model" / "log.jsonl").read_text().splitlines()]
     first = log[0]
     assert first["iter"] == 0 and s["finished"] and s["iter"] == 150
-    assert s["val_loss"] < first["val_loss"] - 1.0 and s["train_loss"] < first["train_loss"] - 1.0
-    assert s["val_loss"] < s["unigram_val_loss"]
+    # the output bias starts at the unigram distribution: the first loss is the baseline, the rest is context
+    assert first["val_loss"] == pytest.approx(s["unigram_val_loss"], abs=0.15)
+    assert s["val_loss"] < s["unigram_val_loss"] - 0.5 and s["train_loss"] < first["train_loss"] - 0.5
     assert (packed.output / "model" / "samples.txt").is_file() and s["tokens_per_s"] > 0
 
 

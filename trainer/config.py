@@ -58,7 +58,8 @@ class MixtureConfig(Strict):
 
 class PackConfig(Strict):
     val_fraction: float = Field(0.01, ge=0, lt=1)
-    """Share of documents (by a hash of the id, so stable across runs) held out for validation."""
+    """Share of each language's mixture tokens held out for validation (documents chosen by a hash of the id,
+    so stable across runs; at most half of a language)."""
     shard_tokens: int = Field(100_000_000, gt=0)
     """A bin shard is closed once it holds this many tokens."""
     batch_docs: int = Field(2000, gt=0)

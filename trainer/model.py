@@ -1,5 +1,6 @@
 """A small GPT (nanoGPT's architecture): token + position embeddings, pre-norm blocks of causal
-self-attention and a 4x MLP, a final LayerNorm and an output layer tied to the token embedding.
+self-attention and a 4x MLP, a final LayerNorm and an output layer tied to the token embedding, with a
+bias that starts at the data's log unigram distribution (`init_output_bias`).
 
 Attention uses torch's `scaled_dot_product_attention` (flash/efficient kernels on GPU, a fused kernel on
 CPU). Weights follow GPT-2's initialisation (normal 0.02, residual projections scaled by 1/sqrt(2 n_layer)).
@@ -54,7 +55,7 @@ class GPT(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layer))
         self.ln_f = nn.LayerNorm(cfg.n_embd)
-        self.head = nn.Linear(cfg.n_embd, vocab_size, bias=False)
+        self.head = nn.Linear(cfg.n_embd, vocab_size, bias=True)
         self.head.weight = self.wte.weight  # tied: the embedding is most of a small model's parameters
         self.apply(self._init)
         for name, p in self.named_parameters():
@@ -67,6 +68,14 @@ class GPT(nn.Module):
             nn.init.normal_(m.weight, mean=0.0, std=0.02)
         if isinstance(m, nn.Linear) and m.bias is not None:
             nn.init.zeros_(m.bias)
+
+    @torch.no_grad()
+    def init_output_bias(self, counts: torch.Tensor) -> None:
+        """Start the output bias at the log unigram distribution of the training tokens (add-one smoothed), so
+        the first loss is the unigram baseline instead of log(vocab) and every step spends its capacity on
+        context. (Adam moves a bias ~lr per step: learning 10 nats of log-frequency from 0 takes thousands.)"""
+        p = (counts.double() + 1) / (counts.sum() + counts.numel())
+        self.head.bias.copy_(p.log().to(self.head.bias.dtype))
 
     def n_params(self) -> int:
         return sum(p.numel() for p in self.parameters())

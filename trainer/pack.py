@@ -4,8 +4,9 @@
    document becomes its tokens + the end-of-document id, written to an intermediate shard under
    `bins/_work/<key>/` (key = tokenizer hash + the corpus shard's sha256, so a rerun skips finished shards
    and a changed tokenizer or corpus never reuses stale tokens).
-2. Split: a document goes to validation when a hash of its id falls under `val_fraction` (stable across
-   runs, whatever the file order). Validation documents are written once, never repeated.
+2. Split: validation gets `val_fraction` of each language's tokens as the mixture weighs them (so it has
+   the training mix), documents taken in the order of a hash of their id (stable across runs, whatever the
+   file order). Validation documents are written once, never repeated, and never trained on.
 3. Mix: with natural token counts n_l per language and requested shares s_l, the training set gets
    T = min(Σ n_l, min_l max_repeat · n_l / s_l) tokens, i.e. language l is repeated f_l = s_l T / n_l times:
    floor(f_l) copies of every document, plus one more copy of the documents taken in the order of a hash
@@ -137,15 +138,27 @@ def pack(cfg: TrainRunConfig, progress: bool = False) -> dict:
     t_enc = time.time() - t_enc
     stems = [(lang, Path(stem)) for (_, _, lang, stem, _) in sorted(items + cached, key=lambda x: x[3])]
 
-    # Split and count natural tokens per language (training documents only).
+    # Split: validation gets `val_fraction` of each language's tokens *in the mixture*, so it has the training
+    # mix (a natural-mix validation set would be mostly whatever language is biggest, e.g. code here).
     readers = [(lang, ShardReader(stem)) for lang, stem in stems]
-    per_doc = []
-    train_tokens: dict[str, int] = {lang: 0 for lang in cfg.languages}
-    for lang, r in readers:
-        d = r.docs
-        n_tok = d["n_tokens"].to_numpy()
-        is_val = unit_draw(d["id"], "val", cfg.mixture.seed) < cfg.pack.val_fraction
-        per_doc.append((is_val, n_tok))
+    tokens_of = [r.docs["n_tokens"].to_numpy() for _, r in readers]
+    all_tokens = {lang: sum(int(t.sum()) for (l2, _), t in zip(readers, tokens_of) if l2 == lang) for lang in cfg.languages}
+    mix0 = repeat_factors(all_tokens, requested_shares(cfg.mixture, all_tokens), cfg.mixture.max_repeat)
+    val_draws = [unit_draw(r.docs["id"], "val", cfg.mixture.seed) for _, r in readers]
+    is_val_of = [np.zeros(r.n_docs, bool) for _, r in readers]
+    for lang in cfg.languages:
+        mine = [i for i, (l2, _) in enumerate(readers) if l2 == lang]
+        if not mine or not all_tokens[lang]:
+            continue
+        frac = min(cfg.pack.val_fraction * mix0[lang], 0.5)  # never more than half a language
+        k, _ = copies(np.concatenate([val_draws[i] for i in mine]), np.concatenate([tokens_of[i] for i in mine]), frac)
+        start = 0
+        for i in mine:
+            is_val_of[i] = k[start:start + readers[i][1].n_docs] > 0
+            start += readers[i][1].n_docs
+    per_doc = list(zip(is_val_of, tokens_of))
+    train_tokens = {lang: 0 for lang in cfg.languages}
+    for (lang, _), (is_val, n_tok) in zip(readers, per_doc):
         train_tokens[lang] += int(n_tok[~is_val].sum())
     shares = requested_shares(cfg.mixture, train_tokens)
     factors = repeat_factors(train_tokens, shares, cfg.mixture.max_repeat)

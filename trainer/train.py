@@ -11,6 +11,9 @@ mean of `eval_iters` fixed batches; they are printed and appended to `model/log.
 baseline a model without context would reach: the cross-entropy of the validation tokens under the
 training tokens' unigram distribution (add-one smoothed), in nats like the losses.
 
+The output bias starts at the training tokens' log unigram distribution (trainer/model.py), so the first
+evaluation sits at that baseline and the curve shows what the model learns from context.
+
 Checkpoints (`model/ckpt.pt`: weights, optimiser, step, RNG state, the config and the bins' manifest
 hash) are written under a temporary name and renamed; rerunning `make train` resumes from the last one,
 and refuses a checkpoint made with another model, schedule or data (pass --fresh to start over). The end
@@ -67,9 +70,10 @@ class TokenSampler:
         return c
 
 
-def unigram_baseline(train: TokenSampler, val: TokenSampler, vocab: int) -> dict:
-    """Entropy of the training tokens' unigram distribution and the validation cross-entropy under it (nats)."""
-    ct, cv = train.counts(vocab), val.counts(vocab)
+def unigram_baseline(ct: np.ndarray, cv: np.ndarray) -> dict:
+    """Entropy of the training tokens' unigram distribution and the validation cross-entropy under it (nats),
+    from token counts of the training and validation bins."""
+    vocab = len(ct)
     p = ct / ct.sum()
     nz = p > 0
     q = (ct + 1) / (ct.sum() + vocab)
@@ -126,7 +130,10 @@ def train(cfg: TrainRunConfig, fresh: bool = False, stop_after: int | None = Non
     model_dir.mkdir(parents=True, exist_ok=True)
     for stale in model_dir.glob(".ckpt.pt.tmp-*"):  # left by a run killed while saving
         stale.unlink()
-    baseline = unigram_baseline(train_data, val_data, tok.vocab_size)
+    counts = train_data.counts(tok.vocab_size)
+    baseline = unigram_baseline(counts, val_data.counts(tok.vocab_size))
+    if start == 0:
+        model.init_output_bias(torch.from_numpy(counts).to(device))
 
     def batch(sampler: TokenSampler, rng: np.random.Generator):
         x, y = sampler.batch(rng, tc.batch_size)
