@@ -87,7 +87,8 @@ def histogram_svg(h: dict, k: Knob, share: float, label: str) -> str:
             continue
         x = pad + w * (min(max(t, lo), hi) - lo) / ((hi - lo) or 1)
         parts.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{ht + 5}" stroke="#d00" stroke-width="2"/>')
-        parts.append(f'<text x="{x:.1f}" y="{ht + 34}" font-size="11" fill="#d00" text-anchor="middle">{name} {fmt(t)}</text>')
+        anchor = "end" if x > pad + w - 40 else "start" if x < pad + 40 else "middle"  # keep the label inside
+        parts.append(f'<text x="{x:.1f}" y="{ht + 34}" font-size="11" fill="#d00" text-anchor="{anchor}">{name} {fmt(t)}</text>')
     parts.append(f'<text x="{pad + w}" y="14" font-size="12" fill="#d00" text-anchor="end">{share * 100:.1f} % discarded</text>')
     parts.append("</svg>")
     return "".join(parts)
