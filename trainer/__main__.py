@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "pack":
             from trainer.pack import pack
 
-            m = pack(cfg, progress=sys.stderr.isatty())
+            m = pack(cfg)
             for lang, s in m["languages"].items():
                 print(f"{lang:>5}: {s['docs_in']:>7,} docs, {s['tokens_train']:>11,} train tokens "
                       f"(share {s['share_realised']:.3f}, requested {s['share_requested']:.3f}, x{s['repeat_factor']}), "

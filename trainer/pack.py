@@ -107,21 +107,20 @@ def copies(draw: np.ndarray, tokens: np.ndarray, factor: float) -> tuple[np.ndar
     return k, float(draw[order[n_extra - 1]]) if n_extra else -1.0
 
 
-def pack(cfg: TrainRunConfig, progress: bool = False) -> dict:
+def pack(cfg: TrainRunConfig) -> dict:
     t0 = time.time()
     tok_dir = Path(cfg.output) / "tokenizer"
     tok = Tokenizer(tok_dir / "tokenizer.model")
     out = Path(cfg.output) / "bins"
     inputs = []
     for lang in cfg.languages:
-        manifest = json.loads((Path(cfg.corpus) / lang / "manifest.json").read_text(encoding="utf-8")) \
-            if (Path(cfg.corpus) / lang / "manifest.json").is_file() else None
-        for shard in corpus_shards(cfg.corpus, lang):
-            sha = next(d["sha256"] for d in manifest["data"] if Path(cfg.corpus) / lang / d["path"] == shard)
-            inputs.append((lang, shard, sha))
+        shards = corpus_shards(cfg.corpus, lang)  # fails clearly when the corpus is missing
+        manifest = json.loads((Path(cfg.corpus) / lang / "manifest.json").read_text(encoding="utf-8"))
+        for shard, d in zip(shards, manifest["data"]):
+            inputs.append((lang, shard, d["sha256"]))
     work = out / "_work" / stable_hash({"tokenizer": tok.sha256})
     items, cached = [], []
-    for i, (lang, shard, sha) in enumerate(inputs):
+    for lang, shard, sha in inputs:
         stem = work / f"{lang}-{sha[:16]}"
         (cached if stem.with_suffix(".idx").is_file() else items).append(
             (str(tok.path), str(shard), lang, str(stem), cfg.pack.batch_docs))
@@ -167,7 +166,7 @@ def pack(cfg: TrainRunConfig, progress: bool = False) -> dict:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     stats = {lang: {"docs_in": 0, "docs_val": 0, "docs_train": 0, "docs_unsampled": 0, "tokens_natural": 0,
-                    "tokens_val": 0, "tokens_train": 0, "bytes_in": 0} for lang in cfg.languages}
+                    "tokens_val": 0, "tokens_train": 0} for lang in cfg.languages}
     by_source: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"docs_in": 0, "tokens_natural": 0, "tokens_train": 0,
                                                                             "tokens_val": 0})
     # Copies per document, decided per language over all its shards (validation documents get none).
