@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--catalogue", type=Path, default=Path("catalogue"))
     v.add_argument("--config", type=Path, default=Path("configs/default.yaml"))
     v.add_argument("--languages", type=Path, default=Path("languages"))
+    v.add_argument("--train-config", type=Path, default=Path("configs/train.yaml"), help="training config to check too")
     sub.add_parser("stages", help="list the stages")
     cal = sub.add_parser("calibrate", help="propose a threshold from the values a run measured")
     cal.add_argument("measure", choices=["perplexity"])
@@ -111,7 +112,13 @@ def main(argv: list[str] | None = None) -> int:
             langs = sorted(p.stem for p in args.languages.glob("*.yaml"))
             for code in langs:
                 load_language(args.languages, code if code != "default" else "xx")
-            print(f"ok: {len(entries)} catalogue entries, config {args.config}, {len(langs)} language files")
+            checked = ""
+            if args.train_config.is_file():
+                from trainer.config import load_train_config
+
+                load_train_config(args.train_config)
+                checked = f", training config {args.train_config}"
+            print(f"ok: {len(entries)} catalogue entries, config {args.config}{checked}, {len(langs)} language files")
             return 0
         if args.command == "calibrate":
             from pipeline.calibrate import calibrate
