@@ -27,7 +27,10 @@ LIMITATIONS = [
 ]
 
 
-def _stage_params(stage: str, language: LanguageConfig | None, config: dict) -> str:
+def _stage_params(stage: str, language: LanguageConfig | None, config: dict, entries: dict | None = None) -> str:
+    if stage == "clean":
+        steps = {uid: [s.model_dump(exclude_none=True) for s in e.cleaning] for uid, e in (entries or {}).items()}
+        return "; ".join(f"{uid}: {st}" for uid, st in steps.items() if st) or "no per-source steps"
     if stage == "langid" and language and language.lid:
         return f"fastText `{language.lid.model}`, labels {language.lid.labels or [language.code]}, min score {language.lid.min_score}"
     if stage == "quality" and language:
@@ -88,7 +91,8 @@ def language_card(out_dir: Path, language: LanguageConfig, entries: dict, config
     lines += ["", "## Processing", "", "| step | parameters | effect |", "|---|---|---|"]
     for stage in manifest["stages"]:
         if stage in reports:
-            lines.append(f"| {stage} | {_stage_params(stage, language, config or {})} | {_effect(reports[stage])} |")
+            used = {uid: entries[uid] for uid in manifest["sources"] if uid in entries}
+            lines.append(f"| {stage} | {_stage_params(stage, language, config or {}, used)} | {_effect(reports[stage])} |")
     pii = reports.get("pii", {}).get("counters", {})
     if pii:
         lines += ["", "PII replaced in kept documents: " + ", ".join(f"{k} {v:,}" for k, v in sorted(pii.items())
