@@ -178,7 +178,8 @@ def scrub_bins(bins: Path, removed: set[str]) -> dict:
     manifest_path = bins / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     dropped_docs, dropped_tokens = 0, 0
-    per_lang: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    # what leaves, per (language, source): documents and tokens per split, natural tokens once per document
+    gone: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for split, shards in manifest["shards"].items():
         for sh in shards:
             stem = bins / sh["stem"]
@@ -189,16 +190,17 @@ def scrub_bins(bins: Path, removed: set[str]) -> dict:
                 continue
             tmp = stem.with_name(f".{stem.name}.removing")
             w = ShardWriter(tmp, r.dtype, r.vocab_size)
-            rows = docs.to_pylist()
-            for i, row in enumerate(rows):
+            for i, row in enumerate(docs.to_pylist()):
                 if hit[i]:
-                    per_lang[row["lang"]][f"tokens_{split}"] += row["n_tokens"]
+                    g = gone[(row["lang"], row["source"])]
+                    g[f"tokens_{split}"] += row["n_tokens"]
                     if row["copy"] == 0:
-                        per_lang[row["lang"]][f"docs_{split}"] += 1
+                        g[f"docs_{split}"] += 1
+                        g["tokens_natural"] += row["n_tokens"]
                     continue
                 w.add(r.doc(i), row["id"], row["lang"], row["source"], copy=row["copy"])
             info = w.close()
-            for ext in (".bin", ".idx", ".docs.parquet"):  # the .idx last, as the writer does
+            for ext in (".bin", ".docs.parquet", ".idx"):  # the .idx last, as the writer does
                 (tmp.with_suffix(ext)).replace(stem.with_suffix(ext))
             dropped_docs += int(hit.sum())
             dropped_tokens += sh["tokens"] - info["tokens"]
@@ -209,19 +211,28 @@ def scrub_bins(bins: Path, removed: set[str]) -> dict:
         t = pq.read_table(unsampled)
         hit = np.fromiter((i in removed for i in t["id"].to_pylist()), dtype=bool, count=t.num_rows)
         if hit.any():
-            for lang in t["lang"].filter(pa.array(hit)).to_pylist():
-                per_lang[lang]["docs_unsampled"] += 1
+            for row in t.filter(pa.array(hit)).to_pylist():
+                g = gone[(row["lang"], row["source"])]
+                g["docs_unsampled"] += 1
+                g["tokens_natural"] += row["n_tokens"]
             write_atomic(t.filter(pa.array(~hit)), unsampled)
-    for lang, d in per_lang.items():
+    for (lang, src), g in gone.items():
+        n_docs = g["docs_train"] + g["docs_val"] + g["docs_unsampled"]
         s = manifest["languages"].get(lang)
-        if s is None:
-            continue
-        for k, v in d.items():
-            s[k] -= v
-        s["docs_in"] -= d.get("docs_train", 0) + d.get("docs_val", 0) + d.get("docs_unsampled", 0)
-        s["docs_removed"] = s.get("docs_removed", 0) + d.get("docs_train", 0) + d.get("docs_val", 0) + d.get("docs_unsampled", 0)
+        if s is not None:
+            for k, v in g.items():
+                s[k] -= v
+            s["docs_in"] -= n_docs
+            s["docs_removed"] = s.get("docs_removed", 0) + n_docs
+        b = manifest["sources"].get(f"{lang}/{src}")
+        if b is not None:
+            for k in ("tokens_natural", "tokens_train", "tokens_val"):
+                b[k] -= g[k]
+            b["docs_in"] -= n_docs
     manifest["tokens_train"] = sum(sh["tokens"] for sh in manifest["shards"]["train"])
     manifest["tokens_val"] = sum(sh["tokens"] for sh in manifest["shards"]["val"])
+    for s in manifest["languages"].values():
+        s["share_realised"] = round(s["tokens_train"] / max(manifest["tokens_train"], 1), 6)
     write_json_atomic(manifest, manifest_path)
     shutil.rmtree(bins / "_work", ignore_errors=True)  # encoded intermediates hold the removed tokens
     return {"bins": str(bins), "bin_documents_removed": dropped_docs, "tokens_removed": dropped_tokens}

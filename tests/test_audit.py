@@ -209,7 +209,12 @@ def test_removal_leaves_no_trace_in_data_bins_or_reports_and_survives_a_rebuild(
     assert bm["tokens_train"] < before["tokens_train"]
     assert bm["tokens_train"] == sum(ShardReader(s, verify=True).n_tokens for s in shard_stems(bins, "train"))
     s = bm["languages"]["fr"]
-    assert s["docs_in"] == s["docs_train"] + s["docs_val"] + s["docs_unsampled"]
+    assert s["docs_in"] == s["docs_train"] + s["docs_val"] + s["docs_unsampled"] == before["languages"]["fr"]["docs_in"] - \
+        s["docs_removed"] and s["docs_removed"] > 0
+    assert s["tokens_train"] == bm["tokens_train"] and bm["sources"]["fr/manuals"]["tokens_train"] == bm["tokens_train"]
+    assert s["tokens_natural"] == sum(d["n_tokens"] for st in shard_stems(bins, "train") for d in
+                                      ShardReader(st).docs.to_pylist() if d["copy"] == 0) + s["tokens_val"] + \
+        sum(pq.read_table(bins / "unsampled.parquet")["n_tokens"].to_pylist())
     record = (cfg.removals / "fr.jsonl").read_text()
     assert target not in record and load_removals(cfg.removals, "fr")[0].text_pattern == "apt-get"
 

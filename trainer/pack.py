@@ -197,7 +197,7 @@ def pack(cfg: TrainRunConfig) -> dict:
         left_out = np.nonzero((k == 0) & ~is_val)[0]
         s["docs_unsampled"] += len(left_out)
         if len(left_out):
-            unsampled.append(d.select(["id", "lang", "source"]).take(pa.array(left_out))
+            unsampled.append(d.select(["id", "lang", "source", "n_tokens"]).take(pa.array(left_out))
                              .append_column("rule", pa.array(["mixture:subsample"] * len(left_out)))
                              .append_column("value", pa.array(draw[left_out]))
                              .append_column("threshold", pa.array([cutoff[lang]] * len(left_out), pa.float64())))
@@ -220,7 +220,8 @@ def pack(cfg: TrainRunConfig) -> dict:
     written = sum(sh["tokens"] for sh in shards["train"])
     if written != sum(s["tokens_train"] for s in stats.values()):
         raise ConservationError(f"pack: {written} training tokens written, {sum(s['tokens_train'] for s in stats.values())} counted")
-    schema = pa.schema([("id", pa.string()), ("lang", pa.string()), ("source", pa.string()), ("rule", pa.string()),
+    schema = pa.schema([("id", pa.string()), ("lang", pa.string()), ("source", pa.string()), ("n_tokens", pa.int64()),
+                        ("rule", pa.string()),
                         ("value", pa.float64()), ("threshold", pa.float64())])
     write_atomic(pa.concat_tables(unsampled).cast(schema) if unsampled else schema.empty_table(), tmp / "unsampled.parquet")
     total_train = max(written, 1)
