@@ -86,35 +86,39 @@ def column(table: pa.Table, name: str) -> np.ndarray:
     return table[name].cast(pa.float64()).to_numpy(zero_copy_only=False)
 
 
+def knob_rule(k: Knob, bound: str) -> str:
+    """The rule the stage writes when this threshold drops a document (`word_count:min`, `min_score`, `max`)."""
+    if k.stage == "quality":
+        return f"{k.name}:{bound}"
+    return "min_score" if k.stage == "langid" else bound
+
+
 def simulate_stage(table: pa.Table, stage: str, ks: list[Knob], language: LanguageConfig) -> dict:
     """Re-apply the stage's thresholds to the documents that reached it: per document the first failing
-    rule (None = kept), and counts per rule. Rules that no threshold decides (LID's wrong language,
-    datatrove's reasons) keep the last run's decision."""
+    rule (None = kept), and counts per rule. Rules no threshold decides (LID's wrong language, perplexity's
+    empty text, datatrove's reasons) keep the last run's decision: LID and perplexity check them before their
+    threshold; datatrove filters are placed after the ROOTS filters here, whatever their order in the YAML."""
     mask = reached(table, stage)
     sub = table.filter(pa.array(mask))
     n = sub.num_rows
     rules = np.array([None] * n, dtype=object)
     old_rule = sub["rule"].to_pylist()
     old_stage = sub["stage"].to_pylist()
-    fixed = [f"{f.name}:" for f in (language.filters if stage == "quality" else [])
-             if type(f).check is not Filter.check]
     stage_knobs = [k for k in ks if k.stage == stage]
-    if stage == "langid":
-        for i in range(n):
-            if old_stage[i] == "langid" and old_rule[i] == "wrong_language":
-                rules[i] = "wrong_language"
+    threshold_rules = {knob_rule(k, b) for k in knobs(language) if k.stage == stage for b in ("min", "max")}
+    fixed = np.array([old_stage[i] == stage and old_rule[i] not in threshold_rules for i in range(n)], dtype=bool)
+    if stage != "quality":
+        rules[fixed] = np.array(old_rule, dtype=object)[fixed]
     for k in stage_knobs if stage != "quality" else _in_filter_order(stage_knobs, language):
         v = column(sub, k.column)
-        prefix = "" if stage != "quality" else f"{k.name}:"
         lo = np.zeros(n, bool) if k.min is None else (v < k.min)
         hi = np.zeros(n, bool) if k.max is None else (v > k.max)
         free = np.array([r is None for r in rules])
-        rules[free & lo] = f"{prefix}min_score" if stage == "langid" else f"{prefix}min"
-        rules[free & hi & ~lo] = f"{prefix}max"
-    if fixed:  # datatrove filters: their last decision stands where no ROOTS filter drops the document first
-        for i in range(n):
-            if rules[i] is None and old_stage[i] == stage and any(old_rule[i].startswith(p) for p in fixed):
-                rules[i] = old_rule[i]
+        rules[free & lo] = knob_rule(k, "min")
+        rules[free & hi & ~lo] = knob_rule(k, "max")
+    if stage == "quality":
+        free = np.array([r is None for r in rules])
+        rules[free & fixed] = np.array(old_rule, dtype=object)[free & fixed]
     unmeasured = 0
     if stage_knobs:
         vals = np.stack([column(sub, k.column) for k in stage_knobs])
