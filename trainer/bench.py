@@ -28,10 +28,9 @@ from trainer.config import load_train_config
 
 
 def pack_bench(langs: list[str], tmp: Path, vocab: int) -> dict:
-    import sentencepiece as spm
-
+    from trainer.config import TokenizerConfig
     from trainer.pack import encode_shard
-    from trainer.tokenizer import BOS, EOS, PAD, UNK, _lines
+    from trainer.tokenizer import spm_train
 
     cfg = load_config(Path("configs/default.yaml"))
     docs = [d for lang in langs for d in join_to_size(_lang_docs(cfg, lang))]
@@ -39,11 +38,7 @@ def pack_bench(langs: list[str], tmp: Path, vocab: int) -> dict:
                       "source": [d.source for d in docs]})
     pq.write_table(table, tmp / "docs.parquet")
     t0 = time.perf_counter()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=_lines([d.text for d in docs], 8192), model_prefix=str(tmp / "tok"), vocab_size=vocab,
-        hard_vocab_limit=False, byte_fallback=True, normalization_rule_name="identity", add_dummy_prefix=False,
-        remove_extra_whitespaces=False, split_digits=True, allow_whitespace_only_pieces=True,
-        pad_id=PAD, unk_id=UNK, bos_id=BOS, eos_id=EOS, minloglevel=2, num_threads=default_workers())
+    spm_train([d.text for d in docs], tmp / "tok", TokenizerConfig(vocab_size=vocab), default_workers())
     train_s = time.perf_counter() - t0
     best = None
     for i in range(3):  # best of 3: this machine's timings are noisy

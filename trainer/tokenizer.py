@@ -24,7 +24,7 @@ import numpy as np
 
 from pipeline.errors import UserError
 from pipeline.shards import sha256_file, swap_dir, write_json_atomic
-from trainer.config import TrainRunConfig
+from trainer.config import TokenizerConfig, TrainRunConfig
 from trainer.corpus import corpus_fingerprint, corpus_shards, iter_tables, text_bytes, unit_draw
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
@@ -88,6 +88,22 @@ def _lines(texts: list[str], max_bytes: int):
                 yield line if len(b) <= max_bytes else b[:max_bytes].decode("utf-8", "ignore")
 
 
+def spm_train(texts: list[str], prefix: Path, tc: TokenizerConfig, threads: int | None = None) -> None:
+    """sentencepiece on the documents' lines, with the lossless settings of the module docstring."""
+    import sentencepiece as spm
+
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=_lines(texts, tc.max_sentence_bytes), model_prefix=str(prefix),
+        model_type=tc.model_type, vocab_size=tc.vocab_size, hard_vocab_limit=False,
+        character_coverage=tc.character_coverage, byte_fallback=True,
+        normalization_rule_name="identity", add_dummy_prefix=False, remove_extra_whitespaces=False,
+        split_digits=True, allow_whitespace_only_pieces=True, max_sentencepiece_length=16,
+        max_sentence_length=tc.max_sentence_bytes, input_sentence_size=5_000_000,
+        shuffle_input_sentence=True, seed_sentencepiece_size=1_000_000,
+        pad_id=PAD, unk_id=UNK, bos_id=BOS, eos_id=EOS, num_threads=threads or os.cpu_count() or 1,
+        minloglevel=2)
+
+
 def train_tokenizer(cfg: TrainRunConfig, threads: int | None = None) -> dict:
     import sentencepiece as spm
 
@@ -114,16 +130,7 @@ def train_tokenizer(cfg: TrainRunConfig, threads: int | None = None) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix=".tokenizer-", dir=folder.parent))
     spm.set_random_generator_seed(tc.seed)  # the sentence shuffle and sampling are then fixed by the seed
     try:
-        spm.SentencePieceTrainer.train(
-            sentence_iterator=_lines(texts, tc.max_sentence_bytes), model_prefix=str(tmp / "tokenizer"),
-            model_type=tc.model_type, vocab_size=tc.vocab_size, hard_vocab_limit=False,
-            character_coverage=tc.character_coverage, byte_fallback=True,
-            normalization_rule_name="identity", add_dummy_prefix=False, remove_extra_whitespaces=False,
-            split_digits=True, allow_whitespace_only_pieces=True, max_sentencepiece_length=16,
-            max_sentence_length=tc.max_sentence_bytes, input_sentence_size=5_000_000,
-            shuffle_input_sentence=True, seed_sentencepiece_size=1_000_000,
-            pad_id=PAD, unk_id=UNK, bos_id=BOS, eos_id=EOS, num_threads=threads or os.cpu_count() or 1,
-            minloglevel=2)
+        spm_train(texts, tmp / "tokenizer", tc, threads)
         (tmp / "tokenizer.vocab").unlink(missing_ok=True)
         tok = Tokenizer(tmp / "tokenizer.model")
         meta = {"sha256": sha256_file(tmp / "tokenizer.model"), "vocab_size": tok.vocab_size,
