@@ -229,7 +229,8 @@ def test_resuming_continues_the_same_run(packed, tmp_path):
     runs = {}
     for name, stops in (("straight", [None]), ("interrupted", [73, None])):
         out = tmp_path / name
-        shutil.copytree(packed.output / "bins", out / "bins")
+        for part in ("tokenizer", "bins"):
+            shutil.copytree(packed.output / part, out / part)
         cfg = packed.model_copy(update={"output": out})
         for stop in stops:
             s = train(cfg, stop_after=stop)

@@ -228,7 +228,7 @@ def pack(cfg: TrainRunConfig) -> dict:
     enc_docs = sum(e["docs"] for e in encoded)
     enc_cpu = sum(e["cpu_s"] for e in encoded)
     manifest = {
-        "tokenizer": {"path": str(tok.path), "sha256": tok.sha256, "vocab_size": tok.vocab_size,
+        "tokenizer": {"path": "tokenizer/tokenizer.model", "sha256": tok.sha256, "vocab_size": tok.vocab_size,
                       "dtype": tok.dtype.name, "end_of_document": EOS},
         "mixture": {"weights": cfg.mixture.weights, "alpha": cfg.mixture.alpha, "max_repeat": cfg.mixture.max_repeat,
                     "seed": cfg.mixture.seed},

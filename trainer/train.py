@@ -101,7 +101,7 @@ def train(cfg: TrainRunConfig, fresh: bool = False, stop_after: int | None = Non
     if not manifest_path.is_file():
         raise UserError(f"{manifest_path} not found: run `make pack` first")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    tok = Tokenizer(Path(manifest["tokenizer"]["path"]))
+    tok = Tokenizer(out / "tokenizer" / "tokenizer.model")
     if tok.sha256 != manifest["tokenizer"]["sha256"]:
         raise UserError("the tokenizer changed since the bins were packed: run `make pack` again")
     torch.manual_seed(tc.seed)
@@ -116,7 +116,9 @@ def train(cfg: TrainRunConfig, fresh: bool = False, stop_after: int | None = Non
     opt = model.optimizer(tc.learning_rate, tc.weight_decay)
     ckpt_path = model_dir / "ckpt.pt"
     start, log = 0, []
-    if ckpt_path.is_file() and not fresh:
+    if fresh:  # start over: an old checkpoint must not be resumed if this run stops before its first save
+        ckpt_path.unlink(missing_ok=True)
+    if ckpt_path.is_file():
         ckpt = torch.load(ckpt_path, map_location=device, weights_only=True)
         if ckpt["run_key"] != run_key:
             raise UserError(f"{ckpt_path} was made with another model, schedule or bins; "
