@@ -93,6 +93,10 @@ class Run:
         summary = self.finalise()
         summary.update(seconds=round(time.time() - t0, 2), units=len(self.units), units_resumed=resumed)
         write_json_atomic(summary, self.out / "reports" / "run.json")
+        if self.config.report_html:  # after run.json: the page shows the run's wall time
+            language = StageContext(self.config, self.lang).language
+            write_outputs_docs(self.out, language, {s.uid: s.entry for s in self.sources},
+                               self.config.model_dump(mode="json"))
         return summary
 
     def finalise(self) -> dict:
@@ -145,10 +149,6 @@ class Run:
                                     f"{manifest['documents_kept']} kept, {manifest['documents_rejected']} rejected, "
                                     f"{manifest['documents_removed']} removed on request")
         write_json_atomic(manifest, self.out / "manifest.json")
-        if self.config.report_html:
-            language = StageContext(self.config, self.lang).language
-            write_outputs_docs(self.out, language, {s.uid: s.entry for s in self.sources},
-                               self.config.model_dump(mode="json"))
         for other in (self.out / "_work").iterdir():  # intermediate results of other configs are stale
             if other.name != self.config_hash:
                 shutil.rmtree(other, ignore_errors=True)

@@ -66,6 +66,10 @@ def test_report_shows_every_stage_rule_threshold_and_no_raw_pii(built):
     assert "id='pii-counts'" in page and EMAIL not in page
     # self-contained: no script, no external resource
     assert "<script" not in page and not re.search(r"""(src|href)=["']https?:""", page)
+    run = json.loads((out / "reports" / "run.json").read_text())
+    from pipeline.report_html import fmt
+
+    assert f"{fmt(run['seconds'])} s wall" in page  # the page is written after run.json
     assert EMAIL not in json.dumps([pq.read_table(out / "data").to_pylist(), pq.read_table(out / "rejected").to_pylist()],
                                    default=str, ensure_ascii=False)
 
