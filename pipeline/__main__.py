@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("--reason", default="", help="why (kept in the request record)")
     rm.add_argument("--out", type=Path, default=Path("out"))
     rm.add_argument("--config", type=Path, default=Path("configs/default.yaml"))
-    rm.add_argument("--bins", type=Path, action="append", help="token-bin folder(s) to clean (default: out/train/bins if present)")
+    rm.add_argument("--bins", type=Path, action="append", help="token-bin folder(s) to clean (default: the bins of configs/train.yaml, if packed)")
     return ap
 
 
@@ -174,7 +174,12 @@ def main(argv: list[str] | None = None) -> int:
             load_removals(cfg.removals, args.lang)  # an unreadable record fails before a new one is added
             req = record_request(cfg.removals, args.lang, args.id, args.source, args.text_pattern, args.url_pattern,
                                  args.reason)
-            bins = args.bins or [p for p in [Path("out/train/bins")] if (p / "manifest.json").is_file()]
+            if args.bins is None:  # the bins of the training config, when they exist
+                from trainer.config import load_train_config
+
+                train_cfg = load_train_config(Path("configs/train.yaml")) if Path("configs/train.yaml").is_file() else None
+                args.bins = [p for p in [train_cfg.output / "bins"] if (p / "manifest.json").is_file()] if train_cfg else []
+            bins = args.bins
             res = apply_to_build(args.out / args.lang, [req], cfg.languages, cfg.catalogue, bins)
             print(json.dumps({"recorded": str(cfg.removals / f"{args.lang}.jsonl"), **res}, indent=2))
             return 0
