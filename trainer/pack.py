@@ -30,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from pipeline.config import stable_hash
 from pipeline.errors import UserError
@@ -264,12 +263,10 @@ def _write_split(folder: Path, split: str, readers: list, n_copies: list[np.ndar
     shards: list[dict] = []
     writer = None
     passes = max((int(k.max()) for k in n_copies if len(k)), default=0)
+    names = [(r.docs["id"].to_pylist(), r.docs["source"].to_pylist()) for _, r in readers]  # once, not per pass
     for c in range(passes):
-        for (lang, r), k in zip(readers, n_copies):
+        for (lang, r), k, (ids, sources) in zip(readers, n_copies, names):
             rows = np.nonzero(k > c)[0]
-            if not len(rows):
-                continue
-            ids, sources = r.docs["id"].to_pylist(), r.docs["source"].to_pylist()
             for i in rows.tolist():
                 if writer is None:
                     writer = ShardWriter(folder / f"{split}-{len(shards):05d}", tok.dtype, tok.vocab_size)

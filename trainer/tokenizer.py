@@ -61,17 +61,22 @@ def sample_budget(sizes: dict[str, int], alpha: float, budget: int) -> dict[str,
     return take
 
 
-def _language_sample(paths: list[Path], n_bytes: int, seed: int) -> list[str]:
-    """Documents of one language in hash order until `n_bytes` UTF-8 bytes are reached."""
+def _ids_and_sizes(paths: list[Path]) -> tuple[list[str], np.ndarray]:
+    """Every document id of one language and its UTF-8 size (one pass over the shards)."""
     ids, sizes = [], []
     for p in paths:
         for t in iter_tables(p, ["id", "text"]):
             ids += t["id"].to_pylist()
             sizes.append(text_bytes(t))
+    return ids, np.concatenate(sizes) if sizes else np.zeros(0, np.int64)
+
+
+def _language_sample(paths: list[Path], ids: list[str], sizes: np.ndarray, n_bytes: int, seed: int) -> list[str]:
+    """Documents of one language in hash order until `n_bytes` UTF-8 bytes are reached."""
     if not ids:
         return []
     order = np.argsort(unit_draw(ids, "tokenizer", seed), kind="stable")
-    cum = np.cumsum(np.concatenate(sizes)[order])
+    cum = np.cumsum(sizes[order])
     chosen = set(np.asarray(ids, dtype=object)[order[: int(np.searchsorted(cum, n_bytes)) + 1]].tolist())
     texts = []
     for p in paths:
@@ -110,15 +115,15 @@ def train_tokenizer(cfg: TrainRunConfig, threads: int | None = None) -> dict:
     tc = cfg.tokenizer
     t0 = time.time()
     shards = {lang: corpus_shards(cfg.corpus, lang) for lang in cfg.languages}
-    sizes = {lang: int(sum(text_bytes(t).sum() for p in paths for t in iter_tables(p, ["text"])))
-             for lang, paths in shards.items()}
+    measured = {lang: _ids_and_sizes(paths) for lang, paths in shards.items()}
+    sizes = {lang: int(doc_sizes.sum()) for lang, (_, doc_sizes) in measured.items()}
     if not sum(sizes.values()):
         raise UserError(f"the corpora of {cfg.languages} hold no text to train a tokenizer on")
     budget = sample_budget(sizes, tc.alpha, tc.sample_bytes)
     texts: list[str] = []
     sampled = {}
     for lang in cfg.languages:
-        docs = _language_sample(shards[lang], budget[lang], tc.seed) if budget[lang] else []
+        docs = _language_sample(shards[lang], *measured[lang], budget[lang], tc.seed) if budget[lang] else []
         texts += docs
         sampled[lang] = {"bytes_available": sizes[lang], "share_target": round(temperature_shares(sizes, tc.alpha)[lang], 4),
                          "bytes_sampled": sum(len(d.encode("utf-8")) for d in docs), "docs_sampled": len(docs)}
