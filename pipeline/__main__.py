@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             from pipeline.catalogue import load_catalogue
             from pipeline.language import load_language
-            from pipeline.remove import write_outputs_docs
+            from pipeline.report_html import write_outputs_docs
 
             cfg = load_config(args.config)
             write_outputs_docs(args.out / args.lang, load_language(cfg.languages, args.lang),
@@ -160,10 +160,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {args.out / args.lang / 'report.html'} and {args.out / args.lang / 'DATACARD.md'}")
             return 0
         if args.command == "datacard":
-            from pipeline.datacard import multi_card, write_text_atomic
+            from pipeline.datacard import multi_card
+            from pipeline.shards import write_text_atomic
 
             langs = [x for x in args.langs.split(",") if x]
-            print(write_text_atomic(args.out / "DATACARD.md", multi_card(args.out, langs, args.catalogue)))
+            print(write_text_atomic(multi_card(args.out, langs, args.catalogue), args.out / "DATACARD.md"))
             return 0
         if args.command == "remove":
             from pipeline.remove import apply_to_build, load_removals, record_request
@@ -180,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                 train_cfg = load_train_config(Path("configs/train.yaml")) if Path("configs/train.yaml").is_file() else None
                 args.bins = [p for p in [train_cfg.output / "bins"] if (p / "manifest.json").is_file()] if train_cfg else []
             bins = args.bins
-            res = apply_to_build(args.out / args.lang, [req], cfg.languages, cfg.catalogue, bins)
+            res = apply_to_build(args.out / args.lang, [req], cfg, bins)
             print(json.dumps({"recorded": str(cfg.removals / f"{args.lang}.jsonl"), **res}, indent=2))
             return 0
         cfg = _config(args)

@@ -12,28 +12,19 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 
 from pipeline.errors import UserError
+from pipeline.measured import load_values
 
 
 def load_scored(out_dir: Path):
-    tables = []
-    for name in ("data", "rejected"):
-        folder = out_dir / name
-        if not folder.exists():
-            continue
-        dataset = ds.dataset(folder, format="parquet")
-        if "perplexity" not in dataset.schema.names:
-            continue
-        t = dataset.to_table(columns=["id", "source", "text", "perplexity"])
-        tables.append(t.filter(pc.is_valid(t["perplexity"])))
-    if not tables or sum(t.num_rows for t in tables) == 0:
+    """id, source, text and perplexity of every document the last run scored (kept and rejected)."""
+    t = load_values(out_dir, ["perplexity"], text=True)
+    t = t.filter(pc.is_valid(t["perplexity"]))
+    if not t.num_rows:
         raise UserError(f"no perplexity values under {out_dir}: run `make corpus LANG={out_dir.name}` with the "
                         "perplexity stage first (perplexity.max: null keeps every document)")
-    import pyarrow as pa
-
-    return pa.concat_tables(tables)
+    return t
 
 
 def calibrate(out_dir: Path, percentiles: list[float], examples: int = 2) -> str:

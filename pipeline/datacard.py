@@ -130,10 +130,3 @@ def multi_card(out_root: Path, langs: list[str], catalogue: Path) -> str:
     lines += ["", "Processing, limitations and removal requests are described per language in each card.", "",
               "## Known limitations", ""] + [f"- {x}" for x in LIMITATIONS] + [""]
     return "\n".join(lines)
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path

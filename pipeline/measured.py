@@ -23,7 +23,6 @@ import pyarrow.dataset as ds
 
 from filters.base import Filter
 from pipeline.config import STAGE_NAMES
-from pipeline.errors import UserError
 from pipeline.language import LanguageConfig
 
 ORDER = {s: i for i, s in enumerate(["ingest", *STAGE_NAMES])}
@@ -59,12 +58,14 @@ def knobs(language: LanguageConfig) -> list[Knob]:
 
 
 def load_values(out_dir: Path, columns: list[str], text: bool = False) -> pa.Table:
-    """id, source, stage (null = kept), rule and the given value columns of every document of the last run."""
-    tables = []
+    """id, source, stage (null = kept), rule and the given value columns of every document of the last run
+    (a missing data/ or rejected/ folder counts as empty)."""
+    names = ["id", "source", *(["text"] if text else []), "stage", "rule"]
+    tables = [pa.schema([(n, pa.string()) for n in names] + [(c, pa.float64()) for c in columns]).empty_table()]
     for name in ("data", "rejected"):
         folder = Path(out_dir) / name
         if not folder.is_dir():
-            raise UserError(f"{folder} not found: run `make corpus LANG={Path(out_dir).name}` first")
+            continue
         d = ds.dataset(folder, format="parquet")
         want = ["id", "source", *(["text"] if text else []), *(c for c in columns if c in d.schema.names)]
         if name == "rejected":
@@ -75,7 +76,7 @@ def load_values(out_dir: Path, columns: list[str], text: bool = False) -> pa.Tab
         for c in columns:
             if c not in t.schema.names:
                 t = t.append_column(c, pa.nulls(t.num_rows, pa.float64()))
-        tables.append(t.select(["id", "source", *(["text"] if text else []), "stage", "rule", *columns]))
+        tables.append(t.select([*names, *columns]))
     return pa.concat_tables(tables, promote_options="permissive")
 
 
@@ -114,7 +115,7 @@ def simulate_stage(table: pa.Table, stage: str, ks: list[Knob], language: Langua
     fixed = np.array([old_stage[i] == stage and old_rule[i] not in threshold_rules for i in range(n)], dtype=bool)
     if stage != "quality":
         rules[fixed] = np.array(old_rule, dtype=object)[fixed]
-    for k in stage_knobs if stage != "quality" else _in_filter_order(stage_knobs, language):
+    for k in stage_knobs:  # in the stage's own order: knobs() lists the filters as the YAML does
         v = column(sub, k.column)
         lo = np.zeros(n, bool) if k.min is None else (v < k.min)
         hi = np.zeros(n, bool) if k.max is None else (v > k.max)
@@ -134,11 +135,6 @@ def simulate_stage(table: pa.Table, stage: str, ks: list[Knob], language: Langua
             counts[r] = counts.get(r, 0) + 1
     return {"stage": stage, "docs_in": n, "dropped": counts, "docs_out": n - sum(counts.values()),
             "rules": rules, "mask": mask, "unmeasured": unmeasured}
-
-
-def _in_filter_order(ks: list[Knob], language: LanguageConfig) -> list[Knob]:
-    order = {f.name: i for i, f in enumerate(language.filters)}
-    return sorted(ks, key=lambda k: order.get(k.name, 0))
 
 
 def histogram(values: np.ndarray, bins: int = 40) -> dict:

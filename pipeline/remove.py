@@ -238,8 +238,7 @@ def scrub_bins(bins: Path, removed: set[str]) -> dict:
     return {"bins": str(bins), "bin_documents_removed": dropped_docs, "tokens_removed": dropped_tokens}
 
 
-def apply_to_build(out_dir: Path, requests: list[RemovalRequest], languages_dir: Path, catalogue: Path,
-                   bins: list[Path]) -> dict:
+def apply_to_build(out_dir: Path, requests: list[RemovalRequest], config, bins: list[Path]) -> dict:
     """Remove what the requests match from a finished build (shards, reports, bins), without re-running."""
     from pipeline.catalogue import load_catalogue
     from pipeline.language import load_language
@@ -258,7 +257,7 @@ def apply_to_build(out_dir: Path, requests: list[RemovalRequest], languages_dir:
         files = sorted(folder.glob("*.parquet"))
         schema = pq.read_schema(files[0])
         batches = (b for f in files for b in pq.ParquetFile(f).iter_batches(batch_size=4096))
-        manifest[key] = compact(counter.filter(batches, kind), schema, folder, 128 * 2**20)
+        manifest[key] = compact(counter.filter(batches, kind), schema, folder, config.shard_bytes)
         result[key] = sum(s["rows"] for s in manifest[key])
     removed_now = counter.total
     manifest["documents_kept"] = result["data"]
@@ -280,22 +279,15 @@ def apply_to_build(out_dir: Path, requests: list[RemovalRequest], languages_dir:
     scrub_reports(out_dir / "reports", counter.ids)
     shutil.rmtree(out_dir / "_work", ignore_errors=True)
     bin_results = [scrub_bins(b, counter.ids) for b in bins if (b / "manifest.json").is_file()]
-    language = load_language(Path(languages_dir), manifest["lang"])
+    language = load_language(Path(config.languages), manifest["lang"])
     try:
-        entries = {e.uid: e for _, e in load_catalogue(Path(catalogue))}
+        entries = {e.uid: e for _, e in load_catalogue(Path(config.catalogue))}
     except UserError:
         entries = {}
+    from pipeline.report_html import write_outputs_docs
+
     write_outputs_docs(out_dir, language, entries)
     return {"documents_removed": removed_now, "kept": result["data"], "rejected": result["rejected"], "bins": bin_results}
-
-
-def write_outputs_docs(out_dir: Path, language, entries: dict, config: dict | None = None) -> None:
-    """report.html and DATACARD.md from what the run wrote."""
-    from pipeline.datacard import language_card, write_text_atomic
-    from pipeline.report_html import write_report
-
-    write_report(out_dir, language)
-    write_text_atomic(Path(out_dir) / "DATACARD.md", language_card(out_dir, language, entries, config))
 
 
 def record_request(folder: Path, lang: str, ids: list[str], sources: list[str], text_pattern: str | None,

@@ -20,6 +20,7 @@ import pyarrow.dataset as ds
 
 from pipeline.language import LanguageConfig
 from pipeline.measured import Knob, column, histogram, knobs, load_values, reached, share_beyond
+from pipeline.shards import write_text_atomic
 
 EXCERPT = 300
 CSS = """
@@ -110,7 +111,7 @@ def bars_svg(items: list[tuple[str, int]], width: int = 420) -> str:
 
 
 def dropped_table(rep: dict) -> str:
-    rows = [f'<tr><th class="l">rule</th><th>docs</th><th>bytes</th><th>% of input docs</th></tr>']
+    rows = ['<tr><th class="l">rule</th><th>docs</th><th>bytes</th><th>% of input docs</th></tr>']
     for rule, d in sorted(rep.get("dropped", {}).items(), key=lambda kv: -kv[1]["docs"]):
         rows.append(f'<tr><td class="l">{esc(rule)}</td><td>{d["docs"]:,}</td><td>{d["bytes"]:,}</td>'
                     f'<td>{100 * d["docs"] / max(rep["docs_in"], 1):.1f}</td></tr>')
@@ -244,9 +245,9 @@ def build_report(out_dir: Path, language: LanguageConfig, n_examples: int = 3) -
     return "\n".join(h)
 
 
-def write_report(out_dir: Path, language: LanguageConfig) -> Path:
-    path = Path(out_dir) / "report.html"
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(build_report(out_dir, language), encoding="utf-8")
-    tmp.replace(path)
-    return path
+def write_outputs_docs(out_dir: Path, language: LanguageConfig, entries: dict, config: dict | None = None) -> None:
+    """report.html and DATACARD.md from what the run wrote."""
+    from pipeline.datacard import language_card
+
+    write_text_atomic(build_report(out_dir, language), Path(out_dir) / "report.html")
+    write_text_atomic(language_card(out_dir, language, entries, config), Path(out_dir) / "DATACARD.md")

@@ -99,8 +99,10 @@ class StageStats:
                 d = c["dropped"].setdefault(rej.rule, {"docs": 0, "bytes": 0})
                 d["docs"] += 1
                 d["bytes"] += size
-            ex = self.examples[rej.rule] if rej.rule != REMOVED else []
-            if rej.rule != REMOVED and len(ex) < self.max_examples:
+            if rej.rule == REMOVED:
+                continue
+            ex = self.examples[rej.rule]
+            if len(ex) < self.max_examples:
                 ex.append({"id": rej.doc.id, "source": rej.doc.source, "value": rej.value,
                            "threshold": rej.threshold, "detail": rej.detail, "text": rej.doc.text[:EXAMPLE_CHARS]})
 

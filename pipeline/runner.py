@@ -24,7 +24,8 @@ import pyarrow.parquet as pq
 from pipeline.catalogue import Source, sources_for
 from pipeline.config import RunConfig, stable_hash
 from pipeline.errors import UserError
-from pipeline.remove import load_removals, write_outputs_docs
+from pipeline.remove import load_removals
+from pipeline.report_html import write_outputs_docs
 from pipeline.reports import REMOVED, ConservationError, StageStats, check_conservation
 from pipeline.shards import compact, kept_schema, rejected_schema, write_atomic, write_json_atomic
 from pipeline.stages import StageContext, build_stages, stage_columns
@@ -59,6 +60,7 @@ class Run:
         # Building the stages here validates the language YAML, word lists and models before any work.
         self.columns = stage_columns(build_stages(ctx))
         self.language_file = ctx.language_file
+        self.language = ctx.language if self.config.document_stages or self.config.report_html else None
         self.out = Path(config.output) / lang
         self.removals = load_removals(config.removals, lang)
         self.config_hash = stable_hash({"lang": lang, "stages": config.stage_params(),
@@ -94,8 +96,7 @@ class Run:
         summary.update(seconds=round(time.time() - t0, 2), units=len(self.units), units_resumed=resumed)
         write_json_atomic(summary, self.out / "reports" / "run.json")
         if self.config.report_html:  # after run.json: the page shows the run's wall time
-            language = StageContext(self.config, self.lang).language
-            write_outputs_docs(self.out, language, {s.uid: s.entry for s in self.sources},
+            write_outputs_docs(self.out, self.language, {s.uid: s.entry for s in self.sources},
                                self.config.model_dump(mode="json"))
         return summary
 
@@ -169,7 +170,7 @@ class Run:
         else:
             map_fn, put = local_map, (lambda x: x)
         cfg = self.config.dedup
-        split = StageContext(self.config, self.lang).language.words.split if self.config.document_stages else "whitespace"
+        split = self.language.words.split if self.config.document_stages else "whitespace"
         t0 = time.process_time()
         decisions = run_dedup(kept_parts, self.work / "dedup", cfg, split, map_fn, put)
         stats.seconds += time.process_time() - t0

@@ -69,11 +69,16 @@ def write_atomic(table: pa.Table, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def write_json_atomic(obj: object, path: Path) -> None:
+def write_text_atomic(text: str, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+    return path
+
+
+def write_json_atomic(obj: object, path: Path) -> None:
+    write_text_atomic(json.dumps(obj, indent=2, ensure_ascii=False, default=str), path)
 
 
 def swap_dir(new: Path, target: Path) -> None:

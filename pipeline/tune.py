@@ -31,8 +31,9 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline.errors import UserError
-from pipeline.language import LanguageConfig, language_file, load_language
+from pipeline.language import language_file, load_language
 from pipeline.measured import Knob, as_counts, column, histogram, knobs, load_values, reached, simulate_stage
+from pipeline.shards import write_text_atomic
 
 EXCERPT = 300
 STAGES = ("langid", "quality", "perplexity")
@@ -134,9 +135,7 @@ class Tuner:
         buf = io.StringIO()
         yaml.dump(doc, buf)
         backup = target.read_bytes() if target.exists() else None
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(buf.getvalue(), encoding="utf-8")
-        tmp.replace(target)
+        write_text_atomic(buf.getvalue(), target)
         try:
             load_language(self.languages_dir, self.lang)
         except UserError:

@@ -191,7 +191,7 @@ def test_removal_leaves_no_trace_in_data_bins_or_reports_and_survives_a_rebuild(
     bins = tmp_path / "train" / "bins"
 
     req = record_request(cfg.removals, "fr", [target], [], "apt-get", None, "opt-out test")
-    res = apply_to_build(out, [req], cfg.languages, cfg.catalogue, [bins])
+    res = apply_to_build(out, [req], cfg, [bins])
     assert res["documents_removed"] == len(victims) and pattern_victim["id"] in victims
 
     def trace_free(where: Path) -> None:

@@ -4,7 +4,6 @@ slice's programming-language detection; the `langid` command."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
