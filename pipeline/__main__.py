@@ -100,7 +100,7 @@ def _config(args: argparse.Namespace):
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from pipeline.runner import Run
+    from pipeline.run import Run
 
     try:
         if args.command == "stages":
@@ -126,12 +126,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ok: {len(entries)} catalogue entries, config {args.config}{checked}, {len(langs)} language files")
             return 0
         if args.command == "calibrate":
-            from pipeline.calibrate import calibrate
+            from pipeline.audit.calibrate import calibrate
 
             print(calibrate(args.out / args.lang, [float(x) for x in args.percentiles.split(",")]))
             return 0
         if args.command == "langid":
-            from pipeline.lid_eval import evaluate, predict_file, read_jsonl, table
+            from pipeline.evals.lid_eval import evaluate, predict_file, read_jsonl, table
 
             if args.eval:
                 rows = read_jsonl(args.file)
@@ -145,14 +145,14 @@ def main(argv: list[str] | None = None) -> int:
                     print(json.dumps(row, ensure_ascii=False))
             return 0
         if args.command == "tune":
-            from pipeline.tune import main as tune_main
+            from pipeline.audit.tune import main as tune_main
 
             return tune_main(["--lang", args.lang, "--out", str(args.out), "--languages", str(args.languages),
                               "--port", str(args.port), *(["--no-browser"] if args.no_browser else [])])
         if args.command == "report":
             from pipeline.catalogue import load_catalogue
             from pipeline.language import load_language
-            from pipeline.report_html import write_outputs_docs
+            from pipeline.audit.report import write_outputs_docs
 
             cfg = load_config(args.config)
             write_outputs_docs(args.out / args.lang, load_language(cfg.languages, args.lang),
@@ -160,14 +160,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {args.out / args.lang / 'report.html'} and {args.out / args.lang / 'DATACARD.md'}")
             return 0
         if args.command == "datacard":
-            from pipeline.datacard import multi_card
+            from pipeline.audit.datacard import multi_card
             from pipeline.shards import write_text_atomic
 
             langs = [x for x in args.langs.split(",") if x]
             print(write_text_atomic(multi_card(args.out, langs, args.catalogue), args.out / "DATACARD.md"))
             return 0
         if args.command == "remove":
-            from pipeline.remove import apply_to_build, load_removals, record_request
+            from pipeline.audit.remove import apply_to_build, load_removals, record_request
 
             cfg = load_config(args.config)
             if cfg.removals is None:

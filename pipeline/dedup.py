@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
 
-from filters.text import _SPECIAL_LUT, split_words, stripped
+from pipeline.filters.text import _SPECIAL_LUT, split_words, stripped
 from pipeline.config import DedupConfig
 from pipeline.shards import write_atomic
 

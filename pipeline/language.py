@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from filters import FilterSpec
-from filters.base import FilterContext
+from pipeline.filters import FilterSpec
+from pipeline.filters.base import FilterContext
 from pipeline.errors import UserError
 from pipeline.pii import PiiConfig
 from pipeline.yamlio import load_model
@@ -128,7 +128,7 @@ class LanguageConfig(Strict):
 
 
 def perplexity_model_dir(languages_dir: Path, lang: str, cfg: PerplexityConfig) -> Path:
-    from filters.langid import CACHE
+    from pipeline.filters.langid import CACHE
 
     spec = cfg.model.replace("{lang}", lang)
     if spec.startswith(("http://", "https://")):

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from filters.ccnet import PerplexityScorer, fold_folders, fold_of, model_files, normalised_lines
+from pipeline.filters.ccnet import PerplexityScorer, fold_folders, fold_of, model_files, normalised_lines
 from pipeline.catalogue import sources_for
 from pipeline.config import RunConfig, load_config
-from pipeline.document import Document
+from pipeline.record import Document
 from pipeline.errors import UserError
 from pipeline.language import load_language, perplexity_model_dir
 from pipeline.readers import source_items

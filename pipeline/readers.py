@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.catalogue import CatalogueEntry, Source
-from pipeline.document import Document, Rejection
+from pipeline.record import Document, Rejection
 
 Item = Document | Rejection
 

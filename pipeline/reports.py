@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from pipeline.document import Document, Rejection
+from pipeline.record import Document, Rejection
 
 EXAMPLE_CHARS = 400
 REMOVED = "removed_on_request"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.document import Document, Rejection
+from pipeline.record import Document, Rejection
 
 BASE = [("id", pa.string()), ("text", pa.string()), ("lang", pa.string()), ("source", pa.string()),
         ("url_or_path", pa.string()), ("license", pa.string()), ("meta", pa.string())]

@@ -20,10 +20,10 @@ import pyarrow as pa
 
 from pipeline.catalogue import Source
 from pipeline.config import RunConfig
-from pipeline.document import Document, Rejection
+from pipeline.record import Document, Rejection
 from pipeline.errors import UserError
 from pipeline.readers import source_items
-from pipeline.remove import load_removals, match
+from pipeline.audit.remove import load_removals, match
 from pipeline.reports import REMOVED, StageStats
 from pipeline.shards import docs_table, rejections_table, write_atomic, write_json_atomic
 from pipeline.stages import StageContext, build_stages, stage_columns

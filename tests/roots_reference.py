@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from filters.text import SPECIAL, UNICODE_SPACES
+from pipeline.filters.text import SPECIAL, UNICODE_SPACES
 
 
 def ref_strip(word: str) -> str:

@@ -15,9 +15,9 @@ from pipeline.config import RunConfig
 from pipeline.errors import UserError
 from pipeline.language import load_language
 from pipeline.readers import source_documents
-from pipeline.remove import apply_to_build, load_removals, record_request
-from pipeline.runner import Run
-from pipeline.tune import Tuner, serve
+from pipeline.audit.remove import apply_to_build, load_removals, record_request
+from pipeline.run import Run
+from pipeline.audit.tune import Tuner, serve
 
 EMAIL = "claire.martin@exemple.fr"
 
@@ -67,7 +67,7 @@ def test_report_shows_every_stage_rule_threshold_and_no_raw_pii(built):
     # self-contained: no script, no external resource
     assert "<script" not in page and not re.search(r"""(src|href)=["']https?:""", page)
     run = json.loads((out / "reports" / "run.json").read_text())
-    from pipeline.report_html import fmt
+    from pipeline.audit.report import fmt
 
     assert f"{fmt(run['seconds'])} s wall" in page  # the page is written after run.json
     assert EMAIL not in json.dumps([pq.read_table(out / "data").to_pylist(), pq.read_table(out / "rejected").to_pylist()],
@@ -164,7 +164,7 @@ def test_datacards(built, tmp_path):
         assert f"| {stage} |" in card
     assert "min 13" in card and "## Known limitations" in card and "python -m pipeline remove --lang fr" in card
     assert f"**{manifest['documents_kept']:,} kept**" in card
-    from pipeline.datacard import multi_card
+    from pipeline.audit.datacard import multi_card
 
     multi = multi_card(built.output, ["fr"], built.catalogue)
     assert "| fr |" in multi and "| manuals |" in multi

@@ -4,10 +4,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT
-from pipeline.bundled import docbook_html, fortunes, lang_code
+from pipeline.prep.bundled import docbook_html, fortunes, lang_code
 from pipeline.config import RunConfig
 from pipeline.htmltext import html_sections
-from pipeline.runner import Run
+from pipeline.run import Run
 
 PAGE = """<html><head><title>t</title><script>alert(1)</script></head><body>
 <div class="navheader">Précédent | Suivant</div>

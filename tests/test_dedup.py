@@ -11,8 +11,8 @@ from conftest import ROOT, entry, write_entry
 from pipeline.config import DedupConfig, RunConfig
 from pipeline.dedup import (MERSENNE, connected_components, exact_key, local_map, permutations, shingles,
                             signatures)
-from pipeline.dedup_eval import evaluate
-from pipeline.runner import Run
+from pipeline.evals.dedup_eval import evaluate
+from pipeline.run import Run
 from test_quality_chain import bundled_docs
 
 

@@ -4,10 +4,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from filters.base import FilterContext
-from filters.roots import (CharacterRepetition, FlaggedWords, SpecialCharacters, Stopwords, WordCount,
+from pipeline.filters.base import FilterContext
+from pipeline.filters.roots import (CharacterRepetition, FlaggedWords, SpecialCharacters, Stopwords, WordCount,
                            WordRepetition, read_wordlist)
-from filters.text import TextView, edit_document
+from pipeline.filters.text import TextView, edit_document
 
 LANGS = ROOT / "languages"
 

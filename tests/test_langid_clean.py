@@ -6,11 +6,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT, entry, write_entry
-from filters.langid import BUNDLED, FastTextLID, bundled_lid176, resolve_model
+from pipeline.filters.langid import BUNDLED, FastTextLID, bundled_lid176, resolve_model
 from pipeline.config import RunConfig
-from pipeline.document import Document
+from pipeline.record import Document
 from pipeline.errors import UserError
-from pipeline.runner import Run
+from pipeline.run import Run
 from pipeline.stages import StageContext
 from pipeline.stages.langid import LangID
 from test_quality_chain import bundled_docs

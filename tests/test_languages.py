@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from filters.roots import read_wordlist
+from pipeline.filters.roots import read_wordlist
 from pipeline.errors import UserError
 from pipeline.language import load_language
 

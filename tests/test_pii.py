@@ -14,7 +14,7 @@ from pipeline.config import RunConfig
 from pipeline.errors import UserError
 from pipeline.language import load_language
 from pipeline.pii import PiiConfig, Redactor, build_analyzer, key_like
-from pipeline.runner import Run
+from pipeline.run import Run
 from tests.conftest import FRENCH, ROOT, entry, write_entry
 
 LANGUAGES = ROOT / "languages"
@@ -136,7 +136,7 @@ def test_email_check_uses_the_bundled_suffix_list_without_network(monkeypatch):
 
 
 def test_small_labelled_evaluation_meets_the_targets():
-    from pipeline.pii_eval import build_planted, score
+    from pipeline.evals.pii_eval import build_planted, score
 
     docs = build_planted(DATA, per_lang=40, seed=11, langs=("fr", "de", "es", "zh"), languages=LANGUAGES)
     redactors = {lang: Redactor(load_language(LANGUAGES, lang).pii, lang) for lang in ("fr", "de", "es", "zh")}

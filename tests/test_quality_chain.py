@@ -4,10 +4,10 @@ import random
 import pytest
 
 from conftest import ROOT
-from filters.roots import read_wordlist
+from pipeline.filters.roots import read_wordlist
 from pipeline.catalogue import sources_for
 from pipeline.config import RunConfig
-from pipeline.document import Document
+from pipeline.record import Document
 from pipeline.readers import source_documents
 from pipeline.stages import StageContext, build_stages
 from roots_reference import ref_edit, ref_keep, ref_measures

@@ -10,7 +10,7 @@ import zstandard
 
 from conftest import FRENCH, entry
 from pipeline.catalogue import CatalogueEntry
-from pipeline.document import Document, Rejection
+from pipeline.record import Document, Rejection
 from pipeline.readers import read_file
 
 

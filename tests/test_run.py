@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT
 from pipeline.config import RunConfig
-from pipeline.runner import Run
+from pipeline.run import Run
 from pipeline.stages.normalise import Normalise
 
 

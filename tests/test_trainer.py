@@ -14,7 +14,7 @@ from pipeline.catalogue import sources_for
 from pipeline.config import RunConfig
 from pipeline.errors import UserError
 from pipeline.readers import source_documents
-from pipeline.runner import Run
+from pipeline.run import Run
 from trainer.bins import HEADER, MAGIC, CorruptBin, ShardReader, ShardWriter, read_header, shard_stems
 from trainer.config import TrainRunConfig
 from trainer.pack import copies, pack, repeat_factors, requested_shares

@@ -126,7 +126,7 @@ def pack(cfg: TrainRunConfig) -> dict:
     t_enc = time.time()
     if items:
         if cfg.pack.executor == "ray":
-            from pipeline.dag import ray_map
+            from pipeline.executors.ray_executor import ray_map
 
             encoded = ray_map(encode_shard, items)
         else:

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from pipeline.catalogue import CatalogueEntry
 from pipeline.config import RunConfig
-from pipeline.document import Document, Rejection
+from pipeline.record import Document, Rejection
 from pipeline.language import LanguageConfig, language_file, load_language
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import xxhash
 
 from pipeline.cleaning import DropSmallDocs, NewlinesToSpaces, RemoveFrequentLines, RemoveLinesWith
-from pipeline.document import Document, Rejection
+from pipeline.record import Document, Rejection
 
 
 def _line_key(line: str) -> int:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from filters.langid import make_detector
-from pipeline.document import Document, Rejection
+from pipeline.filters.langid import make_detector
+from pipeline.record import Document, Rejection
 
 
 class LangID:

@@ -13,7 +13,7 @@ import unicodedata
 
 import pyarrow as pa
 
-from pipeline.document import Document, Rejection
+from pipeline.record import Document, Rejection
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 _TRAILING = re.compile(r"[ \t]+$", re.M)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from filters.ccnet import PerplexityScorer, fold_folders, model_files
+from pipeline.filters.ccnet import PerplexityScorer, fold_folders, model_files
 from pipeline.errors import UserError
-from pipeline.document import Document, Rejection
+from pipeline.record import Document, Rejection
 from pipeline.language import perplexity_model_dir
 
 

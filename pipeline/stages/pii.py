@@ -14,7 +14,7 @@ from collections import defaultdict
 
 import pyarrow as pa
 
-from pipeline.document import Document, Rejection
+from pipeline.record import Document, Rejection
 from pipeline.pii import Redactor, run_salt
 
 SAMPLE_CHARS = 300

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from filters.datatrove_filters import DatatroveFilter
-from filters.text import TextView, edit_document
-from pipeline.document import Document, Rejection
+from pipeline.filters.datatrove_filters import DatatroveFilter
+from pipeline.filters.text import TextView, edit_document
+from pipeline.record import Document, Rejection
 
 
 class Quality:

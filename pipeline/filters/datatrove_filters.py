@@ -15,9 +15,9 @@ from typing import ClassVar, Literal
 
 from pydantic import PrivateAttr, model_validator
 
-from filters.base import Filter, FilterContext
-from filters.roots import read_wordlist
-from filters.text import TextView
+from pipeline.filters.base import Filter, FilterContext
+from pipeline.filters.roots import read_wordlist
+from pipeline.filters.text import TextView
 
 StrParams = dict[str, float | int | bool | str | list[str] | None]
 

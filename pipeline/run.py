@@ -24,8 +24,8 @@ import pyarrow.parquet as pq
 from pipeline.catalogue import Source, sources_for
 from pipeline.config import RunConfig, stable_hash
 from pipeline.errors import UserError
-from pipeline.remove import load_removals
-from pipeline.report_html import write_outputs_docs
+from pipeline.audit.remove import load_removals
+from pipeline.audit.report import write_outputs_docs
 from pipeline.reports import REMOVED, ConservationError, StageStats, check_conservation
 from pipeline.shards import compact, kept_schema, rejected_schema, write_atomic, write_json_atomic
 from pipeline.stages import StageContext, build_stages, stage_columns
@@ -84,7 +84,7 @@ class Run:
         resumed = len(self.units) - len(todo)
         if todo:
             if self.config.executor == "ray":
-                from pipeline.dag import run_units_on_ray
+                from pipeline.executors.ray_executor import run_units_on_ray
 
                 results = run_units_on_ray(self.config, self.lang, self.sources, todo, progress)
             else:
@@ -164,7 +164,7 @@ class Run:
         from pipeline.dedup import local_map, run_dedup
 
         if self.config.executor == "ray":
-            from pipeline.dag import ray_map, ray_put
+            from pipeline.executors.ray_executor import ray_map, ray_put
 
             map_fn, put = ray_map, ray_put
         else:

@@ -284,7 +284,7 @@ def apply_to_build(out_dir: Path, requests: list[RemovalRequest], config, bins: 
         entries = {e.uid: e for _, e in load_catalogue(Path(config.catalogue))}
     except UserError:
         entries = {}
-    from pipeline.report_html import write_outputs_docs
+    from pipeline.audit.report import write_outputs_docs
 
     write_outputs_docs(out_dir, language, entries)
     return {"documents_removed": removed_now, "kept": result["data"], "rejected": result["rejected"], "bins": bin_results}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from filters.text import TextView
+from pipeline.filters.text import TextView
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from filters.base import Filter
+from pipeline.filters.base import Filter
 from pipeline.config import STAGE_NAMES
 from pipeline.language import LanguageConfig
 

@@ -94,7 +94,7 @@ def make_detector(model: str, base: Path):
     """The detector a language YAML names: `cld2`, `extension` (the code slice: filters/codelang.py), or a
     fastText model (`lid176`, a path, a cached URL)."""
     if model == "extension":
-        from filters.codelang import CodeLID
+        from pipeline.filters.codelang import CodeLID
 
         return CodeLID()
     if model == CLD2:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import xxhash
 
-from filters.langid import BUNDLED, FastTextLID, bundled_lid176, make_detector
+from pipeline.filters.langid import BUNDLED, FastTextLID, bundled_lid176, make_detector
 from pipeline.errors import UserError
 from pipeline.language import load_language
 
@@ -182,7 +182,7 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def predict_file(path: Path, languages_dir: Path, lang: str | None) -> list[dict]:
-    from filters.langid import Cld2LID
+    from pipeline.filters.langid import Cld2LID
 
     rows = read_jsonl(path)
     texts = [r["text"] for r in rows]
@@ -202,7 +202,7 @@ def predict_file(path: Path, languages_dir: Path, lang: str | None) -> list[dict
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pipeline.lid_eval", description="build and evaluate the LID sets")
+    ap = argparse.ArgumentParser(prog="python -m pipeline.evals.lid_eval", description="build and evaluate the LID sets")
     ap.add_argument("--out", type=Path, default=Path("out/bench/lid_eval.json"))
     ap.add_argument("--catalogue", type=Path, default=Path("catalogue"))
     ap.add_argument("--languages", type=Path, default=Path("languages"))

@@ -1,4 +1,4 @@
-"""Bucketing + clustering time and memory on synthetic signatures: `python -m pipeline.dedup_bench --n N`.
+"""Bucketing + clustering time and memory on synthetic signatures: `python -m pipeline.evals.dedup_bench --n N`.
 
 Writes N random MinHash signatures (with 5% planted copies of other rows, so clusters exist) into ten
 signature files as the signature step would, then times the bucket shuffle, the edge reduce and the

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow.compute as pc
 
 from pipeline.errors import UserError
-from pipeline.measured import load_values
+from pipeline.audit.measured import load_values
 
 
 def load_scored(out_dir: Path):

@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from pipeline.errors import UserError
 from pipeline.language import language_file, load_language
-from pipeline.measured import Knob, as_counts, column, histogram, knobs, load_values, reached, simulate_stage
+from pipeline.audit.measured import Knob, as_counts, column, histogram, knobs, load_values, reached, simulate_stage
 from pipeline.shards import write_text_atomic
 
 EXCERPT = 300

@@ -27,9 +27,9 @@ from pathlib import Path
 
 from pipeline.catalogue import sources_for
 from pipeline.config import load_config
-from pipeline.document import Document
+from pipeline.record import Document
 from pipeline.readers import source_documents
-from pipeline.runner import Run, default_workers
+from pipeline.run import Run, default_workers
 from pipeline.shards import write_json_atomic
 from pipeline.stages import StageContext, build_stages
 
@@ -86,8 +86,8 @@ def datatrove_chain(lang: str, ctx: StageContext):
     from datatrove.utils.lid import FT176LID
     from fsspec.core import strip_protocol
 
-    from filters.langid import bundled_lid176
-    from filters.roots import read_wordlist
+    from pipeline.filters.langid import bundled_lid176
+    from pipeline.filters.roots import read_wordlist
 
     folder = Path(cached_assets_path(library_name="datatrove", namespace="lid", subfolder=FT176LID.MODEL_SUBFOLDER))
     target = folder / strip_protocol(FT176LID.MODEL_URL).replace("/", "_")
@@ -122,7 +122,7 @@ def lm_training_time(cfg, megabytes: int) -> dict:
     (every catalogued natural language, cycled if the bundled data is smaller)."""
     import tempfile
 
-    from filters.ccnet import normalised_lines
+    from pipeline.filters.ccnet import normalised_lines
     from pipeline.catalogue import load_catalogue
     from pipeline.lm import train_model
 
@@ -158,7 +158,7 @@ def dedup_measures(cfg, docs: list[Document], lang: str, out: Path) -> list[dict
     from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupSignature
 
     from pipeline.dedup import permutations, signatures
-    from pipeline.dedup_eval import evaluate
+    from pipeline.evals.dedup_eval import evaluate
 
     dcfg = cfg.dedup
     texts = [d.text for d in docs]
@@ -173,7 +173,7 @@ def dedup_measures(cfg, docs: list[Document], lang: str, out: Path) -> list[dict
     r["speedup_vs_datatrove"] = round(r["docs_per_s_per_core"] / r_dt["docs_per_s_per_core"], 1)
     rows += [r, r_dt]
     for n in (100_000, 1_000_000):
-        res = subprocess.run([sys.executable, "-m", "pipeline.dedup_bench", "--n", str(n)], capture_output=True, text=True)
+        res = subprocess.run([sys.executable, "-m", "pipeline.evals.dedup_bench", "--n", str(n)], capture_output=True, text=True)
         if res.returncode != 0:
             raise SystemExit(f"dedup_bench failed: {res.stderr[-2000:]}")
         rows.append({"stage": f"dedup_cluster_{n // 1000}k", **json.loads(res.stdout.strip().splitlines()[-1]),
@@ -213,7 +213,7 @@ def _lang_docs(cfg, lang: str) -> list[Document]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m pipeline.evals.bench", description=__doc__)
     ap.add_argument("--out", type=Path, default=Path("out/bench"))
     ap.add_argument("--lang", default="fr", help="language of the whole-run and 2 KB measurements")
     ap.add_argument("--langs", default="fr,en,zh,ar,hi,ru", help="languages whose documents the stages are timed on")

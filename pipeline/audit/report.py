@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from pipeline.language import LanguageConfig
-from pipeline.measured import Knob, column, histogram, knobs, load_values, reached, share_beyond
+from pipeline.audit.measured import Knob, column, histogram, knobs, load_values, reached, share_beyond
 from pipeline.shards import write_text_atomic
 
 EXCERPT = 300
@@ -247,7 +247,7 @@ def build_report(out_dir: Path, language: LanguageConfig, n_examples: int = 3) -
 
 def write_outputs_docs(out_dir: Path, language: LanguageConfig, entries: dict, config: dict | None = None) -> None:
     """report.html and DATACARD.md from what the run wrote."""
-    from pipeline.datacard import language_card
+    from pipeline.audit.datacard import language_card
 
     write_text_atomic(build_report(out_dir, language), Path(out_dir) / "report.html")
     write_text_atomic(language_card(out_dir, language, entries, config), Path(out_dir) / "DATACARD.md")

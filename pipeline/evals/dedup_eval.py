@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from pipeline.config import DedupConfig
 from pipeline.dedup import exact_key, local_map, run_dedup, shingles
-from pipeline.document import Document
+from pipeline.record import Document
 
 
 def edit_variants(docs: list[Document], n_edited: int, seed: int = 0) -> list[tuple[Document, str, str]]:

@@ -288,7 +288,7 @@ def evaluate(data: Path, per_lang: int = 200, copyright_lines: int = 1500, langu
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pipeline.pii_eval", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m pipeline.evals.pii_eval", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path("data/sources"))
     ap.add_argument("--per-lang", type=int, default=200, help="planted documents per language")

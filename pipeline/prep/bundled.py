@@ -1,6 +1,6 @@
 """Prepare the bundled default data: real text written by people, from Debian packages, many languages.
 
-`make data` (called by `make setup`) runs `python -m pipeline.bundled`. For every catalogue entry whose
+`make data` (called by `make setup`) runs `python -m pipeline.prep.bundled`. For every catalogue entry whose
 `procurement.extractor` is set, it downloads the named Debian packages with `apt-get download` (no
 installation, no root needed once apt's lists exist), unpacks them with `dpkg-deb -x`, and writes one
 `<lang>.jsonl.gz` per language into the folder of the entry's `read.path`, plus `PROVENANCE.json` with
@@ -203,7 +203,7 @@ def prepare(yaml_path: Path, entry: CatalogueEntry, cache: Path, force: bool = F
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pipeline.bundled", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m pipeline.prep.bundled", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--catalogue", default="catalogue", type=Path)
     ap.add_argument("--cache", default="data/debs", type=Path, help="where downloaded .deb files are kept")

@@ -7,8 +7,8 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
-from filters.datatrove_filters import C4Quality, DatatroveFilter, FineWebQuality, GopherQuality, GopherRepetition
-from filters.roots import CharacterRepetition, FlaggedWords, SpecialCharacters, Stopwords, WordCount, WordRepetition
+from pipeline.filters.datatrove_filters import C4Quality, DatatroveFilter, FineWebQuality, GopherQuality, GopherRepetition
+from pipeline.filters.roots import CharacterRepetition, FlaggedWords, SpecialCharacters, Stopwords, WordCount, WordRepetition
 
 FilterSpec = Annotated[
     Union[WordCount, CharacterRepetition, WordRepetition, SpecialCharacters, Stopwords, FlaggedWords,

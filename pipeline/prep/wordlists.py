@@ -19,7 +19,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "languages" / "wordlists"
+OUT = Path(__file__).resolve().parents[2] / "languages" / "wordlists"
 NAUGHTY_WORDS = "naughty-words@1.2.0"
 # our code -> LDNOOBW file name, where they differ
 LDNOOBW_NAMES = {"nb": "no", "tl": "fil"}
@@ -78,7 +78,7 @@ def flagged(langs: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m filters.wordlists", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m pipeline.prep.wordlists", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--langs", default="ar bn ca cs da de el en es eu fa fr hi hr id it ja ko nb nl pl pt ro ru sv tr ur vi zh yo")
     ap.add_argument("--skip-flagged", action="store_true", help="only the stop words (no npm needed)")

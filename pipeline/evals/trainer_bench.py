@@ -20,9 +20,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.bench import _lang_docs, join_to_size
+from pipeline.evals.bench import _lang_docs, join_to_size
 from pipeline.config import load_config
-from pipeline.runner import default_workers
+from pipeline.run import default_workers
 from pipeline.shards import write_json_atomic
 from trainer.config import load_train_config
 
@@ -82,7 +82,7 @@ def train_bench(config: Path, vocab: int, steps: int = 20, warmup: int = 3) -> d
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m trainer.bench", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m pipeline.evals.trainer_bench", description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=Path("out/bench"))
     ap.add_argument("--langs", default="fr,en,zh,ar,hi,ru")
     ap.add_argument("--config", type=Path, default=Path("configs/train.yaml"))

@@ -16,10 +16,10 @@ from ray.util import ActorPool
 
 from pipeline.catalogue import Source
 from pipeline.config import RunConfig
-from pipeline.runner import Progress, default_workers
+from pipeline.run import Progress, default_workers
 from pipeline.worker import Unit, UnitResult, UnitWorker
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @ray.remote(num_cpus=0)
