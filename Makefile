@@ -18,7 +18,7 @@ KENLM_BIN := tools/kenlm/bin
 # Every Python run gets a UTF-8 locale whatever LANG says.
 RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONUTF8=1 $(PY)
 
-.PHONY: setup sysdeps venv kenlm data lm corpus calibrate test bench pii-eval validate wordlists clean help \
+.PHONY: setup sysdeps venv kenlm data lm corpus calibrate test lint bench pii-eval validate wordlists clean help \
 	corpora tokenizer pack train tune lid-eval
 
 help:
@@ -28,7 +28,7 @@ help:
 	@echo "make calibrate LANG=fr     propose a perplexity maximum from the last run's values"
 	@echo "make tune LANG=fr          a local page to move thresholds on the last run's values and save them"
 	@echo "make lid-eval              language ID accuracy per language (bundled text + UDHR), \$$(OUT)/bench/lid_eval.json"
-	@echo "make test                  run the test suite"
+	@echo "make test                  check the code style (ruff) and run the test suite"
 	@echo "make bench                 measure every stage, results in \$$(OUT)/bench/*.json"
 	@echo "make pii-eval              PII precision/recall per type on a labelled set, \$$(OUT)/bench/pii_eval.json"
 	@echo "make validate              check the catalogue and configs"
@@ -89,8 +89,12 @@ tune: $(STAMP)
 calibrate: $(STAMP)
 	$(RUN) -m pipeline calibrate perplexity --lang $(CORPUS_LANG) --out $(OUT)
 
-test: $(STAMP)
+# `make test` checks the code style first (ruff, configured in pyproject.toml), then runs the suite.
+test: lint
 	$(RUN) -m pytest -q
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
 
 bench: $(STAMP) data
 	$(RUN) -m pipeline.evals.bench --out $(OUT)/bench --lang $(CORPUS_LANG)

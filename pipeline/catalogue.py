@@ -12,18 +12,15 @@ import glob
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from pipeline.base import Frozen
 from pipeline.cleaning import CleaningStep
 from pipeline.errors import UserError
 from pipeline.yamlio import load_model
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Custodian(Strict):
+class Custodian(Frozen):
     name: str
     """Who holds the data (person or organisation)."""
     type: Literal[
@@ -36,7 +33,7 @@ class Custodian(Strict):
     """A public contact point (web page or mailing list), never a private address."""
 
 
-class Licence(Strict):
+class Licence(Frozen):
     text: str
     """The licence as stated by the source (SPDX expression where one exists)."""
     class_: Literal[
@@ -45,19 +42,19 @@ class Licence(Strict):
     url: str | None = None
 
 
-class Pii(Strict):
+class Pii(Frozen):
     likelihood: Literal["yes", "author_names_only", "no", "unclear"]
     categories: list[str] = []
     """Kinds of personal data expected (e.g. names, emails)."""
 
 
-class Category(Strict):
+class Category(Frozen):
     kind: Literal["collection", "website", "code"]
     domain: str
     """E.g. technical documentation, news, books, fiction."""
 
 
-class Media(Strict):
+class Media(Frozen):
     format: Literal["plain_text", "html", "pdf", "xml", "wiki", "markdown", "code", "jsonl", "parquet", "warc"]
     instances: str | None = None
     """Rough number of documents, e.g. '10k-100k'."""
@@ -65,7 +62,7 @@ class Media(Strict):
     """Rough size, e.g. '10-100 MB'."""
 
 
-class Procurement(Strict):
+class Procurement(Frozen):
     how: str
     """How the data is obtained, in words."""
     debian_packages: list[str] = []
@@ -76,7 +73,7 @@ class Procurement(Strict):
     """Name of the bundled extractor in pipeline/bundled.py that prepares `read.path` (bundled sources only)."""
 
 
-class Read(Strict):
+class Read(Frozen):
     kind: Literal["jsonl", "parquet", "textdir", "hf_dataset", "warc"]
     path: str
     """File, folder or glob, relative to this YAML's folder; `{lang}` is replaced by the language built."""
@@ -92,7 +89,7 @@ class Read(Strict):
     """hf_dataset only: datasets builder (json, parquet, text, csv); guessed from the file ending if unset."""
 
 
-class CatalogueEntry(Strict):
+class CatalogueEntry(Frozen):
     uid: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     type: Literal["primary_source", "processed_dataset", "language_organisation"]
     name: str
@@ -171,3 +168,27 @@ def sources_for(catalogue: Path, lang: str) -> list[Source]:
         have = sorted({lang for _, e in entries for lang in e.languages})
         raise UserError(f"catalogue {catalogue}: no source covers language '{lang}'; covered: {', '.join(have)}")
     return [Source(entry=e, yaml_path=p, files=resolve_files(p, e, lang)) for p, e in chosen]
+
+
+def adhoc_source(path: Path, lang: str, text_field: str, id_field: str | None) -> Source:
+    """A catalogue entry made on the fly for `python -m pipeline run <stage> --input FILE`."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise UserError(f"--input {path}: file not found")
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        kind = "parquet"
+    elif any(name.endswith(s) for s in (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json", ".json.gz", ".json.zst")):
+        kind = "jsonl"
+    else:
+        raise UserError(f"--input {path}: expected .jsonl(.gz/.zst) or .parquet")
+    entry = CatalogueEntry.model_validate({
+        "uid": "input", "type": "processed_dataset", "name": path.name, "description": f"ad-hoc input {path}",
+        "languages": [lang],
+        "custodian": {"name": "unknown", "type": "other"},
+        "licence": {"text": "unknown", "class": "all_rights_reserved"},
+        "pii": {"likelihood": "unclear"}, "category": {"kind": "collection", "domain": "unknown"},
+        "media": {"format": kind}, "procurement": {"how": "given on the command line"},
+        "read": {"kind": kind, "path": str(path), "text_field": text_field, "id_field": id_field},
+    })
+    return Source(entry=entry, yaml_path=path.parent / "input.yaml", files=[path])

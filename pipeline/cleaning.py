@@ -9,13 +9,15 @@ min_count 2 it is ROOTS's newspaper rule (drop any line seen twice).
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from pipeline.base import Frozen
 
 
-class Step(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Step(Frozen):
+    """A cleaning step of a catalogue entry."""
 
 
 class DropSmallDocs(Step):
@@ -42,5 +44,5 @@ class NewlinesToSpaces(Step):
     step: Literal["newlines_to_spaces"]
 
 
-CleaningStep = Annotated[Union[DropSmallDocs, RemoveLinesWith, RemoveFrequentLines, NewlinesToSpaces],
+CleaningStep = Annotated[DropSmallDocs | RemoveLinesWith | RemoveFrequentLines | NewlinesToSpaces,
                          Field(discriminator="step")]

@@ -1,69 +1,23 @@
-"""Run configuration (configs/*.yaml): where to read and write, and each stage's parameters.
+"""Run configuration (configs/*.yaml): where to read and write, which stages run, and their parameters.
 
 Parsed into pydantic models before any work starts; an unknown key, a bad choice or an unknown stage
-name fails with the file, the field and the valid names. `config_hash` names what a run computed, so a
-changed threshold never reuses stale intermediate results.
+name fails with the file, the field and the valid names. A stage with run-level parameters (ingest,
+normalise, dedup) brings its own model (`Stage.Params`, in its file), which becomes the section of the
+same name here: the registry in pipeline/stages/__init__.py is the only list of stages.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, create_model, field_validator
 
+from pipeline.base import Strict
+from pipeline.stages import BY_NAME, STAGE_NAMES, STAGES
 from pipeline.yamlio import load_model
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class IngestConfig(Strict):
-    max_doc_bytes: int = Field(10_000_000, gt=0)
-    """Documents larger than this (UTF-8 bytes) are rejected at ingest as `ingest:max_bytes`."""
-
-
-class NormaliseConfig(Strict):
-    unicode_form: Literal["NFC", "NFKC", "none"] = "NFC"
-    """Unicode normalisation form applied to every text (NFC keeps compatibility characters)."""
-    strip_control: bool = True
-    """Remove C0/C1 control characters other than newline and tab, and zero-width/bidi format marks."""
-    min_chars: int = Field(1, ge=0)
-    """Documents shorter than this after normalisation (characters) are dropped as `normalise:min_chars`."""
-
-
-class DedupConfig(Strict):
-    exact: bool = True
-    """Drop exact duplicates (same text once whitespace, digits, punctuation and symbols are removed)."""
-    near: bool = True
-    """Drop near duplicates found by MinHash LSH."""
-    url: bool = False
-    """Also drop web documents whose URL has the same host + path as a kept one (ROOTS's URL dedup)."""
-    num_bands: int = Field(14, gt=0)
-    rows_per_band: int = Field(8, gt=0)
-    """bands x rows permutations; 14 x 8 (datatrove/FineWeb) catches pairs with Jaccard above ~0.72."""
-    ngram: int = Field(5, gt=0)
-    """Shingle size in words (characters for unsegmented scripts)."""
-    seed: int = 1
-    """Seed of the hash permutations: the same seed gives the same duplicate sets."""
-    verify: bool = True
-    """Check every near-duplicate candidate pair by its true Jaccard similarity (drops LSH false positives)."""
-    jaccard_min: float = Field(0.7, ge=0, le=1)
-    """With verify: a candidate pair is a duplicate only at or above this Jaccard similarity."""
-    partitions: int = Field(16, gt=0)
-    """Hash partitions of the band buckets (parallel reduce tasks)."""
-    keep: Literal["longest"] = "longest"
-    """Which document of a cluster is kept: the longest (most characters that are not whitespace, digits
-    or punctuation, so a re-spaced copy does not win; ties: the earliest)."""
-
-
-STAGE_NAMES = ("clean", "normalise", "langid", "quality", "pii", "perplexity", "dedup")
-GLOBAL_STAGES = ("dedup",)
-
-
-class RunConfig(Strict):
+class RunSettings(Strict):
     catalogue: Path = Path("catalogue")
     """Folder (or single file) of catalogue entries; relative to the working directory."""
     output: Path = Path("out")
@@ -71,7 +25,7 @@ class RunConfig(Strict):
     languages: Path = Path("languages")
     """Folder of per-language YAMLs (thresholds, LID labels, word lists)."""
     stages: list[str] = list(STAGE_NAMES)
-    """Per-document stages, in order. Ingest always runs first and is not listed."""
+    """Stages after ingest, in order (ingest always runs first and is not listed)."""
     shard_bytes: int = Field(128 * 2**20, gt=0)
     """Target size of one output Parquet shard on disk (bytes)."""
     batch_docs: int = Field(1000, gt=0)
@@ -89,9 +43,6 @@ class RunConfig(Strict):
     removals: Path | None = Path("removals")
     """Folder of opt-out requests (`<lang>.jsonl`, written by `python -m pipeline remove`) that every run applies
     to its shards; null = none."""
-    ingest: IngestConfig = IngestConfig()
-    normalise: NormaliseConfig = NormaliseConfig()
-    dedup: DedupConfig = DedupConfig()
 
     @field_validator("stages")
     @classmethod
@@ -101,23 +52,26 @@ class RunConfig(Strict):
             raise ValueError(f"unknown stage(s) {unknown}; valid: {', '.join(STAGE_NAMES)}")
         if len(set(v)) != len(v):
             raise ValueError("a stage is listed twice")
-        if "dedup" in v and v[-1] != "dedup":
-            raise ValueError("dedup compares whole documents across the corpus: it must be the last stage")
+        first_wide = next((i for i, s in enumerate(v) if BY_NAME[s].corpus_wide), len(v))
+        if any(not BY_NAME[s].corpus_wide for s in v[first_wide:]):
+            raise ValueError(f"{v[first_wide]} compares whole documents across the corpus: it must be the last stage")
         return v
 
     @property
     def document_stages(self) -> list[str]:
         """The per-document stages (run inside workers), in order."""
-        return [s for s in self.stages if s not in GLOBAL_STAGES]
+        return [s for s in self.stages if not BY_NAME[s].corpus_wide]
 
     def stage_params(self) -> dict:
         """What the stages compute with (not where files live): the part of the config that the hash covers."""
-        return self.model_dump(mode="json", exclude={"catalogue", "output", "languages", "executor", "workers", "removals", "report_html"})
+        return self.model_dump(mode="json", exclude={"catalogue", "output", "languages", "executor", "workers",
+                                                     "removals", "report_html"})
+
+
+RunConfig = create_model(
+    "RunConfig", __base__=RunSettings, __doc__="The run config: RunSettings + one section per stage with parameters.",
+    **{s.name: (s.Params, s.Params()) for s in STAGES if s.Params is not None})
 
 
 def load_config(path: Path | None) -> RunConfig:
     return load_model(Path(path), RunConfig) if path else RunConfig()
-
-
-def stable_hash(obj: object, n: int = 16) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:n]

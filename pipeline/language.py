@@ -8,20 +8,18 @@ listed) or min > max fails naming the file.
 """
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from pipeline.base import Strict, cache_dir, is_url
+from pipeline.errors import UserError
 from pipeline.filters import FilterSpec
 from pipeline.filters.base import FilterContext
-from pipeline.errors import UserError
-from pipeline.pii import PiiConfig
+from pipeline.pii.config import PiiConfig
 from pipeline.yamlio import load_model
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class LidConfig(Strict):
@@ -128,13 +126,9 @@ class LanguageConfig(Strict):
 
 
 def perplexity_model_dir(languages_dir: Path, lang: str, cfg: PerplexityConfig) -> Path:
-    from pipeline.filters.langid import CACHE
-
     spec = cfg.model.replace("{lang}", lang)
-    if spec.startswith(("http://", "https://")):
-        import hashlib
-
-        return CACHE / "lm" / hashlib.sha256(spec.encode()).hexdigest()[:16]
+    if is_url(spec):
+        return cache_dir() / "lm" / hashlib.sha256(spec.encode()).hexdigest()[:16]
     path = Path(spec)
     return path if path.is_absolute() else Path(languages_dir) / path
 

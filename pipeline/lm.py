@@ -25,16 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.filters.ccnet import PerplexityScorer, fold_folders, fold_of, model_files, normalised_lines
+from pipeline.base import is_url
 from pipeline.catalogue import sources_for
-from pipeline.config import RunConfig, load_config
-from pipeline.record import Document
-from pipeline.errors import UserError
+from pipeline.config import load_config
+from pipeline.errors import UserError, cli_main
+from pipeline.filters.ccnet import PerplexityScorer, fold_folders, fold_of, model_files, normalised_lines
 from pipeline.language import load_language, perplexity_model_dir
-from pipeline.readers import source_items
+from pipeline.record import Document
 from pipeline.shards import swap_dir
-from pipeline.stages import StageContext, build_stages
-from pipeline.worker import batched
+from pipeline.worker import UnitWorker, batched
 
 ROOT = Path(__file__).resolve().parent.parent
 PERCENTILES = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99)
@@ -98,8 +97,8 @@ def train_model(lines: list[str], folder: Path, vocab_size: int, order: int = 5,
     return meta
 
 
-def reference_documents(config: RunConfig, lang: str, source_uids: list[str]) -> list[Document]:
-    """The language's documents that pass every stage before perplexity."""
+def reference_documents(config, lang: str, source_uids: list[str]) -> list[Document]:
+    """The language's documents that pass every stage before perplexity (opt-outs applied, PII redacted)."""
     sources = sources_for(config.catalogue, lang)
     if source_uids:
         unknown = sorted(set(source_uids) - {s.uid for s in sources})
@@ -107,30 +106,16 @@ def reference_documents(config: RunConfig, lang: str, source_uids: list[str]) ->
             raise UserError(f"perplexity.reference_sources: {unknown} are not sources of '{lang}'")
         sources = [s for s in sources if s.uid in source_uids]
     names = [n for n in config.document_stages if n != "perplexity"]
-    stages = build_stages(StageContext(config.model_copy(update={"stages": names}), lang,
-                                       {s.uid: s.entry for s in sources}))
-    kept: list[Document] = []
-    for s in sources:
-        for f in s.files:
-            def docs_iter(s=s, f=f):
-                return (d for d in source_items(s, f, lang, config.ingest.max_doc_bytes) if isinstance(d, Document))
-
-            for stage in stages:
-                if getattr(stage, "wants_prepass", lambda _u: False)(s.uid):
-                    stage.prepass(s.uid, docs_iter())
-            for batch in batched(docs_iter(), 1000):
-                for stage in stages:
-                    batch, _ = stage(batch)
-                kept.extend(batch)
-    return kept
+    worker = UnitWorker(config.model_copy(update={"stages": names}), lang, sources)
+    return [d for s in sources for f in s.files for d in worker.kept_documents(s, f)]
 
 
-def train_language(config: RunConfig, lang: str) -> dict:
+def train_language(config, lang: str) -> dict:
     lang_cfg = load_language(Path(config.languages), lang)
     pcfg = lang_cfg.perplexity
     if pcfg is None:
         raise UserError(f"language '{lang}' has `perplexity: null`: nothing to train")
-    if pcfg.model.startswith(("http://", "https://")):
+    if is_url(pcfg.model):
         raise UserError(f"language '{lang}' uses a published perplexity model ({pcfg.model}): nothing to train")
     folder = perplexity_model_dir(Path(config.languages), lang, pcfg)
     t0 = time.time()
@@ -156,6 +141,24 @@ def train_language(config: RunConfig, lang: str) -> dict:
     return meta
 
 
+def missing_model(cfg, lang: str) -> bool:
+    """Whether the run would score perplexity with a locally trained model that does not exist yet."""
+    pcfg = load_language(Path(cfg.languages), lang).perplexity
+    if "perplexity" not in cfg.stages or pcfg is None or is_url(pcfg.model):
+        return False
+    folder = perplexity_model_dir(Path(cfg.languages), lang, pcfg)
+    return not ((folder / "metadata.json").exists() and model_files(fold_folders(folder)[0]) is not None)
+
+
+def print_training(meta: dict) -> None:
+    print(json.dumps({k: v for k, v in meta.items() if k not in ("reference_percentiles", "models")}, indent=2))
+    for m in meta["models"]:
+        print(f"  fold {m['fold']}: {m['train_docs']} docs, {m['corpus_bytes']:,} bytes, vocab {m['vocab_size']}, "
+              f"sentencepiece {m['sentencepiece_seconds']} s, lmplz+build_binary {m['kenlm_seconds']} s")
+    print("reference perplexity percentiles:", json.dumps({k: round(v, 1) for k, v in meta["reference_percentiles"].items()}))
+
+
+@cli_main
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline.lm", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -164,27 +167,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", type=Path, default=Path("configs/default.yaml"))
     ap.add_argument("--catalogue", type=Path)
     args = ap.parse_args(argv)
-    try:
-        cfg = load_config(args.config)
-        if args.catalogue:
-            cfg = cfg.model_copy(update={"catalogue": args.catalogue})
-        if args.action == "ensure":
-            pcfg = load_language(Path(cfg.languages), args.lang).perplexity
-            if "perplexity" not in cfg.stages or pcfg is None or pcfg.model.startswith(("http://", "https://")):
-                return 0
-            folder = perplexity_model_dir(Path(cfg.languages), args.lang, pcfg)
-            if (folder / "metadata.json").exists() and model_files(fold_folders(folder)[0]) is not None:
-                return 0
-            print(f"no perplexity model for '{args.lang}' yet: training it (make lm LANG={args.lang})", flush=True)
-        meta = train_language(cfg, args.lang)
-        print(json.dumps({k: v for k, v in meta.items() if k not in ("reference_percentiles", "models")}, indent=2))
-        for m in meta["models"]:
-            print(f"  fold {m['fold']}: {m['train_docs']} docs, {m['corpus_bytes']:,} bytes, vocab {m['vocab_size']}, "
-                  f"sentencepiece {m['sentencepiece_seconds']} s, lmplz+build_binary {m['kenlm_seconds']} s")
-        print("reference perplexity percentiles:", json.dumps({k: round(v, 1) for k, v in meta["reference_percentiles"].items()}))
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    cfg = load_config(args.config)
+    if args.catalogue:
+        cfg = cfg.model_copy(update={"catalogue": args.catalogue})
+    if args.action == "ensure":
+        if not missing_model(cfg, args.lang):
+            return 0
+        print(f"no perplexity model for '{args.lang}' yet: training it (make lm LANG={args.lang})", flush=True)
+    print_training(train_language(cfg, args.lang))
     return 0
 
 

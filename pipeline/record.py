@@ -21,10 +21,6 @@ class Document:
     meta: dict = field(default_factory=dict)
     scores: dict = field(default_factory=dict)
 
-    @property
-    def n_bytes(self) -> int:
-        return len(self.text.encode("utf-8"))
-
 
 @dataclass(slots=True)
 class Rejection:
@@ -34,3 +30,5 @@ class Rejection:
     value: float | None
     threshold: float | None
     detail: str = ""
+    stored: bool = True
+    """False for a document removed on request: counted in the stage report, never written anywhere."""

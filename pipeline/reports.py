@@ -1,23 +1,25 @@
 """Stage statistics: what came in, what went out, what each rule dropped, per source, with examples.
 
-Workers fill one `StageStats` per stage per unit of work; the driver merges them and writes
-`reports/<stage>.json`. `check_conservation` enforces the project's invariant: for every stage and
-every source, docs_in == docs_out + sum of dropped docs, and each stage's output is the next one's input.
+Workers fill one `StageStats` per stage per unit of work; the driver merges them (`merge_units`) and
+writes `reports/<stage>.json` (`write_stage_reports`). `check_conservation` enforces the project's
+invariant: for every stage and every source, docs_in == docs_out + sum of dropped docs, and each stage's
+output is the next one's input.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from pipeline.base import utf8_len
 from pipeline.record import Document, Rejection
+from pipeline.shards import write_json_atomic
 
 EXAMPLE_CHARS = 400
-REMOVED = "removed_on_request"
-"""Ingest's rule for documents an opt-out request names: counted, never stored nor shown as an example."""
 
 
 def _bytes(doc: Document) -> int:
-    return len(doc.text.encode("utf-8", "surrogatepass"))
+    return utf8_len(doc.text)
 
 
 def _counter() -> dict:
@@ -61,17 +63,15 @@ class StageStats:
         for k, v in counters.items():
             target[k] = target.get(k, 0) + v
 
-    def collect(self, stage: object) -> None:
-        """Move a stage's `counters`, `source_counters` and `samples` (if it keeps them) into these stats."""
-        counters = getattr(stage, "counters", None)
-        if counters:
-            self.count(counters)
-            counters.clear()
-        for source, c in (getattr(stage, "source_counters", None) or {}).items():
+    def add_tally(self, tally, seconds: float = 0.0) -> None:
+        """Add what a stage tallied for one batch (pipeline/stages/base.py: Tally) and the time it took."""
+        self.seconds += seconds
+        if tally is None:
+            return
+        self.count(tally.counters)
+        for source, c in tally.source_counters.items():
             self.count(c, source)
-        getattr(stage, "source_counters", {}).clear()
-        self.add_samples(getattr(stage, "samples", None) or {})
-        getattr(stage, "samples", {}).clear()
+        self.add_samples(tally.samples)
 
     def add_samples(self, samples: dict) -> None:
         for label, items in samples.items():
@@ -99,7 +99,7 @@ class StageStats:
                 d = c["dropped"].setdefault(rej.rule, {"docs": 0, "bytes": 0})
                 d["docs"] += 1
                 d["bytes"] += size
-            if rej.rule == REMOVED:
+            if not rej.stored:  # removed on request: counted, never shown
                 continue
             ex = self.examples[rej.rule]
             if len(ex) < self.max_examples:
@@ -164,3 +164,23 @@ def check_conservation(stats: list[StageStats]) -> None:
             raise ConservationError(f"stage {prev.stage} put out {prev.totals['docs_out']} documents but "
                                     f"stage {st.stage} took in {st.totals['docs_in']}")
         prev = st
+
+
+def merge_units(unit_stats: list[dict], max_examples: int) -> list[StageStats]:
+    """One StageStats per stage, over every unit's `stats.json` (stages in the same order in each)."""
+    merged: list[StageStats] = []
+    for us in unit_stats:
+        for i, sd in enumerate(us["stages"]):
+            st = StageStats.from_dict(sd, max_examples)
+            if i == len(merged):
+                merged.append(StageStats(st.stage, max_examples=max_examples))
+            merged[i].merge(st)
+    return merged
+
+
+def write_stage_reports(stats: list[StageStats], folder: Path, common: dict) -> None:
+    """`<folder>/<stage>.json` for every stage (older reports removed), with `common` facts in each."""
+    for old in folder.glob("*.json") if folder.exists() else []:
+        old.unlink()
+    for st in stats:
+        write_json_atomic({**st.to_dict(), **common, **st.extra}, folder / f"{st.stage}.json")

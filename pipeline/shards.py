@@ -54,14 +54,6 @@ def rejections_table(rejs: Iterable[Rejection], columns: dict[str, pa.DataType])
     return pa.Table.from_pylist(rows, schema=rejected_schema(columns))
 
 
-def table_to_docs(table: pa.Table, columns: Iterable[str]) -> list[Document]:
-    cols = list(columns)
-    return [Document(id=r["id"], text=r["text"], lang=r["lang"], source=r["source"], url_or_path=r["url_or_path"],
-                     license=r["license"], meta=json.loads(r["meta"] or "{}"),
-                     scores={c: r[c] for c in cols if r.get(c) is not None})
-            for r in table.to_pylist()]
-
-
 def write_atomic(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")

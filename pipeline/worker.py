@@ -1,10 +1,10 @@
-"""One unit of work (one input file of one source) through ingest and every per-document stage.
+"""One unit of work (one input file of one source) through every per-document stage, ingest first.
 
 `UnitWorker` is a plain class: it builds the stages once in `__init__` (so models load once per
-worker) and `process(unit)` streams the file in batches, runs the stages, writes kept and rejected
+worker) and `process(unit)` streams the file in batches through `StageChain`, writes kept and rejected
 documents to part files and, last of all, `stats.json`. A unit folder with `stats.json` is complete;
 one without it was interrupted and is redone from scratch, so a rerun never loses or duplicates a
-document. The DAG module runs these workers as Ray actors; tests call them directly.
+document. Executors run these workers (pipeline/executors/); tests call them directly.
 """
 from __future__ import annotations
 
@@ -12,21 +12,19 @@ import json
 import resource
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow as pa
-
+from pipeline.base import utf8_len
 from pipeline.catalogue import Source
-from pipeline.config import RunConfig
-from pipeline.record import Document, Rejection
 from pipeline.errors import UserError
-from pipeline.readers import source_items
-from pipeline.audit.remove import load_removals, match
-from pipeline.reports import REMOVED, StageStats
+from pipeline.record import Document, Rejection
+from pipeline.reports import StageStats
 from pipeline.shards import docs_table, rejections_table, write_atomic, write_json_atomic
 from pipeline.stages import StageContext, build_stages, stage_columns
+from pipeline.stages.base import Stage
+from pipeline.stages.ingest import Ingest
 
 ProgressFn = Callable[[int, int], None]  # (documents, bytes) just processed
 
@@ -51,7 +49,7 @@ class UnitResult:
     docs: int = 0
 
 
-def batched(items: Iterator, n: int) -> Iterator[list]:
+def batched(items: Iterable, n: int) -> Iterator[list]:
     batch = []
     for x in items:
         batch.append(x)
@@ -62,32 +60,44 @@ def batched(items: Iterator, n: int) -> Iterator[list]:
         yield batch
 
 
-class UnitWorker:
-    def __init__(self, config: RunConfig, lang: str, sources: list[Source]):
-        self.config, self.lang = config, lang
-        self.stages = build_stages(StageContext(config, lang, {s.uid: s.entry for s in sources}))
-        self.columns = stage_columns(self.stages)
-        # Documents any stage drops are redacted by the PII stage before they reach a report or rejected set.
-        self.scrubber = next((s for s in self.stages if hasattr(s, "scrub")), None)
-        self.scrub_seconds = 0.0  # CPU time of that redaction, added to the PII stage's seconds
-        self.removals = load_removals(config.removals, lang)
+class StageChain:
+    """The stages in order over one batch: each stage's drops are offered to the later stages' `scrub`
+    (the PII stage redacts what earlier stages dropped) and counted, with their sizes before redaction."""
 
-    def _removed(self, docs: list[Document]) -> list[bool]:
-        """Which documents an opt-out request (removals/<lang>.jsonl) names."""
-        if not self.removals:
-            return [False] * len(docs)
-        table = pa.table({"id": [d.id for d in docs], "source": [d.source for d in docs],
-                          "text": [d.text for d in docs], "url_or_path": [d.url_or_path for d in docs]})
-        return match(table, self.removals).tolist()
+    def __init__(self, stages: list[Stage], stats: list[StageStats] | None = None):
+        self.stages, self.stats = stages, stats
 
-    def _scrub(self, rejected: list[Rejection]) -> list[int]:
-        """Redact rejected documents in place (if a PII stage runs); returns their sizes before redaction."""
-        sizes = [len(r.doc.text.encode("utf-8", "surrogatepass")) for r in rejected]
-        if self.scrubber is not None and rejected:
+    def __call__(self, items: list, read_seconds: float = 0.0) -> tuple[list[Document], list[Rejection]]:
+        """Kept documents and the rejections to store (documents removed on request are counted only)."""
+        stored: list[Rejection] = []
+        for i, stage in enumerate(self.stages):
+            docs_in = [x.doc if isinstance(x, Rejection) else x for x in items]
+            sizes = [utf8_len(d.text) for d in docs_in]
             t0 = time.process_time()
-            self.scrubber.scrub(rejected)
-            self.scrub_seconds += time.process_time() - t0
-        return sizes
+            out = stage(items)
+            seconds = time.process_time() - t0 + (read_seconds if i == 0 else 0.0)
+            dropped = [utf8_len(r.doc.text) for r in out.rejected]
+            keep = [r for r in out.rejected if r.stored]
+            for j, later in enumerate(self.stages[i + 1:], start=i + 1):
+                t1 = time.process_time()
+                tally = later.scrub(keep) if keep else None
+                if tally is not None and self.stats:
+                    self.stats[j].add_tally(tally, time.process_time() - t1)
+            if self.stats:
+                self.stats[i].record(docs_in, out.kept, out.rejected, seconds, bytes_in=sizes, bytes_dropped=dropped)
+                self.stats[i].add_tally(out.tally)
+            stored.extend(keep)
+            items = out.kept
+        return items, stored
+
+
+class UnitWorker:
+    def __init__(self, config, lang: str, sources: list[Source]):
+        self.config, self.lang = config, lang
+        ctx = StageContext(config, lang, {s.uid: s.entry for s in sources})
+        self.ingest = Ingest(ctx)
+        self.stages = [self.ingest, *build_stages(ctx)]
+        self.columns = stage_columns(self.stages)
 
     def process(self, unit: Unit, progress: ProgressFn | None = None) -> UnitResult:
         try:
@@ -95,16 +105,27 @@ class UnitWorker:
         except UserError as e:
             return UnitResult(unit.key, ok=False, error=str(e))
 
+    def _prepass(self, source: Source, file: Path) -> None:
+        for stage in self.stages[1:]:
+            if stage.wants_prepass(source.uid):
+                stage.prepass(source.uid, (d for d in self.ingest.read(source, file) if isinstance(d, Document)))
+
+    def kept_documents(self, source: Source, file: Path) -> Iterator[Document]:
+        """The documents of one input file that pass every stage (nothing counted, nothing written)."""
+        self._prepass(source, file)
+        chain = StageChain(self.stages)
+        for batch in batched(self.ingest.read(source, file), self.config.batch_docs):
+            yield from chain(batch)[0]
+
     def _process(self, unit: Unit, progress: ProgressFn | None) -> UnitResult:
         cfg = self.config
         shutil.rmtree(unit.dir, ignore_errors=True)  # a partial earlier attempt is redone whole
         unit.dir.mkdir(parents=True)
-        stats = [StageStats("ingest", max_examples=cfg.report_examples)]
-        stats += [StageStats(s.name, max_examples=cfg.report_examples) for s in self.stages]
+        stats = [StageStats(s.name, max_examples=cfg.report_examples) for s in self.stages]
+        chain = StageChain(self.stages, stats)
         kept_buf: list[Document] = []
         rej_buf: list[Rejection] = []
-        parts = 0
-        total = 0
+        parts = total = 0
 
         def flush() -> None:
             nonlocal parts, kept_buf, rej_buf
@@ -113,44 +134,14 @@ class UnitWorker:
             parts += 1
             kept_buf, rej_buf = [], []
 
-        def documents() -> Iterator:
-            return source_items(unit.source, unit.file, self.lang, cfg.ingest.max_doc_bytes)
-
-        for stage in self.stages:
-            if getattr(stage, "wants_prepass", lambda _uid: False)(unit.source.uid):
-                stage.prepass(unit.source.uid, (d for d in documents() if isinstance(d, Document)))
-        items = documents()
+        self._prepass(unit.source, unit.file)
         t_read = time.process_time()
-        for batch in batched(items, cfg.batch_docs):
-            t = time.process_time()
-            docs = [x for x in batch if isinstance(x, Document)]
-            rejected = [x for x in batch if isinstance(x, Rejection)]
-            ingest_in = [x.doc if isinstance(x, Rejection) else x for x in batch]
-            ingest_sizes = [len(d.text.encode("utf-8", "surrogatepass")) for d in ingest_in]
-            removed = {id(d): size for d, size, hit in zip(ingest_in, ingest_sizes, self._removed(ingest_in)) if hit}
-            if removed:  # opt-outs leave here: counted at ingest, never written to a part or a report
-                docs = [d for d in docs if id(d) not in removed]
-                rejected = [r for r in rejected if id(r.doc) not in removed]
-            gone = [Rejection(d, "ingest", REMOVED, None, None) for d in ingest_in if id(d) in removed]
-            stats[0].record(ingest_in, docs, rejected + gone, t - t_read, bytes_in=ingest_sizes,
-                            bytes_dropped=self._scrub(rejected) + [removed[id(r.doc)] for r in gone])
+        for batch in batched(self.ingest.read(unit.source, unit.file), cfg.batch_docs):
+            read_seconds = time.process_time() - t_read
+            in_bytes = sum(utf8_len(d.text) for d in batch if isinstance(d, Document))
+            kept, rejected = chain(batch, read_seconds)
+            kept_buf.extend(kept)
             rej_buf.extend(rejected)
-            in_bytes = sum(len(d.text.encode("utf-8", "surrogatepass")) for d in docs)
-            for stage, st in zip(self.stages, stats[1:]):
-                sizes = [len(d.text.encode("utf-8", "surrogatepass")) for d in docs]
-                t0 = time.process_time()
-                kept, dropped = stage(docs)
-                seconds = time.process_time() - t0
-                dropped_sizes = self._scrub(dropped) if stage is not self.scrubber else None
-                st.record(docs, kept, dropped, seconds, bytes_in=sizes, bytes_dropped=dropped_sizes)
-                rej_buf.extend(dropped)
-                docs = kept
-            for stage, st in zip(self.stages, stats[1:]):
-                st.collect(stage)
-                if stage is self.scrubber:
-                    st.seconds += self.scrub_seconds
-                    self.scrub_seconds = 0.0
-            kept_buf.extend(docs)
             total += len(batch)
             if progress:
                 progress(len(batch), in_bytes)

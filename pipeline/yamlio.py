@@ -41,6 +41,3 @@ def load_model(path: Path, model: type[M], **context: object) -> M:
     except pydantic.ValidationError as e:
         raise UserError(describe_validation_error(path, e)) from None
 
-
-def valid_keys(model: type[pydantic.BaseModel]) -> str:
-    return ", ".join(model.model_fields)

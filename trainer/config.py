@@ -8,17 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from pipeline.base import Strict
 from pipeline.yamlio import load_model
 
 # ROOTS's training mixture (share of tokens, %), from the BLOOM paper; renormalised over the languages built.
 ROOTS_SHARES = {"en": 30.2, "zh": 17.6, "fr": 13.0, "code": 13.0, "es": 10.7, "pt": 5.0, "ar": 3.3, "vi": 2.5,
                 "ca": 1.1, "id": 1.1, "hi": 0.78, "bn": 0.56, "eu": 0.16, "ur": 0.13}
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class TokenizerConfig(Strict):

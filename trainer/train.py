@@ -21,7 +21,6 @@ writes `model/train.json` (losses, baseline, tokens/s) and `model/samples.txt` (
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -31,11 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.config import stable_hash
+from pipeline.base import stable_hash
 from pipeline.errors import UserError
 from pipeline.shards import write_json_atomic
 from trainer.bins import ShardReader, shard_stems
-from trainer.config import TrainRunConfig, load_train_config
+from trainer.config import TrainRunConfig
 from trainer.tokenizer import EOS, Tokenizer
 
 
@@ -222,23 +221,3 @@ def _read_log(path: Path) -> list[dict]:
     if not path.is_file():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m trainer.train", description=__doc__.split("\n")[0])
-    ap.add_argument("--config", type=Path, default=Path("configs/train.yaml"))
-    ap.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint and start over")
-    ap.add_argument("--stop-after", type=int, help="stop after this step (the run resumes from there)")
-    args = ap.parse_args(argv)
-    try:
-        s = train(load_train_config(args.config), fresh=args.fresh, stop_after=args.stop_after,
-                  progress=sys.stderr.isatty())
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    print(json.dumps({k: v for k, v in s.items()}, indent=2, ensure_ascii=False))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

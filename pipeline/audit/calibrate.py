@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow.compute as pc
 
-from pipeline.errors import UserError
 from pipeline.audit.measured import load_values
+from pipeline.errors import UserError
 
 
 def load_scored(out_dir: Path):

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from pipeline.catalogue import load_catalogue
 from pipeline.language import LanguageConfig
+from pipeline.stages import BY_NAME
 
 LIMITATIONS = [
-    "Language ID is fastText lid.176 on whole documents; text mixing languages is kept or dropped as a whole, "
-    "and languages lid.176 has no label for cannot pass it.",
+    "Language ID runs on whole documents: text mixing languages is kept or dropped as a whole. The detector used "
+    "for this language, and what it can and cannot tell apart, is named under Processing (langid).",
     "Quality thresholds are ROOTS's per-language values (or its default profile); they were tuned on OSCAR web "
     "text and may not suit other genres. Every measured value is stored, so they can be re-tuned (`make tune`).",
     "Perplexity is scored by a model trained locally on the same sources (cross-fitted folds), not on Wikipedia; "
@@ -27,25 +28,10 @@ LIMITATIONS = [
 ]
 
 
-def _stage_params(stage: str, language: LanguageConfig | None, config: dict, entries: dict | None = None) -> str:
-    if stage == "clean":
-        steps = {uid: [s.model_dump(exclude_none=True) for s in e.cleaning] for uid, e in (entries or {}).items()}
-        return "; ".join(f"{uid}: {st}" for uid, st in steps.items() if st) or "no per-source steps"
-    if stage == "langid" and language and language.lid:
-        return f"fastText `{language.lid.model}`, labels {language.lid.labels or [language.code]}, min score {language.lid.min_score}"
-    if stage == "quality" and language:
-        parts = [f"{f.name} ({', '.join(f'{k} {v}' for k, v in (('min', f.min), ('max', f.max)) if v is not None) or 'measured only'})"
-                 for f in language.filters]
-        e = language.edits
-        return (f"edits: uniform whitespace {e.uniform_whitespace}, remove words with {e.remove_words_with}, "
-                f"max word length {e.max_word_length}; filters in order: " + "; ".join(parts))
-    if stage == "pii" and language and language.pii:
-        return f"action `{language.pii.action}`, phone regions {list(language.pii.phone_regions)}"
-    if stage == "perplexity" and language and language.perplexity:
-        return f"model `{language.perplexity.model}`, max {language.perplexity.max}"
-    if stage in ("dedup", "normalise", "ingest") and stage in config:
-        return ", ".join(f"{k} {v}" for k, v in config[stage].items())
-    return ""
+def stage_params(stage: str, language: LanguageConfig | None, config: dict | None, entries: dict | None) -> str:
+    """The stage's parameters in words, as the stage describes them (data card and report)."""
+    cls = BY_NAME.get(stage)
+    return cls.describe(language, (config or {}).get(stage), entries or {}) if cls else ""
 
 
 def _effect(rep: dict) -> str:
@@ -92,11 +78,11 @@ def language_card(out_dir: Path, language: LanguageConfig, entries: dict, config
     for stage in manifest["stages"]:
         if stage in reports:
             used = {uid: entries[uid] for uid in manifest["sources"] if uid in entries}
-            lines.append(f"| {stage} | {_stage_params(stage, language, config or {}, used)} | {_effect(reports[stage])} |")
-    pii = reports.get("pii", {}).get("counters", {})
-    if pii:
-        lines += ["", "PII replaced in kept documents: " + ", ".join(f"{k} {v:,}" for k, v in sorted(pii.items())
-                                                               if not k.startswith("rejected:")) + "."]
+            lines.append(f"| {stage} | {stage_params(stage, language, config, used)} | {_effect(reports[stage])} |")
+    for stage in manifest["stages"]:
+        for panel in BY_NAME[stage].panels(reports.get(stage, {})) if stage in BY_NAME else []:
+            if panel.items:
+                lines += ["", f"{panel.title}: " + ", ".join(f"{k} {v:,}" for k, v in panel.items) + "."]
     lines += ["", "## Known limitations", ""] + [f"- {x}" for x in LIMITATIONS]
     lines += ["", "## Removal requests", "",
               "A person or custodian can ask for documents to be removed (opt-out). The maintainers run "

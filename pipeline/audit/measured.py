@@ -14,47 +14,20 @@ the model has no label for), each ROOTS quality filter's
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from pipeline.filters.base import Filter
-from pipeline.config import STAGE_NAMES
 from pipeline.language import LanguageConfig
-
-ORDER = {s: i for i, s in enumerate(["ingest", *STAGE_NAMES])}
-
-
-@dataclass
-class Knob:
-    """One threshold: `stage`, `name` (the filter or `min_score`/`max`), the stored `column`, min and max."""
-
-    stage: str
-    name: str
-    column: str
-    min: float | None
-    max: float | None
-
-    @property
-    def key(self) -> str:
-        return f"{self.stage}.{self.name}"
+from pipeline.stages import BY_NAME, ORDER, STAGES
+from pipeline.stages.base import Knob
 
 
 def knobs(language: LanguageConfig) -> list[Knob]:
-    out = []
-    if language.lid is not None and language.lid.other_max is not None:
-        out.append(Knob("langid", "other_max", "lang_score", None, language.lid.other_max))
-    elif language.lid is not None:
-        out.append(Knob("langid", "min_score", "lang_score", language.lid.min_score, None))
-    for f in language.filters:
-        if type(f).check is Filter.check:  # ROOTS filters: threshold checks on a stored value
-            out.append(Knob("quality", f.name, f.column, f.min, f.max))
-    if language.perplexity is not None:
-        out.append(Knob("perplexity", "max", "perplexity", None, language.perplexity.max))
-    return out
+    """Every threshold of the language, stage by stage in run order (each stage says what its are)."""
+    return [k for stage in STAGES for k in stage.knobs(language)]
 
 
 def load_values(out_dir: Path, columns: list[str], text: bool = False) -> pa.Table:
@@ -90,41 +63,33 @@ def column(table: pa.Table, name: str) -> np.ndarray:
     return table[name].cast(pa.float64()).to_numpy(zero_copy_only=False)
 
 
-def knob_rule(k: Knob, bound: str) -> str:
-    """The rule the stage writes when this threshold drops a document (`word_count:min`, `min_score`, `max`)."""
-    if k.stage == "quality":
-        return f"{k.name}:{bound}"
-    if k.stage == "langid":
-        return "min_score" if bound == "min" else "other_language"
-    return bound
-
-
 def simulate_stage(table: pa.Table, stage: str, ks: list[Knob], language: LanguageConfig) -> dict:
     """Re-apply the stage's thresholds to the documents that reached it: per document the first failing
     rule (None = kept), and counts per rule. Rules no threshold decides (LID's wrong language, perplexity's
-    empty text, datatrove's reasons) keep the last run's decision: LID and perplexity check them before their
-    threshold; datatrove filters are placed after the ROOTS filters here, whatever their order in the YAML."""
+    empty text, datatrove's reasons) keep the last run's decision, before the thresholds or after them as
+    the stage says (`Stage.fixed_rules_first`)."""
     mask = reached(table, stage)
     sub = table.filter(pa.array(mask))
     n = sub.num_rows
     rules = np.array([None] * n, dtype=object)
-    old_rule = sub["rule"].to_pylist()
+    old_rule = np.array(sub["rule"].to_pylist(), dtype=object)
     old_stage = sub["stage"].to_pylist()
     stage_knobs = [k for k in ks if k.stage == stage]
-    threshold_rules = {knob_rule(k, b) for k in knobs(language) if k.stage == stage for b in ("min", "max")}
+    threshold_rules = {r for k in knobs(language) if k.stage == stage for r in k.rules if r}
     fixed = np.array([old_stage[i] == stage and old_rule[i] not in threshold_rules for i in range(n)], dtype=bool)
-    if stage != "quality":
-        rules[fixed] = np.array(old_rule, dtype=object)[fixed]
-    for k in stage_knobs:  # in the stage's own order: knobs() lists the filters as the YAML does
+    first = BY_NAME[stage].fixed_rules_first
+    if first:
+        rules[fixed] = old_rule[fixed]
+    for k in stage_knobs:  # in the stage's own order: knobs() lists them as the stage checks them
         v = column(sub, k.column)
         lo = np.zeros(n, bool) if k.min is None else (v < k.min)
         hi = np.zeros(n, bool) if k.max is None else (v > k.max)
         free = np.array([r is None for r in rules])
-        rules[free & lo] = knob_rule(k, "min")
-        rules[free & hi & ~lo] = knob_rule(k, "max")
-    if stage == "quality":
+        rules[free & lo] = k.rules[0]
+        rules[free & hi & ~lo] = k.rules[1]
+    if not first:
         free = np.array([r is None for r in rules])
-        rules[free & fixed] = np.array(old_rule, dtype=object)[free & fixed]
+        rules[free & fixed] = old_rule[free & fixed]
     unmeasured = 0
     if stage_knobs:
         vals = np.stack([column(sub, k.column) for k in stage_knobs])

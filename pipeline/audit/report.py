@@ -16,11 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.dataset as ds
 
+from pipeline.audit.datacard import language_card, stage_params
+from pipeline.audit.measured import column, histogram, knobs, load_values, reached, share_beyond
 from pipeline.language import LanguageConfig
-from pipeline.audit.measured import Knob, column, histogram, knobs, load_values, reached, share_beyond
 from pipeline.shards import write_text_atomic
+from pipeline.stages import BY_NAME
+from pipeline.stages.base import Knob
 
 EXCERPT = 300
 CSS = """
@@ -29,7 +31,8 @@ h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-to
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{background:#f4f4f4}td.l,th.l{text-align:left}.muted{color:#777}.drop{color:#b00}
 pre{white-space:pre-wrap;background:#f8f8f8;border:1px solid #eee;padding:6px;margin:4px 0;font-size:12px;max-height:12em;overflow:auto}
-details{margin:.4em 0}summary{cursor:pointer}.grid{display:flex;flex-wrap:wrap;gap:1em}.card{border:1px solid #ddd;padding:.6em;border-radius:4px}
+details{margin:.4em 0}summary{cursor:pointer}.grid{display:flex;flex-wrap:wrap;gap:1em}
+.card{border:1px solid #ddd;padding:.6em;border-radius:4px}
 """
 
 
@@ -158,7 +161,42 @@ def near_threshold(table: pa.Table, k: Knob, n: int) -> list[dict]:
             for r, i in zip(rows, idx)]
 
 
-def build_report(out_dir: Path, language: LanguageConfig, n_examples: int = 3) -> str:
+def stage_section(s: dict, cls, stage_knobs: list[Knob], table: pa.Table | None, n_examples: int, params: str) -> list[str]:
+    """One stage's part of the page: drops by rule and source, threshold histograms, examples, its panels."""
+    name = s["stage"]
+    h = [f'<h2 id="stage-{esc(name)}">Stage <code>{esc(name)}</code></h2>',
+         f'<p>{s["docs_in"]:,} documents in, {s["docs_out"]:,} out.</p>']
+    if params:
+        h.append(f"<p class='muted'>parameters: <code>{esc(params)}</code></p>")
+    h.append("<h3>Dropped by rule</h3>" + dropped_table(s))
+    h.append("<details><summary>per source</summary>" + source_table(s) + "</details>")
+    if stage_knobs and table is not None:
+        sub = table.filter(pa.array(reached(table, name)))
+        h.append('<h3>Thresholds</h3><div class="grid">')
+        for k in stage_knobs:
+            vals = column(sub, k.column)
+            h.append(f'<div class="card" id="hist-{esc(k.key)}"><b>{esc(k.key)}</b> '
+                     f'<span class="muted">({np.count_nonzero(~np.isnan(vals)):,} measured)</span><br>'
+                     + histogram_svg(histogram(vals), k, share_beyond(vals, k), k.key) + "</div>")
+        h.append("</div>")
+    for rule, exs in s.get("examples", {}).items():
+        h.append(f"<details><summary>examples dropped by <b>{esc(rule)}</b> ({len(exs)})</summary>"
+                 + examples_html(exs[:n_examples]) + "</details>")
+    for k in stage_knobs if table is not None else []:
+        near = near_threshold(table, k, n_examples)
+        if near:
+            h.append(f"<details><summary>kept, closest to the <b>{esc(k.key)}</b> threshold ({len(near)})</summary>"
+                     + examples_html(near) + "</details>")
+    for panel in cls.panels(s):
+        h.append(f"<h3 id='{esc(panel.id)}'>{esc(panel.title)}</h3>" + bars_svg(panel.items))
+    for label, samples in s.get("samples", {}).items():
+        h.append(f"<details><summary>{esc(cls.samples_title)}: {esc(label)} ({len(samples)})</summary>"
+                 + examples_html(samples[:n_examples]) + "</details>")
+    return h
+
+
+def build_report(out_dir: Path, language: LanguageConfig, n_examples: int = 3, config: dict | None = None,
+                 entries: dict | None = None) -> str:
     out_dir = Path(out_dir)
     reports = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (out_dir / "reports").glob("*.json")}
     manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -192,62 +230,23 @@ def build_report(out_dir: Path, language: LanguageConfig, n_examples: int = 3) -
     h.append("</table>")
 
     for s in stages:
-        name = s["stage"]
-        h.append(f'<h2 id="stage-{esc(name)}">Stage <code>{esc(name)}</code></h2>')
-        h.append(f'<p>{s["docs_in"]:,} documents in, {s["docs_out"]:,} out.</p>')
-        h.append("<h3>Dropped by rule</h3>" + dropped_table(s))
-        h.append("<details><summary>per source</summary>" + source_table(s) + "</details>")
-        stage_knobs = [k for k in ks if k.stage == name]
-        if stage_knobs and table is not None:
-            mask = reached(table, name)
-            sub = table.filter(pa.array(mask))
-            h.append('<h3>Thresholds</h3><div class="grid">')
-            for k in stage_knobs:
-                vals = column(sub, k.column)
-                share = share_beyond(vals, k)
-                h.append(f'<div class="card" id="hist-{esc(k.key)}"><b>{esc(k.key)}</b> '
-                         f'<span class="muted">({np.count_nonzero(~np.isnan(vals)):,} measured)</span><br>'
-                         + histogram_svg(histogram(vals), k, share, k.key) + "</div>")
-            h.append("</div>")
-        for rule, exs in s.get("examples", {}).items():
-            h.append(f"<details><summary>examples dropped by <b>{esc(rule)}</b> ({len(exs)})</summary>"
-                     + examples_html(exs[:n_examples]) + "</details>")
-        for k in stage_knobs:
-            if table is not None:
-                near = near_threshold(table, k, n_examples)
-                if near:
-                    h.append(f"<details><summary>kept, closest to the <b>{esc(k.key)}</b> threshold ({len(near)})</summary>"
-                             + examples_html(near) + "</details>")
-        if name == "langid" and "lang_pred" in ds.dataset(out_dir / "data").schema.names:
-            preds = pa.concat_tables([ds.dataset(out_dir / f).to_table(columns=["lang_pred"]) for f in ("data", "rejected")
-                                      if "lang_pred" in ds.dataset(out_dir / f).schema.names])
-            vc = preds["lang_pred"].drop_null().value_counts().to_pylist()
-            items = sorted(((d["values"], d["counts"]) for d in vc), key=lambda kv: -kv[1])[:15]
-            h.append("<h3 id='language-mix'>Language mix (LID's top label, documents)</h3>" + bars_svg(items))
-        if name == "pii":
-            counters = s.get("counters", {})
-            items = [(k, v) for k, v in sorted(counters.items(), key=lambda kv: -kv[1]) if not k.startswith("rejected:")]
-            rej = [(k.removeprefix("rejected:"), v) for k, v in counters.items() if k.startswith("rejected:")]
-            h.append("<h3 id='pii-counts'>PII found in kept documents, by type</h3>" + bars_svg(items))
-            h.append("<h3>PII found in rejected documents, by type</h3>" + bars_svg(sorted(rej, key=lambda kv: -kv[1])))
-            for typ, samples in s.get("samples", {}).items():
-                h.append(f"<details><summary>redacted excerpts: {esc(typ)} ({len(samples)})</summary>"
-                         + examples_html(samples[:n_examples]) + "</details>")
-        if name == "dedup":
-            data = ds.dataset(out_dir / "data")
-            if "dup_cluster_size" in data.schema.names:
-                sizes = data.to_table(columns=["dup_cluster_size"])["dup_cluster_size"].drop_null().value_counts().to_pylist()
-                items = sorted(((f"size {d['values']}", d["counts"]) for d in sizes), key=lambda kv: int(kv[0][5:]))
-                h.append("<h3 id='dedup-clusters'>Cluster sizes of the kept documents</h3>" + bars_svg(items))
-            if s.get("params"):
-                h.append(f"<p class='muted'>parameters: <code>{esc(json.dumps(s['params']))}</code></p>")
+        h += stage_section(s, BY_NAME[s["stage"]], [k for k in ks if k.stage == s["stage"]], table, n_examples,
+                           stage_params(s["stage"], language, config, entries))
     h.append("</body></html>")
     return "\n".join(h)
 
 
 def write_outputs_docs(out_dir: Path, language: LanguageConfig, entries: dict, config: dict | None = None) -> None:
     """report.html and DATACARD.md from what the run wrote."""
-    from pipeline.audit.datacard import language_card
-
-    write_text_atomic(build_report(out_dir, language), Path(out_dir) / "report.html")
+    write_text_atomic(build_report(out_dir, language, config=config, entries=entries), Path(out_dir) / "report.html")
     write_text_atomic(language_card(out_dir, language, entries, config), Path(out_dir) / "DATACARD.md")
+
+
+def write_after_run(out_dir: Path, run) -> None:
+    """The writer a run calls when it has finished (pipeline/run.py: `writers`)."""
+    write_outputs_docs(out_dir, run.ctx.language, run.ctx.sources, run.config.model_dump(mode="json"))
+
+
+def run_writers(cfg) -> list:
+    """What a run writes besides its shards and reports: report.html and the data card, unless turned off."""
+    return [write_after_run] if cfg.report_html else []

@@ -30,13 +30,13 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from pipeline.errors import UserError
+from pipeline.audit.measured import as_counts, column, histogram, knobs, load_values, reached, simulate_stage
+from pipeline.errors import UserError, cli_main
 from pipeline.language import language_file, load_language
-from pipeline.audit.measured import Knob, as_counts, column, histogram, knobs, load_values, reached, simulate_stage
 from pipeline.shards import write_text_atomic
+from pipeline.stages.base import Knob
 
 EXCERPT = 300
-STAGES = ("langid", "quality", "perplexity")
 
 
 class Tuner:
@@ -47,9 +47,10 @@ class Tuner:
         manifest = self.out_dir / "manifest.json"
         if not manifest.is_file():
             raise UserError(f"{manifest} not found: run `make corpus LANG={lang}` first")
-        self.stages = [s for s in json.loads(manifest.read_text(encoding="utf-8"))["stages"] if s in STAGES]
         self.language = load_language(self.languages_dir, lang)
-        self.knobs = [k for k in knobs(self.language) if k.stage in self.stages]
+        ran = json.loads(manifest.read_text(encoding="utf-8"))["stages"]
+        self.knobs = [k for k in knobs(self.language) if k.stage in ran]
+        self.stages = [s for s in ran if any(k.stage == s for k in self.knobs)]
         self.table = load_values(self.out_dir, [k.column for k in self.knobs], text=True)
         self.texts = self.table["text"]
         self.ids = self.table["id"].to_pylist()
@@ -67,7 +68,7 @@ class Tuner:
             lo, hi = (_number(new.get(b, getattr(k, b)), f"{k.key}.{b}") for b in ("min", "max"))
             if lo is not None and hi is not None and lo > hi:
                 raise UserError(f"{k.key}: min {lo} > max {hi}")
-            out.append(Knob(k.stage, k.name, k.column, lo, hi))
+            out.append(k.with_bounds(lo, hi))
         return out
 
     def simulate(self, thresholds: dict[str, dict], n_examples: int = 3) -> dict:
@@ -114,6 +115,7 @@ class Tuner:
         target = self.target_file()
         source = language_file(self.languages_dir, self.lang)
         yaml = YAML()
+        yaml.representer.add_representer(type(None), _null)  # `max: null` stays `max: null`, not `max:`
         yaml.preserve_quotes = True
         yaml.width = 4096
         yaml.indent(mapping=2, sequence=4, offset=2)
@@ -123,15 +125,13 @@ class Tuner:
             doc["name"] = self.language.name if self.language.name != "Default profile" else self.lang
         changed = []
         for k in ks:
-            if k.stage == "langid" and k.name == "other_max":
-                changed += _set(doc["lid"], "other_max", k.max, k.key)
-            elif k.stage == "langid":
-                changed += _set(doc["lid"], "min_score", k.min, k.key)
-            elif k.stage == "perplexity":
-                changed += _set(doc["perplexity"], "max", k.max, k.key)
-            else:
-                entry = next(f for f in doc["filters"] if f["name"] == k.name)
-                changed += _set(entry, "min", k.min, f"{k.key}.min") + _set(entry, "max", k.max, f"{k.key}.max")
+            node = doc
+            for part in k.yaml:  # mapping keys; in a list (filters), the entry of that name
+                node = next(f for f in node if f["name"] == part) if isinstance(node, list) else node[part]
+            both = all(k.keys)
+            for bound, key in zip(("min", "max"), k.keys):
+                if key:
+                    changed += _set(node, key, getattr(k, bound), f"{k.key}.{bound}" if both else k.key)
         buf = io.StringIO()
         yaml.dump(doc, buf)
         backup = target.read_bytes() if target.exists() else None
@@ -157,6 +157,10 @@ def _number(v, where: str) -> float | None:
     if not math.isfinite(f):
         raise UserError(f"{where}: {v!r} is not a finite number")
     return f
+
+
+def _null(representer, _value):
+    return representer.represent_scalar("tag:yaml.org,2002:null", "null")
 
 
 def _finite(v):
@@ -232,6 +236,7 @@ def serve(tuner: Tuner, port: int = 8765) -> ThreadingHTTPServer:
     return server
 
 
+@cli_main
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline tune", description=__doc__.split("\n")[0])
     ap.add_argument("--lang", required=True)
@@ -240,16 +245,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--no-browser", action="store_true", help="only print the address")
     args = ap.parse_args(argv)
-    try:
-        tuner = Tuner(args.out / args.lang, args.languages, args.lang)
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    tuner = Tuner(args.out / args.lang, args.languages, args.lang)
     try:
         server = serve(tuner, args.port)
     except OSError as e:
-        print(f"error: cannot listen on 127.0.0.1:{args.port}: {e} (try --port 0)", file=sys.stderr)
-        return 2
+        raise UserError(f"cannot listen on 127.0.0.1:{args.port}: {e} (try --port 0)") from None
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     print(f"tuning {args.lang}: {url}  (Ctrl-C to stop; Save writes {tuner.target_file()})", flush=True)
     if not args.no_browser and shutil.which("xdg-open"):

@@ -11,8 +11,9 @@ model, GopherRepetitionFilter, GopherQualityFilter with the language's stop word
 documents, as a ratio. `dedup_*` rows: MinHash signatures per core vs datatrove's signature code,
 bucketing + clustering of 100k and 1M synthetic signatures, near-dedup precision/recall on real text
 with controlled edits (pipeline/dedup_eval.py). `pii_2kb`: the PII redactor on the same ~2 KB documents
-beside `pii_naive_presidio_2kb` (presidio with every recogniser on every whole document). `lm_train_50mb` times sentencepiece + lmplz + build_binary on 50 MB of bundled
-text. A last measurement runs the whole `corpus` command on the configured executor.
+beside `pii_naive_presidio_2kb` (presidio with every recogniser on every whole document). `lm_train_50mb`
+times sentencepiece + lmplz + build_binary on 50 MB of bundled text. A last measurement runs the
+whole `corpus` command on the configured executor.
 """
 from __future__ import annotations
 
@@ -25,11 +26,13 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline.audit.report import run_writers
+from pipeline.base import default_workers
 from pipeline.catalogue import sources_for
 from pipeline.config import load_config
-from pipeline.record import Document
 from pipeline.readers import source_documents
-from pipeline.run import Run, default_workers
+from pipeline.record import Document
+from pipeline.run import Run
 from pipeline.shards import write_json_atomic
 from pipeline.stages import StageContext, build_stages
 
@@ -122,8 +125,8 @@ def lm_training_time(cfg, megabytes: int) -> dict:
     (every catalogued natural language, cycled if the bundled data is smaller)."""
     import tempfile
 
-    from pipeline.filters.ccnet import normalised_lines
     from pipeline.catalogue import load_catalogue
+    from pipeline.filters.ccnet import normalised_lines
     from pipeline.lm import train_model
 
     langs = sorted({lang for _, e in load_catalogue(cfg.catalogue) for lang in e.languages} - {"code"})
@@ -157,7 +160,7 @@ def dedup_measures(cfg, docs: list[Document], lang: str, out: Path) -> list[dict
 
     from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupSignature
 
-    from pipeline.dedup import permutations, signatures
+    from pipeline.dedup.minhash import permutations, signatures
     from pipeline.evals.dedup_eval import evaluate
 
     dcfg = cfg.dedup
@@ -191,7 +194,8 @@ def dedup_measures(cfg, docs: list[Document], lang: str, out: Path) -> list[dict
 def pii_measures(ctx: StageContext, docs: list[Document], lang: str, naive_docs: int = 300) -> list[dict]:
     """The PII stage on ~2 KB documents (RE2 pre-filter + windows) beside presidio run naively (every
     recogniser on every whole document) on a prefix of the same documents, and the share each redacts."""
-    from pipeline.pii import PiiConfig, Redactor
+    from pipeline.pii.config import PiiConfig
+    from pipeline.pii.redactor import Redactor
 
     cfg = ctx.language.pii or PiiConfig()
     ours, naive = Redactor(cfg, lang), Redactor(cfg, lang, prefilter=False)
@@ -243,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         lang_docs = [d for d in docs if d.lang == lang]
         sources = {s.uid: s.entry for s in sources_for(cfg.catalogue, lang)}
         for stage in build_stages(StageContext(cfg, lang, sources)):
-            r, (lang_docs, _rej) = measure(stage.name, lambda st=stage, d=lang_docs: st(d), lang_docs)
+            r, (lang_docs, _rej, _tally) = measure(stage.name, lambda st=stage, d=lang_docs: st(d), lang_docs)
             acc = per_stage.setdefault(stage.name, {"stage": stage.name, "docs": 0, "bytes": 0, "cpu_s": 0.0, "wall_s": 0.0})
             for k in ("docs", "bytes", "cpu_s", "wall_s"):
                 acc[k] += r[k]
@@ -265,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     def run_ours(d=two_kb):
         kept = [Document(x.id, x.text, x.lang, x.source, x.url_or_path, x.license) for x in d]
         for st in ours:
-            kept, _ = st(kept)
+            kept = st(kept).kept
         return kept
 
     r_ours, kept = measure("langid+quality_2kb", run_ours, two_kb, repeat=3)
@@ -293,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     run_cfg = cfg.model_copy(update={"output": args.out / "run"})
     shutil.rmtree(args.out / "run", ignore_errors=True)  # a fresh run, not a resumed one
     t0 = time.perf_counter()
-    summary = Run(run_cfg, lang).execute(progress=False)
+    summary = Run(run_cfg, lang, writers=run_writers(run_cfg)).execute(progress=False)  # as `make corpus` runs it
     wall = time.perf_counter() - t0
     results.append({"stage": "corpus", "lang": lang, "executor": cfg.executor, "wall_s": round(wall, 2),
                     "docs": summary["documents_in"], "docs_per_s": round(summary["documents_in"] / wall, 1),

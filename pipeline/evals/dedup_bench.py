@@ -19,9 +19,13 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from pipeline.config import DedupConfig
-from pipeline.dedup import band_keys, connected_components, local_map, step_buckets, step_edges
+from pipeline.dedup.config import DedupConfig
+from pipeline.dedup.minhash import band_keys
+from pipeline.dedup.steps import connected_components, step_buckets, step_edges
+from pipeline.executors import LocalExecutor
 from pipeline.shards import write_atomic
+
+local_map = LocalExecutor().map
 
 
 def peak_rss_mb() -> float:

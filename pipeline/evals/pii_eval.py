@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
 
-from pipeline.pii import PiiConfig, Redactor
+from pipeline.pii.config import PiiConfig
+from pipeline.pii.redactor import Redactor
 
 LANGS = ("fr", "es", "de", "it", "pt", "en", "zh")
 IBAN_BBAN = {"FR": "n23", "DE": "n18", "ES": "n20", "IT": "a1n22", "GB": "a4n14", "NL": "a4n10", "BE": "n12",
@@ -137,7 +138,8 @@ def bitcoin(rng: random.Random) -> str:
 
 def phone(rng: random.Random, regions: list[str]) -> str:
     import phonenumbers
-    from phonenumbers import PhoneNumberFormat as F, PhoneNumberType as T
+    from phonenumbers import PhoneNumberFormat as F
+    from phonenumbers import PhoneNumberType as T
 
     for _ in range(50):
         region = rng.choice(regions)
@@ -189,7 +191,7 @@ def build_planted(data: Path, per_lang: int, seed: int = 7, langs=LANGS, languag
     for lang in langs:
         cfg = load_language(languages, lang).pii or PiiConfig()
         regions = cfg.phone_regions
-        ctx = {tag: rc.context or [] for tag, rc in cfg.recognisers}
+        ctx = {tag: rc.context for tag, rc in cfg.recognisers.items()}
         makers = {"EMAIL": lambda: rng.choice(emails), "IP_ADDRESS": lambda: ipv4(rng) if rng.random() < .7 else ipv6(rng),
                   "PHONE": lambda: phone(rng, regions), "CREDIT_CARD": lambda: card(rng), "IBAN": lambda: iban(rng),
                   "CRYPTO": lambda: bitcoin(rng), "KEY": lambda: key(rng), "USER": lambda: handle(rng)}
@@ -199,7 +201,7 @@ def build_planted(data: Path, per_lang: int, seed: int = 7, langs=LANGS, languag
             inserts: dict[int, list] = defaultdict(list)
             for _ in range(rng.randint(1, 4)):
                 tag = rng.choices(list(weights), list(weights.values()))[0]
-                lead = rng.choice(ctx[tag]) if ctx[tag] and rng.random() < 0.5 else LEADS[lang] if rng.random() < .3 else ""
+                lead = rng.choice(ctx[tag]) if ctx.get(tag) and rng.random() < 0.5 else LEADS[lang] if rng.random() < .3 else ""
                 inserts[rng.randint(0, len(sentences))].append(("pii", tag, lead, makers[tag]()))
             for _ in range(rng.randint(1, 4)):
                 kind = rng.choice(sorted(LOOK_ALIKES))

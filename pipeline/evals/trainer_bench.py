@@ -20,9 +20,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.evals.bench import _lang_docs, join_to_size
+from pipeline.base import default_workers
 from pipeline.config import load_config
-from pipeline.run import default_workers
+from pipeline.evals.bench import _lang_docs, join_to_size
 from pipeline.shards import write_json_atomic
 from trainer.config import load_train_config
 

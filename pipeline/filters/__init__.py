@@ -1,9 +1,9 @@
 """Quality filters. `FilterSpec`, the discriminated union below, is the one registry of filter names:
 a YAML entry `{name: word_count, min: 13}` becomes a `WordCount`; an unknown name fails listing the
-valid ones. Families: ROOTS's OSCAR measures (filters/roots.py, definitions in filters/text.py) and
-datatrove's Gopher/C4/FineWeb filters (filters/datatrove_filters.py). Language ID is filters/langid.py.
+valid ones. Families: ROOTS's OSCAR measures (roots.py, definitions in text.py) and
+datatrove's Gopher/C4/FineWeb filters (datatrove_filters.py). Language ID is langid.py.
 """
-from typing import Annotated, Union
+from typing import Annotated
 
 from pydantic import Field
 
@@ -11,8 +11,8 @@ from pipeline.filters.datatrove_filters import C4Quality, DatatroveFilter, FineW
 from pipeline.filters.roots import CharacterRepetition, FlaggedWords, SpecialCharacters, Stopwords, WordCount, WordRepetition
 
 FilterSpec = Annotated[
-    Union[WordCount, CharacterRepetition, WordRepetition, SpecialCharacters, Stopwords, FlaggedWords,
-          GopherQuality, GopherRepetition, C4Quality, FineWebQuality],
+    WordCount | CharacterRepetition | WordRepetition | SpecialCharacters | Stopwords | FlaggedWords
+    | GopherQuality | GopherRepetition | C4Quality | FineWebQuality,
     Field(discriminator="name"),
 ]
 

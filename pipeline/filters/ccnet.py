@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 import re
-
-import xxhash
 from dataclasses import dataclass
 from pathlib import Path
+
+import xxhash
 
 from pipeline.errors import UserError
 

@@ -14,15 +14,14 @@ it assigns to the top language (0-1), not a probability.
 from __future__ import annotations
 
 import hashlib
-import os
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.base import cache_dir, is_url
 from pipeline.errors import UserError
 
 BUNDLED = "lid176"
 CLD2 = "cld2"
-CACHE = Path(os.environ.get("ROOTS_PIPELINE_CACHE", Path.home() / ".cache" / "roots-pipeline"))
 
 
 def bundled_lid176() -> Path:
@@ -39,8 +38,8 @@ def bundled_lid176() -> Path:
 def resolve_model(model: str, base: Path) -> Path:
     if model == BUNDLED:
         return bundled_lid176()
-    if model.startswith(("http://", "https://")):
-        cached = CACHE / "lid" / hashlib.sha256(model.encode()).hexdigest()[:16] / model.rsplit("/", 1)[-1]
+    if is_url(model):
+        cached = cache_dir() / "lid" / hashlib.sha256(model.encode()).hexdigest()[:16] / model.rsplit("/", 1)[-1]
         if not cached.exists():
             raise UserError(f"LID model {model} is not in the cache ({cached}); download it there first "
                             "(runs never download)")
@@ -55,8 +54,7 @@ def resolve_model(model: str, base: Path) -> Path:
 def load_fasttext(path: str):
     import fasttext
 
-    fasttext.FastText.eprint = lambda *a, **k: None  # silence the load-time warning of old model files
-    return fasttext.load_model(path)
+    return fasttext.load_model(path)  # the numpy-2 build prints no load-time warning: nothing to silence
 
 
 class FastTextLID:

@@ -6,10 +6,16 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr
 
-from pipeline.filters.base import Filter, FilterContext
-from pipeline.filters.text import (TextView, character_repetition_ratio, special_characters_ratio, word_count,
-                          word_list_ratio, word_repetition_ratio)
 from pipeline.errors import UserError
+from pipeline.filters.base import Filter, FilterContext
+from pipeline.filters.text import (
+    TextView,
+    character_repetition_ratio,
+    special_characters_ratio,
+    word_count,
+    word_list_ratio,
+    word_repetition_ratio,
+)
 
 
 class WordCount(Filter):

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.catalogue import CatalogueEntry, load_catalogue
-from pipeline.errors import UserError
+from pipeline.errors import UserError, cli_main
 from pipeline.htmltext import html_sections
 from pipeline.shards import sha256_file
 
@@ -202,6 +202,7 @@ def prepare(yaml_path: Path, entry: CatalogueEntry, cache: Path, force: bool = F
     return f"{entry.uid}: {sum(counts.values())} documents in {len(counts)} languages"
 
 
+@cli_main
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline.prep.bundled", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -209,15 +210,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", default="data/debs", type=Path, help="where downloaded .deb files are kept")
     ap.add_argument("--force", action="store_true", help="re-extract even when PROVENANCE.json is current")
     args = ap.parse_args(argv)
-    try:
-        if not shutil.which("dpkg-deb"):
-            raise UserError("dpkg-deb not found: the bundled data needs a Debian-based machine")
-        for yaml_path, entry in load_catalogue(args.catalogue):
-            if entry.procurement.extractor:
-                print(prepare(yaml_path, entry, args.cache, args.force), flush=True)
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    if not shutil.which("dpkg-deb"):
+        raise UserError("dpkg-deb not found: the bundled data needs a Debian-based machine")
+    for yaml_path, entry in load_catalogue(args.catalogue):
+        if entry.procurement.extractor:
+            print(prepare(yaml_path, entry, args.cache, args.force), flush=True)
     return 0
 
 

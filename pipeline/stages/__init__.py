@@ -1,64 +1,36 @@
-"""Per-document stages. Each is a plain callable class: heavy set-up in `__init__(ctx)`, then
-`__call__(docs) -> (kept, rejected)` on a batch. No stage imports ray: the DAG module runs them.
-
-A stage declares `columns`, the measured values it adds to `Document.scores`; they become typed
-columns of the output shards so thresholds can be re-applied later without re-scoring. A stage may
-keep `counters` (e.g. lines removed), `source_counters` ({source: counters}) and `samples` ({label:
-[excerpt]}) that the worker moves into its report after every batch, and may define
-`prepass(source_uid, docs)` to see a whole input file before processing it.
-"""
+"""The stage registry: `STAGES`, in the order they run. Names, help text, the run config's sections, the
+report's and the tuner's order all derive from it. Adding a stage = a file in this folder with a `Stage`
+subclass (pipeline/stages/base.py) + one line below."""
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
-from typing import Protocol
 
 import pyarrow as pa
 
-from pipeline.catalogue import CatalogueEntry
-from pipeline.config import RunConfig
-from pipeline.record import Document, Rejection
-from pipeline.language import LanguageConfig, language_file, load_language
+from pipeline.stages.base import Stage, StageContext
+from pipeline.stages.clean import Clean
+from pipeline.stages.dedup import Dedup
+from pipeline.stages.ingest import Ingest
+from pipeline.stages.langid import LangID
+from pipeline.stages.normalise import Normalise
+from pipeline.stages.perplexity import Perplexity
+from pipeline.stages.pii import Pii
+from pipeline.stages.quality import Quality
 
+STAGES: tuple[type[Stage], ...] = (Ingest, Clean, Normalise, LangID, Quality, Pii, Perplexity, Dedup)
 
-class Stage(Protocol):
-    name: str
-    columns: dict[str, pa.DataType]
-
-    def __call__(self, docs: list[Document]) -> tuple[list[Document], list[Rejection]]: ...
-
-
-@dataclass
-class StageContext:
-    config: RunConfig
-    lang: str
-    sources: dict[str, CatalogueEntry] = field(default_factory=dict)
-
-    @cached_property
-    def language(self) -> LanguageConfig:
-        return load_language(Path(self.config.languages), self.lang)
-
-    @property
-    def language_file(self) -> Path:
-        return language_file(Path(self.config.languages), self.lang)
-
-
-def stage_classes() -> dict[str, type]:
-    from pipeline.stages.clean import Clean
-    from pipeline.stages.langid import LangID
-    from pipeline.stages.normalise import Normalise
-    from pipeline.stages.perplexity import Perplexity
-    from pipeline.stages.pii import Pii
-    from pipeline.stages.quality import Quality
-
-    return {"clean": Clean, "normalise": Normalise, "langid": LangID, "quality": Quality, "pii": Pii,
-            "perplexity": Perplexity}
+BY_NAME = {s.name: s for s in STAGES}
+STAGE_NAMES = tuple(s.name for s in STAGES if s.optional)
+"""The stages a run config may list in `stages:` (ingest always runs first)."""
+ORDER = {s.name: i for i, s in enumerate(STAGES)}
 
 
 def build_stages(ctx: StageContext) -> list[Stage]:
-    classes = stage_classes()
-    return [classes[name](ctx) for name in ctx.config.document_stages]
+    """The configured per-document stages (after ingest), each built once (models load here)."""
+    return [BY_NAME[name](ctx) for name in ctx.config.stages if not BY_NAME[name].corpus_wide]
+
+
+def corpus_stages(ctx: StageContext) -> list[Stage]:
+    """The configured corpus-wide stages (dedup), which run after every unit."""
+    return [BY_NAME[name](ctx) for name in ctx.config.stages if BY_NAME[name].corpus_wide]
 
 
 def stage_columns(stages: list[Stage]) -> dict[str, pa.DataType]:

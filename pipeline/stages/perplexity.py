@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline.filters.ccnet import PerplexityScorer, fold_folders, model_files
+from pipeline.base import is_url
 from pipeline.errors import UserError
+from pipeline.filters.ccnet import PerplexityScorer, fold_folders, model_files
+from pipeline.language import LanguageConfig, perplexity_model_dir
 from pipeline.record import Document, Rejection
-from pipeline.language import perplexity_model_dir
+from pipeline.stages.base import Knob, Output, Stage
 
 
 def bucket(ppl: float, edges: list[float] | None) -> str | None:
@@ -19,18 +21,20 @@ def bucket(ppl: float, edges: list[float] | None) -> str | None:
     return "head" if ppl <= edges[0] else "middle" if ppl <= edges[1] else "tail"
 
 
-class Perplexity:
+class Perplexity(Stage):
     name = "perplexity"
+    help = "KenLM 5-gram perplexity over sentencepiece pieces (model from `make lm`); ppl_bucket; drop above max"
     columns = {"perplexity": pa.float64(), "ppl_bucket": pa.string()}
 
     def __init__(self, ctx):
+        super().__init__(ctx)
         cfg = ctx.language.perplexity
         self.cfg = cfg
         if cfg is None:
             self.scorer = None
             return
         folder = perplexity_model_dir(Path(ctx.config.languages), ctx.lang, cfg)
-        if cfg.model.startswith(("http://", "https://")) and model_files(fold_folders(folder)[0]) is None:
+        if is_url(cfg.model) and model_files(fold_folders(folder)[0]) is None:
             raise UserError(f"published perplexity model {cfg.model} for '{ctx.lang}' is not in the local cache: "
                             f"put its sentencepiece model (*sp.model) and KenLM model (*.arpa.bin or *.binary) in "
                             f"{folder} (runs never download)")
@@ -38,9 +42,9 @@ class Perplexity:
         pct = self.scorer.metadata.get("reference_percentiles", {})
         self.edges = cfg.buckets or ([pct["p30"], pct["p60"]] if "p30" in pct and "p60" in pct else None)
 
-    def __call__(self, docs: list[Document]) -> tuple[list[Document], list[Rejection]]:
+    def __call__(self, docs: list[Document]) -> Output:
         if self.scorer is None:
-            return docs, []
+            return Output(docs, [])
         kept, rejected = [], []
         for doc in docs:
             ppl = self.scorer.perplexity(doc.text, doc.id)
@@ -52,4 +56,15 @@ class Perplexity:
                 rejected.append(Rejection(doc, self.name, "max", ppl, self.cfg.max))
             else:
                 kept.append(doc)
-        return kept, rejected
+        return Output(kept, rejected)
+
+    @classmethod
+    def knobs(cls, language: LanguageConfig) -> list[Knob]:
+        p = language.perplexity
+        return [] if p is None else [Knob(cls.name, "max", "perplexity", None, p.max, (None, "max"), ("perplexity",),
+                                          (None, "max"))]
+
+    @classmethod
+    def describe(cls, language, params, entries) -> str:
+        p = language.perplexity if language else None
+        return "no perplexity model (`perplexity: null`)" if p is None else f"model `{p.model}`, max {p.max}"

@@ -1,43 +1,43 @@
-"""PII: redact personal data in every document with the language's recognisers (pipeline/pii.py).
+"""PII: redact personal data in every document with the language's recognisers (pipeline/pii/).
 
 Kept documents get the redacted text and two columns: `pii` (JSON counts per type, e.g. {"EMAIL": 2})
 and `pii_count`. With the `drop` action a document holding that type is rejected as `pii:<TYPE>`
 (its rejected copy is redacted too). `scrub(rejections)` redacts documents that earlier stages dropped,
-so rejected sets and report examples never hold raw PII either. The stage keeps for the report: counts
-per type (`counters`), per source (`source_counters`) and a few redacted excerpts per type (`samples`);
-never an original value.
+so rejected sets and report examples never hold raw PII either. The stage tallies for the report: counts
+per type, per source, and a few redacted excerpts per type; never an original value.
 """
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 
 import pyarrow as pa
 
+from pipeline.pii.redactor import Redactor, run_salt
 from pipeline.record import Document, Rejection
-from pipeline.pii import Redactor, run_salt
+from pipeline.stages.base import Output, Panel, Stage, Tally, top_items
 
 SAMPLE_CHARS = 300
+REJECTED = "rejected:"
 
 
-class Pii:
+class Pii(Stage):
     name = "pii"
+    help = ("presidio-analyzer pattern recognisers per language (e-mail, IP, phone, card, IBAN, crypto, KEY, USER); "
+            "PI:<TYPE>")
     columns = {"pii": pa.string(), "pii_count": pa.int32()}
+    samples_title = "redacted excerpts"
 
     def __init__(self, ctx):
+        super().__init__(ctx)
         cfg = ctx.language.pii
         self.redactor = None
         if cfg is not None:
-            uses_hash = cfg.action == "hash" or any(rc.action == "hash" for _, rc in cfg.recognisers)
-            salt = run_salt(ctx.config.output) if uses_hash else b""
+            salt = run_salt(ctx.config.output) if cfg.uses_hash() else b""
             self.redactor = Redactor(cfg, ctx.lang, salt)
         self.max_samples = ctx.config.report_examples
-        self.counters: dict[str, int] = {}
-        self.source_counters: dict[str, dict[str, int]] = defaultdict(dict)
-        self.samples: dict[str, list] = defaultdict(list)
 
-    def _apply(self, docs: list[Document], prefix: str = "") -> list[list[str]]:
-        """Redact `docs` in place, record counts; returns each document's drop tags."""
+    def _apply(self, docs: list[Document], tally: Tally, prefix: str = "") -> list[list[str]]:
+        """Redact `docs` in place, count into `tally`; returns each document's drop tags."""
         if self.redactor is None:
             return [[] for _ in docs]
         drops = []
@@ -47,33 +47,45 @@ class Pii:
             if not counts:
                 continue
             doc.text = text
-            self._count(prefix + "documents_redacted", 1, doc.source)
+            tally.count(prefix + "documents_redacted", 1, doc.source)
             for tag, n in counts.items():
-                self._count(prefix + tag, n, doc.source)
-                if not prefix and len(self.samples[tag]) < self.max_samples:
-                    self.samples[tag].append({"id": doc.id, "source": doc.source, "counts": counts,
-                                              "text": _excerpt(text, f"PI:{tag}")})
+                tally.count(prefix + tag, n, doc.source)
+                if not prefix and len(tally.samples[tag]) < self.max_samples:
+                    tally.samples[tag].append({"id": doc.id, "source": doc.source, "counts": counts,
+                                               "text": _excerpt(text, f"PI:{tag}")})
         return drops
 
-    def _count(self, key: str, n: int, source: str) -> None:
-        self.counters[key] = self.counters.get(key, 0) + n
-        sc = self.source_counters[source]
-        sc[key] = sc.get(key, 0) + n
-
-    def __call__(self, docs: list[Document]) -> tuple[list[Document], list[Rejection]]:
-        kept, rejected = [], []
-        for doc, drop in zip(docs, self._apply(docs)):
+    def __call__(self, docs: list[Document]) -> Output:
+        kept, rejected, tally = [], [], Tally()
+        for doc, drop in zip(docs, self._apply(docs, tally)):
             if drop:
                 n = json.loads(doc.scores["pii"])
                 rejected.append(Rejection(doc, self.name, drop[0], float(sum(n[t] for t in drop)), None,
                                           f"action drop for {', '.join(drop)}"))
             else:
                 kept.append(doc)
-        return kept, rejected
+        return Output(kept, rejected, tally)
 
-    def scrub(self, rejections: list[Rejection]) -> None:
+    def scrub(self, rejections: list[Rejection]) -> Tally:
         """Redact documents another stage dropped (counted as `rejected:<TYPE>`), whatever their action."""
-        self._apply([r.doc for r in rejections], prefix="rejected:")
+        tally = Tally()
+        self._apply([r.doc for r in rejections], tally, prefix=REJECTED)
+        return tally
+
+    @classmethod
+    def describe(cls, language, params, entries) -> str:
+        pii = language.pii if language else None
+        if pii is None:
+            return "no PII redaction (`pii: null`)"
+        return f"action `{pii.action}`, phone regions {list(pii.phone_regions)}"
+
+    @classmethod
+    def panels(cls, report: dict) -> list[Panel]:
+        c = report.get("counters", {})
+        kept = {k: v for k, v in c.items() if not k.startswith(REJECTED)}
+        dropped = {k.removeprefix(REJECTED): v for k, v in c.items() if k.startswith(REJECTED)}
+        return [Panel("pii-counts", "PII found in kept documents, by type", top_items(kept)),
+                Panel("pii-rejected", "PII found in rejected documents, by type", top_items(dropped))]
 
 
 def _excerpt(text: str, marker: str) -> str:

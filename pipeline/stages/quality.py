@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from pipeline.filters.base import Filter
 from pipeline.filters.datatrove_filters import DatatroveFilter
 from pipeline.filters.text import TextView, edit_document
+from pipeline.language import LanguageConfig
 from pipeline.record import Document, Rejection
+from pipeline.stages.base import Knob, Output, Stage
 
 
-class Quality:
+class Quality(Stage):
     name = "quality"
+    help = "ROOTS document edits + quality filters (and datatrove's) with thresholds from languages/<lang>.yaml"
+    fixed_rules_first = False  # datatrove's reasons are re-applied after the ROOTS thresholds
 
     def __init__(self, ctx):
+        super().__init__(ctx)
         lang = ctx.language
         self.edits = lang.edits
         self.split = lang.words.split
@@ -42,7 +48,7 @@ class Quality:
                 first = fail
         return first
 
-    def __call__(self, docs: list[Document]) -> tuple[list[Document], list[Rejection]]:
+    def __call__(self, docs: list[Document]) -> Output:
         kept, rejected = [], []
         for doc in docs:
             doc.text = self.edit(doc.text)
@@ -52,4 +58,21 @@ class Quality:
                 rejected.append(Rejection(doc, self.name, rule, value, threshold))
             else:
                 kept.append(doc)
-        return kept, rejected
+        return Output(kept, rejected)
+
+    @classmethod
+    def knobs(cls, language: LanguageConfig) -> list[Knob]:
+        """Every ROOTS filter's min/max (a datatrove filter decides by reason, not by a threshold)."""
+        return [Knob(cls.name, f.name, f.column, f.min, f.max, (f"{f.name}:min", f"{f.name}:max"),
+                     ("filters", f.name), ("min", "max"))
+                for f in language.filters if type(f).check is Filter.check]
+
+    @classmethod
+    def describe(cls, language, params, entries) -> str:
+        if language is None:
+            return ""
+        parts = [f"{f.name} ({', '.join(f'{k} {v}' for k, v in (('min', f.min), ('max', f.max)) if v is not None) or 'measured only'})"
+                 for f in language.filters]
+        e = language.edits
+        return (f"edits: uniform whitespace {e.uniform_whitespace}, remove words with {e.remove_words_with}, "
+                f"max word length {e.max_word_length}; filters in order: " + "; ".join(parts))

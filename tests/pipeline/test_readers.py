@@ -7,11 +7,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import zstandard
-
 from conftest import FRENCH, entry
+
 from pipeline.catalogue import CatalogueEntry
-from pipeline.record import Document, Rejection
 from pipeline.readers import read_file
+from pipeline.record import Document, Rejection
 
 
 def read(tmp_path: Path, path: str, kind: str = "jsonl", max_doc_bytes: int = 1_000_000, **read_opts):

@@ -3,10 +3,10 @@ import importlib
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
-from pipeline.filters.roots import read_wordlist
+
 from pipeline.errors import UserError
+from pipeline.filters.roots import read_wordlist
 from pipeline.language import load_language
 
 LANGS = ROOT / "languages"

@@ -1,8 +1,8 @@
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, entry, write_entry
+
 from pipeline.catalogue import load_catalogue, sources_for
 from pipeline.config import load_config
 from pipeline.errors import UserError
@@ -20,10 +20,14 @@ def test_every_bundled_entry_validates():
 
 
 def test_every_config_validates():
+    from pipeline.stages import STAGE_NAMES
     from trainer.config import load_train_config
 
-    for p in (ROOT / "configs").glob("*.yaml"):
-        (load_train_config if p.name == "train.yaml" else load_config)(p)
+    loaded = {p.name: (load_train_config if p.name == "train.yaml" else load_config)(p)
+              for p in (ROOT / "configs").glob("*.yaml")}
+    assert set(loaded) >= {"default.yaml", "train.yaml"}
+    assert loaded["default.yaml"].stages == list(STAGE_NAMES)  # the shipped run runs every stage, in order
+    assert {"en", "fr", "zh", "code"} <= set(loaded["train.yaml"].languages)
 
 
 def test_unknown_key_names_file_and_field(tmp_path: Path):

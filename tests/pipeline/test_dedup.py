@@ -6,14 +6,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import ROOT, entry, write_entry
-from pipeline.config import DedupConfig, RunConfig
-from pipeline.dedup import (MERSENNE, connected_components, exact_key, local_map, permutations, shingles,
-                            signatures)
-from pipeline.evals.dedup_eval import evaluate
-from pipeline.run import Run
 from test_quality_chain import bundled_docs
+
+from pipeline.config import RunConfig
+from pipeline.dedup.config import DedupConfig
+from pipeline.dedup.minhash import MERSENNE, exact_key, permutations, shingles, signatures
+from pipeline.dedup.steps import connected_components
+from pipeline.evals.dedup_eval import evaluate
+from pipeline.executors import LocalExecutor
+from pipeline.run import Run
 
 
 def test_exact_key_ignores_spacing_digits_and_punctuation():
@@ -47,7 +49,7 @@ def test_connected_components_match_union_find(tmp_path):
         f = tmp_path / f"e{i}.parquet"
         pq.write_table(pa.table({"src": src[i::3], "dst": dst[i::3]}), f)
         files.append(str(f))
-    labels, rounds = connected_components(files, n, local_map)
+    labels, rounds = connected_components(files, n, LocalExecutor().map)
     parent = list(range(n))
 
     def find(x):
@@ -107,9 +109,12 @@ def test_near_dedup_quality_on_real_text_with_controlled_edits(tmp_path):
 
 
 def test_url_dedup_for_web_sources(tmp_path):
-    rows = [{"id": "a", "url": "https://News.example.org/2024/budget", "text": "Le conseil a voté le budget annuel de la ville hier soir."},
-            {"id": "b", "url": "https://news.example.org/2024/budget/", "text": "Mise à jour : le budget a finalement été adopté après un long débat public."},
-            {"id": "c", "url": "https://news.example.org/2024/other", "text": "Un tout autre article sur la rentrée scolaire et les nouveaux horaires."}]
+    rows = [{"id": "a", "url": "https://News.example.org/2024/budget",
+             "text": "Le conseil a voté le budget annuel de la ville hier soir."},
+            {"id": "b", "url": "https://news.example.org/2024/budget/",
+             "text": "Mise à jour : le budget a finalement été adopté après un long débat public."},
+            {"id": "c", "url": "https://news.example.org/2024/other",
+             "text": "Un tout autre article sur la rentrée scolaire et les nouveaux horaires."}]
     src = tmp_path / "src"
     src.mkdir()
     (src / "fr.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))

@@ -4,16 +4,16 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import ROOT, entry, write_entry
-from pipeline.filters.langid import BUNDLED, FastTextLID, bundled_lid176, resolve_model
+from test_quality_chain import bundled_docs
+
 from pipeline.config import RunConfig
-from pipeline.record import Document
 from pipeline.errors import UserError
+from pipeline.filters.langid import BUNDLED, FastTextLID, bundled_lid176, resolve_model
+from pipeline.record import Document
 from pipeline.run import Run
 from pipeline.stages import StageContext
 from pipeline.stages.langid import LangID
-from test_quality_chain import bundled_docs
 
 LANGS = ROOT / "languages"
 
@@ -33,7 +33,7 @@ def test_langid_stage_records_prediction_and_drops_with_reason():
             Document("b", "The package manager downloads the lists and then computes the required upgrades.",
                      "fr", "s", "p", "x"),
             Document("c", "paquet", "fr", "s", "p", "x")]
-    kept, rejected = stage(docs)
+    kept, rejected, _ = stage(docs)
     assert [d.id for d in kept] == ["a"] and kept[0].scores["lang_pred"] == "fr" and kept[0].scores["lang_score"] > 0.8
     rules = {r.doc.id: (r.rule, r.detail) for r in rejected}
     assert rules["b"] == ("wrong_language", "predicted en")
@@ -46,7 +46,7 @@ def test_code_gets_programming_language_id_not_natural_language_id():
     stage = LangID(StageContext(RunConfig(languages=LANGS), "code"))
     py = Document("a", "def f(x):\n    return x + 1\n", "code", "s", "lib/f.py", "x")
     prose = Document("b", "Ceci est un texte en français, pas du code.", "code", "s", "notes/readme", "x")
-    kept, rejected = stage([py, prose])
+    kept, rejected, _ = stage([py, prose])
     assert kept == [py] and py.scores == {"lang_pred": "python", "lang_score": 1.0}
     assert [(r.doc.id, r.rule, r.detail) for r in rejected] == [("b", "wrong_language", "predicted unknown")]
 

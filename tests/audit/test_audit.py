@@ -8,16 +8,18 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import ROOT, entry, write_entry
+
+from pipeline.audit.remove import apply_to_build, record_request
+from pipeline.audit.report import run_writers as writers
+from pipeline.audit.tune import Tuner, serve
 from pipeline.catalogue import sources_for
 from pipeline.config import RunConfig
 from pipeline.errors import UserError
 from pipeline.language import load_language
 from pipeline.readers import source_documents
-from pipeline.audit.remove import apply_to_build, load_removals, record_request
+from pipeline.removals import load_removals
 from pipeline.run import Run
-from pipeline.audit.tune import Tuner, serve
 
 EMAIL = "claire.martin@exemple.fr"
 
@@ -40,7 +42,7 @@ def build(root: Path, stages=("normalise", "langid", "quality", "pii", "dedup"))
         write_entry(root / "catalogue", entry("manuals", "../src/{lang}.jsonl", id_field="id"))
     cfg = RunConfig(catalogue=root / "catalogue", output=root / "out", executor="local", languages=languages,
                     stages=list(stages), removals=root / "removals", report_examples=3)
-    Run(cfg, "fr").execute(progress=False)
+    Run(cfg, "fr", writers=writers(cfg)).execute(progress=False)
     return cfg
 
 
@@ -107,7 +109,7 @@ def test_tuner_counts_equal_a_real_rerun_and_save_keeps_comments(tmp_path):
     assert "# trained by `make lm LANG=fr`" in after and "- {name: word_count, min: 60, max: 100000}" in after
     assert {c["threshold"] for c in saved["changed"]} == {"quality.word_count.min", "quality.stopwords.min",
                                                          "quality.special_characters.max", "quality.word_repetition.max"}
-    Run(cfg, "fr").execute(progress=False)  # the real re-run with the saved thresholds
+    Run(cfg, "fr", writers=writers(cfg)).execute(progress=False)  # the real re-run with the saved thresholds
     rep = json.loads((cfg.output / "fr" / "reports" / "quality.json").read_text())
     assert rep["docs_in"] == sim["docs_in"]
     assert {k: v["docs"] for k, v in rep["dropped"].items()} == sim["dropped"]
@@ -174,6 +176,7 @@ def test_removal_leaves_no_trace_in_data_bins_or_reports_and_survives_a_rebuild(
     from trainer.bins import ShardReader, shard_stems
     from trainer.config import TrainRunConfig
     from trainer.pack import pack
+    from trainer.removal import scrub_bins
     from trainer.tokenizer import train_tokenizer
 
     cfg = build(tmp_path)
@@ -191,7 +194,8 @@ def test_removal_leaves_no_trace_in_data_bins_or_reports_and_survives_a_rebuild(
     bins = tmp_path / "train" / "bins"
 
     req = record_request(cfg.removals, "fr", [target], [], "apt-get", None, "opt-out test")
-    res = apply_to_build(out, [req], cfg, [bins])
+    res = apply_to_build(out, [req], cfg)
+    scrub_bins(bins, res["ids"])
     assert res["documents_removed"] == len(victims) and pattern_victim["id"] in victims
 
     def trace_free(where: Path) -> None:
@@ -222,7 +226,7 @@ def test_removal_leaves_no_trace_in_data_bins_or_reports_and_survives_a_rebuild(
     record = (cfg.removals / "fr.jsonl").read_text()
     assert target not in record and load_removals(cfg.removals, "fr")[0].text_pattern == "apt-get"
 
-    summary = Run(cfg, "fr").execute(progress=False)  # a rebuild from the sources applies the record again
+    summary = Run(cfg, "fr", writers=writers(cfg)).execute(progress=False)  # a rebuild applies the record again
     assert summary["documents_removed"] == len(victims)
     trace_free(out)
 
@@ -237,3 +241,56 @@ def test_removal_requests_are_checked(tmp_path):
     (tmp_path / "fr.jsonl").write_text('{"at": "x", "sauce": []}\n')
     with pytest.raises(UserError, match="fr.jsonl:1"):
         load_removals(tmp_path, "fr")
+
+
+def test_tuner_save_changes_only_the_thresholds_it_was_given(tmp_path):
+    """`perplexity: max: null` (and every other line) stays as written; only the moved threshold's line changes."""
+    cfg = build(tmp_path, stages=("normalise", "langid", "quality"))
+    before = (cfg.languages / "fr.yaml").read_text(encoding="utf-8").splitlines()
+    Tuner(cfg.output / "fr", cfg.languages, "fr").save({"quality.word_count": {"min": 20}})
+    after = (cfg.languages / "fr.yaml").read_text(encoding="utf-8").splitlines()
+    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    assert len(before) == len(after) and changed == [("  - {name: word_count, min: 13, max: 100000}",
+                                                      "  - {name: word_count, min: 20, max: 100000}")]
+    assert any(line.startswith("  max: null") for line in after)
+
+
+def test_data_card_names_the_detector_each_language_uses():
+    from pipeline.audit.datacard import LIMITATIONS, stage_params
+
+    said = {code: stage_params("langid", load_language(ROOT / "languages", code), {}, {}) for code in ("fr", "yo", "bm", "code")}
+    assert "fastText lid.176" in said["fr"] and "labels ['fr'], min score 0.8" in said["fr"]
+    assert said["yo"].startswith("CLD2") and "fastText" not in said["yo"]
+    assert "other_max" in said["bm"] and "unmeasured" in said["bm"]
+    assert said["code"].startswith("the programming language of the file extension")
+    assert not any("cannot pass" in x or "lid.176 on whole documents" in x for x in LIMITATIONS)
+
+
+def test_removal_rebuilds_the_card_with_the_run_config_and_a_broken_catalogue_changes_nothing(tmp_path):
+    cfg = build(tmp_path, stages=("normalise", "dedup"))
+    out = cfg.output / "fr"
+    assert "| dedup | exact True, near True" in (out / "DATACARD.md").read_text(encoding="utf-8")
+    manifest = (out / "manifest.json").read_text()
+    broken = tmp_path / "broken-catalogue"
+    broken.mkdir()
+    (broken / "x.yaml").write_text("uid: [not, a, string]\n")
+    req = record_request(cfg.removals, "fr", ["manuals/fr3"], [], None, None, "")
+    with pytest.raises(UserError, match="x.yaml"):
+        apply_to_build(out, [req], cfg.model_copy(update={"catalogue": broken}))
+    assert (out / "manifest.json").read_text() == manifest  # nothing was touched
+    res = apply_to_build(out, [req], cfg)
+    card = (out / "DATACARD.md").read_text(encoding="utf-8")
+    assert res["documents_removed"] == 1 and "| dedup | exact True, near True" in card and "| normalise | unicode_form NFC" in card
+
+
+def test_remove_cleans_the_bins_of_the_training_config_it_is_given(tmp_path, monkeypatch):
+    from pipeline.cli import build_parser, default_bins
+
+    bins = tmp_path / "train" / "bins"
+    bins.mkdir(parents=True)
+    (bins / "manifest.json").write_text("{}")
+    custom = tmp_path / "my-train.yaml"
+    custom.write_text(f"languages: [fr]\noutput: {tmp_path / 'train'}\n")
+    assert default_bins(custom) == [bins] and default_bins(ROOT / "configs" / "train.yaml") != [bins]
+    monkeypatch.setenv("TRAIN_CONFIG", str(custom))
+    assert build_parser().parse_args(["remove", "--lang", "fr", "--id", "x"]).train_config == custom

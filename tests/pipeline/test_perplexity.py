@@ -5,17 +5,17 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import ROOT
-from pipeline.filters.ccnet import Model, PerplexityScorer, fold_of, model_files, normalise_line, normalised_lines
+from test_quality_chain import bundled_docs
+
 from pipeline.config import RunConfig
-from pipeline.record import Document
 from pipeline.errors import UserError
+from pipeline.filters.ccnet import Model, PerplexityScorer, fold_of, model_files, normalise_line, normalised_lines
 from pipeline.lm import train_language, train_model
+from pipeline.record import Document
 from pipeline.run import Run
 from pipeline.stages import StageContext
 from pipeline.stages.perplexity import Perplexity, bucket
-from test_quality_chain import bundled_docs
 
 LANGS = ROOT / "languages"
 
@@ -91,9 +91,7 @@ def test_missing_model_names_the_make_target(tmp_path):
 
 
 def test_published_model_by_url_loads_from_the_cache(tmp_path, tiny_model, monkeypatch):
-    import pipeline.filters.langid
-
-    monkeypatch.setattr(pipeline.filters.langid, "CACHE", tmp_path / "cache")
+    monkeypatch.setenv("ROOTS_PIPELINE_CACHE", str(tmp_path / "cache"))
     langs = tmp_path / "languages"
     langs.mkdir()
     url = "https://example.org/cc_net/lm/fr"
@@ -108,7 +106,7 @@ def test_published_model_by_url_loads_from_the_cache(tmp_path, tiny_model, monke
     for f in ("sp.model", "lm.binary"):  # cc_net's file names work as well: fr.sp.model, fr.arpa.bin
         (cached / ("fr." + f.replace("lm.binary", "arpa.bin"))).write_bytes((tiny_model / f).read_bytes())
     stage = Perplexity(StageContext(RunConfig(languages=langs), "fr"))
-    kept, _ = stage([Document("a", "Le paquet est installé.", "fr", "s", "p", "x")])
+    kept, _, _ = stage([Document("a", "Le paquet est installé.", "fr", "s", "p", "x")])
     assert kept[0].scores["perplexity"] > 0 and kept[0].scores["ppl_bucket"] is None
 
 
@@ -120,7 +118,7 @@ def test_stage_records_bucket_and_drops_above_max(tmp_path, tiny_model, french_l
     stage = Perplexity(StageContext(RunConfig(languages=langs), "fr"))
     noise = "".join(random.Random(1).choice("qwxzkj ") for _ in range(400))
     docs = [Document(f"d{i}", t, "fr", "s", "p", "x") for i, t in enumerate(french_lines[-3:] + [noise])]
-    kept, rejected = stage(docs)
+    kept, rejected, _ = stage(docs)
     assert [d.id for d in kept] == ["d0", "d1", "d2"] and [r.doc.id for r in rejected] == ["d3"]
     r = rejected[0]
     assert (r.stage, r.rule, r.threshold) == ("perplexity", "max", 2000) and r.value > 2000

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import ROOT
+
 from pipeline.config import RunConfig
 from pipeline.run import Run
 from pipeline.stages.normalise import Normalise

@@ -2,22 +2,21 @@
 import random
 
 import pytest
+from conftest import ROOT, require_bundled_data
+from roots_reference import ref_edit, ref_keep, ref_measures
 
-from conftest import ROOT
-from pipeline.filters.roots import read_wordlist
 from pipeline.catalogue import sources_for
 from pipeline.config import RunConfig
-from pipeline.record import Document
+from pipeline.filters.roots import read_wordlist
 from pipeline.readers import source_documents
+from pipeline.record import Document
 from pipeline.stages import StageContext, build_stages
-from roots_reference import ref_edit, ref_keep, ref_measures
 
 LANGS = ROOT / "languages"
 
 
 def bundled_docs(lang: str, limit: int) -> list[Document]:
-    if not (ROOT / "data/sources/debian-handbook/PROVENANCE.json").exists():
-        pytest.fail("bundled data missing: run `make setup` (or `make data`) first")
+    require_bundled_data()
     docs = list(source_documents(sources_for(ROOT / "catalogue", lang), lang, 10**7))
     random.Random(0).shuffle(docs)
     return docs[:limit]
@@ -31,9 +30,9 @@ def stages(lang: str, names: list[str]):
 @pytest.mark.parametrize("lang", ["fr", "en", "es", "pt", "ca", "eu", "ar", "zh", "vi", "id", "hi", "ru", "ja", "de"])
 def test_values_and_decisions_equal_the_direct_roots_reading(lang):
     normalise, quality = stages(lang, ["normalise", "quality"])
-    docs, _ = normalise(bundled_docs(lang, 250))
+    docs, _, _ = normalise(bundled_docs(lang, 250))
     originals = [d.text for d in docs]
-    kept, rejected = quality([Document(d.id, d.text, d.lang, d.source, d.url_or_path, d.license) for d in docs])
+    kept, rejected, _ = quality([Document(d.id, d.text, d.lang, d.source, d.url_or_path, d.license) for d in docs])
     ours = {d.id: (d.text, d.scores, True) for d in kept} | {r.doc.id: (r.doc.text, r.doc.scores, False) for r in rejected}
     lang_cfg = StageContext(RunConfig(languages=LANGS), lang).language
     stop = read_wordlist(LANGS / lang_cfg.stopwords) if lang_cfg.stopwords else None
@@ -72,9 +71,9 @@ def test_chain_keeps_real_prose_and_drops_planted_junk():
     prose = [d for d in bundled_docs("fr", 2000) if d.source == "debian-handbook" and len(d.text.split()) > 150
              and d.text.count("\n") < len(d.text.split()) / 15][:60]
     junk = [Document(f"junk/{k}", v, "fr", "junk", k, "CC0-1.0") for k, v in junk_documents().items()]
-    docs, _ = normalise(prose + junk)
-    kept, rej1 = langid(docs)
-    kept, rej2 = quality(kept)
+    docs, _, _ = normalise(prose + junk)
+    kept, rej1, _ = langid(docs)
+    kept, rej2, _ = quality(kept)
     reasons = {r.doc.id: f"{r.stage}:{r.rule}" for r in rej1 + rej2}
     assert all(j.id in reasons for j in junk), reasons
     assert reasons["junk/wrong_language"] == "langid:wrong_language"

@@ -1,28 +1,4 @@
-"""Global deduplication of one language's kept documents: exact and MinHash-LSH near duplicates.
-
-Every step is a map over files, so the DAG runs it as parallel Ray tasks (locally: a plain loop), and
-every intermediate result is a Parquet file on disk (the corpus never has to fit in memory):
-
- 1. signatures   per kept part: an exact key (xxh3-128 of the text with whitespace, digits, punctuation
-                 and symbols removed, as ROOTS did with md5) and a MinHash signature of the word 5-gram
-                 shingles (lowercased words, punctuation and digits removed; character 5-grams for
-                 unsegmented scripts), words hashed and signatures computed with numpy, no Python loop
-                 per shingle (multiply-add hashing mod 2^64 with odd multipliers).
- 2. buckets      per signature file: one key per LSH band (bands x rows, 14 x 8 by default: threshold
-                 ~0.72) plus the exact key (and, with `url: true`, the web URL's host + path: ROOTS's
-                 URL dedup), hash-partitioned into P partition files (the shuffle).
- 3. edges        per partition: documents sharing a (band, key) are linked to the group's first member.
- 4. verify       per edge file (optional): near-duplicate edges whose true Jaccard similarity of shingle
-                 sets is under `jaccard_min` are dropped (false positives of LSH).
- 5. components   parallel connected components: each round maps over edge files proposing the smaller
-                 label to both ends (hash-to-min), then pointer jumping; rounds until nothing changes.
- 6. decisions    one document per cluster is kept by a stated rule (`longest`: most content characters,
-                 i.e. not counting whitespace, digits and punctuation; ties to the earliest), the others are rejected as `dedup:exact` (same exact key as the kept one)
-                 or `dedup:near`, with the id they duplicate and the signature-estimated Jaccard.
-
-Memory: per document, 16 bytes of exact key + 8 x bands of band keys + 8 x perms of signature on disk;
-in memory only the label vector (8 bytes per document) and one partition at a time.
-"""
+"""The dedup steps, each a function of files on disk that the executor maps in parallel (see __init__.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -31,128 +7,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import xxhash
 
-from pipeline.filters.text import _SPECIAL_LUT, split_words, stripped
-from pipeline.config import DedupConfig
+from pipeline.dedup.config import DedupConfig
+from pipeline.dedup.minhash import band_keys, content, exact_key, permutations, shingles, signatures, url_key
 from pipeline.shards import write_atomic
 
-MERSENNE = np.uint64((1 << 61) - 1)  # bound of the drawn permutation parameters
 MapFn = Callable[[Callable, list], list]  # (fn, [args tuple]) -> [fn(*args)]: a loop, or Ray tasks
-
-
-def content(text: str) -> np.ndarray:
-    """The text's code points without whitespace, digits, punctuation and symbols."""
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return cps[~_SPECIAL_LUT[cps]]
-
-
-def exact_key(text: str) -> bytes:
-    return xxhash.xxh3_128_digest(content(text).tobytes())
-
-
-def url_key(url: str | None) -> int:
-    """xxh3-64 of a web URL's lowercased host + path (ROOTS's URL dedup); 0 for anything else."""
-    from urllib.parse import urlsplit
-
-    if not url or not url.startswith(("http://", "https://")):
-        return 0
-    parts = urlsplit(url)
-    return xxhash.xxh3_64_intdigest(f"{parts.netloc.lower()}{parts.path.rstrip('/') or '/'}") or 1
-
-
-def permutations(cfg: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Per permutation an odd multiplier a and an offset b, drawn from the seed (same seed, same sets)."""
-    gen = np.random.RandomState(cfg.seed)
-    n = cfg.num_bands * cfg.rows_per_band
-    a = gen.randint(1, MERSENNE, dtype=np.uint64, size=(1, n)) | np.uint64(1)
-    return a, gen.randint(0, MERSENNE, dtype=np.uint64, size=(1, n))
-
-
-_B = np.uint64(1_000_003)                       # odd base of the per-word polynomial hash (mod 2^64)
-_B_INV = np.uint64(pow(1_000_003, -1, 2**64))  # its inverse mod 2^64, to shift prefix sums back
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-
-
-_POWERS: dict[int, np.ndarray] = {}
-
-
-def _powers(base: np.uint64, n: int) -> np.ndarray:
-    """base^0 .. base^(n-1) mod 2^64, from a table that grows by doubling (computed once per worker)."""
-    table = _POWERS.get(int(base))
-    if table is None or len(table) < n:
-        size = max(n, 2 * len(table) if table is not None else 4096)
-        table = np.empty(size, dtype=np.uint64)
-        table[0] = 1
-        with np.errstate(over="ignore"):
-            np.cumprod(np.full(size - 1, base, dtype=np.uint64), out=table[1:])
-        _POWERS[int(base)] = table
-    return table[:n]
-
-
-def word_hashes(text: str) -> np.ndarray:
-    """64-bit hashes of the words of the lowercased text, a word being a run of characters that are not
-    whitespace, digits, punctuation or symbols. Vectorised: polynomial hashes from prefix sums."""
-    cps = np.frombuffer(text.lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    mask = ~_SPECIAL_LUT[cps]
-    if not mask.any():
-        return np.zeros(0, dtype=np.uint64)
-    edges = np.diff(np.concatenate(([0], mask.view(np.int8), [0])))
-    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
-    n = len(cps)
-    with np.errstate(over="ignore"):
-        prefix = np.concatenate((np.zeros(1, dtype=np.uint64),
-                                 np.cumsum(cps.astype(np.uint64) * _powers(_B, n), dtype=np.uint64)))
-        h = (prefix[ends] - prefix[starts]) * _powers(_B_INV, n)[starts]
-        h = (h ^ (h >> np.uint64(29))) * _MIX
-        return h ^ (ends - starts).astype(np.uint64)
-
-
-def shingles(text: str, n: int, split: str) -> np.ndarray:
-    """64-bit hashes of the word n-grams of the text (fewer than n words: one shingle). Words as in
-    `word_hashes`; for unsegmented scripts (split: chars) every character of those scripts is a word."""
-    if split == "chars":
-        words = stripped(split_words(text.lower(), split))
-        ids = np.fromiter((xxhash.xxh3_64_intdigest(w) for w in words), dtype=np.uint64, count=len(words))
-    else:
-        ids = word_hashes(text)
-    if not len(ids):
-        return np.zeros(1, dtype=np.uint64)
-    m = max(len(ids) - n + 1, 1)
-    h = np.zeros(m, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(min(n, len(ids))):
-            h = h * np.uint64(0x100000001B3) + ids[j : j + m]
-    return h
-
-
-def signatures(texts: list[str], cfg: DedupConfig, split: str, perms) -> np.ndarray:
-    """MinHash signatures (len(texts) x perms): per permutation, the minimum over the shingles of
-    a*h + b mod 2^64 with a odd (Dietzfelbinger's multiply-add-shift family: a bijection on 64 bits,
-    universal on its high bits, which decide the minimum). No division, unlike datatrove's mod 2^61-1,
-    which is ~2.5x slower here for the same recall/precision (pipeline/dedup_eval.py). Each document's
-    permutations x shingles matrix is built in place: it stays in cache."""
-    a, b = perms[0][0], perms[1][0][:, None]
-    out = np.empty((len(texts), len(a)), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for i, text in enumerate(texts):
-            x = np.multiply.outer(a, shingles(text, cfg.ngram, split))
-            x += b
-            out[i] = x.min(axis=1)
-    return out
-
-
-def band_keys(sig: np.ndarray, cfg: DedupConfig) -> np.ndarray:
-    """One 64-bit key per band: (docs x bands)."""
-    bands = sig.reshape(len(sig), cfg.num_bands, cfg.rows_per_band)
-    key = np.zeros((len(sig), cfg.num_bands), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for r in range(cfg.rows_per_band):
-            key = key * np.uint64(0x9E3779B97F4A7C15) + bands[:, :, r]
-    return key
-
-
-# ---- step functions (each runs on one file; the DAG maps them) ------------------------------------
 
 
 def step_signatures(part, offset, out, cfg, split) -> str:
@@ -345,9 +205,3 @@ def decide(labels: np.ndarray, sig: pa.Table | None, cfg: DedupConfig, out: Path
     table = table.replace_schema_metadata({"cc_rounds": str(rounds)})
     write_atomic(table, out)
     return table
-
-
-def local_map(fn: Callable, items: list) -> list:
-    """The executor-free map: `fn(*args)` for each argument tuple, in this process."""
-    return [fn(*x) for x in items]
-

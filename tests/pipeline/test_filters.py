@@ -2,11 +2,18 @@
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from pipeline.filters.base import FilterContext
-from pipeline.filters.roots import (CharacterRepetition, FlaggedWords, SpecialCharacters, Stopwords, WordCount,
-                           WordRepetition, read_wordlist)
+from pipeline.filters.roots import (
+    CharacterRepetition,
+    FlaggedWords,
+    SpecialCharacters,
+    Stopwords,
+    WordCount,
+    WordRepetition,
+    read_wordlist,
+)
 from pipeline.filters.text import TextView, edit_document
 
 LANGS = ROOT / "languages"

@@ -2,11 +2,11 @@
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import ROOT, require_bundled_data
 
-from conftest import ROOT
-from pipeline.prep.bundled import docbook_html, fortunes, lang_code
 from pipeline.config import RunConfig
 from pipeline.htmltext import html_sections
+from pipeline.prep.bundled import docbook_html, fortunes, lang_code
 from pipeline.run import Run
 
 PAGE = """<html><head><title>t</title><script>alert(1)</script></head><body>
@@ -55,8 +55,7 @@ def test_lang_codes(locale, code):
 
 
 def test_real_bundled_french_run_conserves_every_document(tmp_path):
-    if not (ROOT / "data/sources/debian-handbook/PROVENANCE.json").exists():
-        pytest.fail("bundled data missing: run `make setup` (or `make data`) first")
+    require_bundled_data()
     cfg = RunConfig(catalogue=ROOT / "catalogue", output=tmp_path, executor="local", languages=ROOT / "languages",
                     stages=["clean", "normalise", "langid", "quality"])  # perplexity has its own tests
     summary = Run(cfg, "fr").execute(progress=False)

@@ -23,20 +23,20 @@ def doc(text: str) -> Document:
     ("bad \ud800 surrogate", "bad \ufffd surrogate"),
 ])
 def test_normalise_text(text, expected):
-    [out], rejected = Normalise(StageContext(RunConfig(), "fr"))([doc(text)])
+    [out], rejected, _ = Normalise(StageContext(RunConfig(), "fr"))([doc(text)])
     assert out.text == expected and not rejected
     assert out.scores["n_chars"] == len(expected) and out.scores["n_bytes"] == len(expected.encode())
 
 
 def test_nfkc_option_folds_compatibility_characters():
     stage = Normalise(StageContext(RunConfig(normalise={"unicode_form": "NFKC"}), "zh"))
-    [out], _ = stage([doc("ｆｕｌｌ\u3000ｗｉｄｔｈ ﬁ")])
+    [out], _, _ = stage([doc("ｆｕｌｌ\u3000ｗｉｄｔｈ ﬁ")])
     assert out.text == "full width fi"
 
 
 @pytest.mark.parametrize("text,min_chars,dropped", [("", 1, True), (" \n\t\u200b", 1, True), ("abc", 4, True), ("abcd", 4, False)])
 def test_min_chars_verdict_carries_value_and_threshold(text, min_chars, dropped):
-    kept, rejected = Normalise(StageContext(RunConfig(normalise={"min_chars": min_chars}), "fr"))([doc(text)])
+    kept, rejected, _ = Normalise(StageContext(RunConfig(normalise={"min_chars": min_chars}), "fr"))([doc(text)])
     assert bool(rejected) == dropped and len(kept) + len(rejected) == 1
     if dropped:
         r = rejected[0]

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import ROOT, entry, write_entry
+
 from pipeline.catalogue import sources_for
 from pipeline.config import RunConfig
 from pipeline.errors import UserError

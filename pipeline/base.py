@@ -1,0 +1,48 @@
+"""The few basics every part of the project shares: the strict config base, UTF-8 sizes, URL tests,
+content hashes. One of each, so there is one way to do each thing."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Strict(BaseModel):
+    """Base of every config model: an unknown key is an error (the YAML loader names the file and field)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Frozen(Strict):
+    """A strict model whose instances cannot change (catalogue entries, cleaning steps)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def utf8_len(text: str) -> int:
+    """Size of a text in UTF-8 bytes; a lone surrogate counts as the 3 bytes it takes in a rejected record."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def is_url(spec: str | None) -> bool:
+    """A web address (http/https), as opposed to a path on a disk."""
+    return bool(spec) and spec.startswith(("http://", "https://"))
+
+
+def default_workers() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def cache_dir() -> Path:
+    """Where published models named by URL must already be (runs never download): $ROOTS_PIPELINE_CACHE,
+    else ~/.cache/roots-pipeline."""
+    return Path(os.environ.get("ROOTS_PIPELINE_CACHE", Path.home() / ".cache" / "roots-pipeline"))
+
+
+def stable_hash(obj: object, n: int = 16) -> str:
+    """A short hex digest of a JSON-able object, the same on every machine and run."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:n]

@@ -1,0 +1,26 @@
+"""Global deduplication of one language's kept documents: exact and MinHash-LSH near duplicates.
+
+Every step is a map over files, so the DAG runs it as parallel Ray tasks (locally: a plain loop), and
+every intermediate result is a Parquet file on disk (the corpus never has to fit in memory):
+
+ 1. signatures   per kept part: an exact key (xxh3-128 of the text with whitespace, digits, punctuation
+                 and symbols removed, as ROOTS did with md5) and a MinHash signature of the word 5-gram
+                 shingles (lowercased words, punctuation and digits removed; character 5-grams for
+                 unsegmented scripts), words hashed and signatures computed with numpy, no Python loop
+                 per shingle (multiply-add hashing mod 2^64 with odd multipliers).
+ 2. buckets      per signature file: one key per LSH band (bands x rows, 14 x 8 by default: threshold
+                 ~0.72) plus the exact key (and, with `url: true`, the web URL's host + path: ROOTS's
+                 URL dedup), hash-partitioned into P partition files (the shuffle).
+ 3. edges        per partition: documents sharing a (band, key) are linked to the group's first member.
+ 4. verify       per edge file (optional): near-duplicate edges whose true Jaccard similarity of shingle
+                 sets is under `jaccard_min` are dropped (false positives of LSH).
+ 5. components   parallel connected components: each round maps over edge files proposing the smaller
+                 label to both ends (hash-to-min), then pointer jumping; rounds until nothing changes.
+ 6. decisions    one document per cluster is kept by a stated rule (`longest`: most content characters,
+                 i.e. not counting whitespace, digits and punctuation; ties to the earliest), the others
+                 are rejected as `dedup:exact` (same exact key as the kept one) or `dedup:near`, with
+                 the id they duplicate and the signature-estimated Jaccard.
+
+Memory: per document, 16 bytes of exact key + 8 x bands of band keys + 8 x perms of signature on disk;
+in memory only the label vector (8 bytes per document) and one partition at a time.
+"""

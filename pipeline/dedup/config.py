@@ -1,0 +1,33 @@
+"""The `dedup:` section of the run config."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from pipeline.base import Strict
+
+
+class DedupConfig(Strict):
+    exact: bool = True
+    """Drop exact duplicates (same text once whitespace, digits, punctuation and symbols are removed)."""
+    near: bool = True
+    """Drop near duplicates found by MinHash LSH."""
+    url: bool = False
+    """Also drop web documents whose URL has the same host + path as a kept one (ROOTS's URL dedup)."""
+    num_bands: int = Field(14, gt=0)
+    rows_per_band: int = Field(8, gt=0)
+    """bands x rows permutations; 14 x 8 (datatrove/FineWeb) catches pairs with Jaccard above ~0.72."""
+    ngram: int = Field(5, gt=0)
+    """Shingle size in words (characters for unsegmented scripts)."""
+    seed: int = 1
+    """Seed of the hash permutations: the same seed gives the same duplicate sets."""
+    verify: bool = True
+    """Check every near-duplicate candidate pair by its true Jaccard similarity (drops LSH false positives)."""
+    jaccard_min: float = Field(0.7, ge=0, le=1)
+    """With verify: a candidate pair is a duplicate only at or above this Jaccard similarity."""
+    partitions: int = Field(16, gt=0)
+    """Hash partitions of the band buckets (parallel reduce tasks)."""
+    keep: Literal["longest"] = "longest"
+    """Which document of a cluster is kept: the longest (most characters that are not whitespace, digits
+    or punctuation, so a re-spaced copy does not win; ties: the earliest)."""
