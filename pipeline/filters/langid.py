@@ -63,6 +63,9 @@ class FastTextLID:
     def __init__(self, path: Path):
         self.model = load_fasttext(str(path))
 
+    def predict_docs(self, docs) -> list[tuple[str, float]]:
+        return self.predict([d.text for d in docs])
+
     def predict(self, texts: list[str]) -> list[tuple[str, float]]:
         prepared = [t.lower().replace("\n", " ") for t in texts]
         labels, scores = self.model.predict(prepared, k=1)
@@ -72,6 +75,9 @@ class FastTextLID:
 
 class Cld2LID:
     """`predict(texts)` -> [(code, share of bytes in the top language)]; `unknown` when CLD2 finds none."""
+
+    def predict_docs(self, docs) -> list[tuple[str, float]]:
+        return self.predict([d.text for d in docs])
 
     def predict(self, texts: list[str]) -> list[tuple[str, float]]:
         import pycld2

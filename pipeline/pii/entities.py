@@ -191,6 +191,5 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("URL", "URL", r"[A-Za-z0-9\-]\.[A-Za-z]{2}", _presidio("UrlRecognizer"), 0.5, ("url", "website", "link"),
            enabled=False),
 )
-BY_TAG = {e.tag: e for e in ENTITIES}
 BY_PRESIDIO = {e.presidio: e for e in ENTITIES}
 Tag = Literal[tuple(e.tag for e in ENTITIES)]  # type: ignore[valid-type]

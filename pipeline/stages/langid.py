@@ -53,8 +53,7 @@ class LangID(Stage):
         if self.model is None or not docs:
             return Output(docs, [])
         kept, rejected, tally = [], [], Tally()
-        preds = self.model.predict_docs(docs) if hasattr(self.model, "predict_docs") else \
-            self.model.predict([d.text for d in docs])
+        preds = self.model.predict_docs(docs)  # every detector: documents -> [(label, score)]
         for doc, (label, score) in zip(docs, preds):
             doc.scores.update(lang_pred=label, lang_score=score)
             tally.counters[PREDICTED + label] += 1
