@@ -5,9 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
+
+from pipeline.errors import UserError
+
+LANG_CODE = re.compile(r"[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*|code")
 
 
 class Strict(BaseModel):
@@ -30,6 +35,20 @@ def utf8_len(text: str) -> int:
 def is_url(spec: str | None) -> bool:
     """A web address (http/https), as opposed to a path on a disk."""
     return bool(spec) and spec.startswith(("http://", "https://"))
+
+
+def check_lang(code: str) -> str:
+    """A language code as the catalogue and languages/ use them (ISO 639, optionally a script or region), or
+    `code`: anything else (`../../x`) is refused before it names a file."""
+    if not isinstance(code, str) or not LANG_CODE.fullmatch(code):
+        raise UserError(f"{code!r} is not a language code (ISO 639 letters such as fr, nso, zh_Hant; or `code`)")
+    return code
+
+
+def within(path: Path, roots: list[Path]) -> bool:
+    """Whether `path`, symbolic links resolved, lies inside one of `roots`."""
+    real = Path(path).resolve()
+    return any(real == r or r in real.parents for r in (Path(x).resolve() for x in roots))
 
 
 def default_workers() -> int:

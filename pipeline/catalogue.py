@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from pipeline.base import Frozen
+from pipeline.base import Frozen, within
 from pipeline.cleaning import CleaningStep
 from pipeline.errors import UserError
 from pipeline.yamlio import load_model
@@ -146,28 +146,47 @@ def load_catalogue(folder: Path) -> list[tuple[Path, CatalogueEntry]]:
     return entries
 
 
-def resolve_files(yaml_path: Path, entry: CatalogueEntry, lang: str) -> list[Path]:
+def resolve_files(yaml_path: Path, entry: CatalogueEntry, lang: str, roots: list[Path]) -> list[Path]:
+    """The input files of an entry for `lang`: each real file once (symbolic links resolved, so a link loop or
+    two links to one file cannot read it twice), and only inside `roots` (else a clear error, before any work)."""
     pattern = entry.read.path.replace("{lang}", lang)
     base = yaml_path.parent
     full = pattern if Path(pattern).is_absolute() else str(base / pattern)
-    if entry.read.kind in ("textdir", "hf_dataset") and Path(full).is_dir():
-        return [Path(full)]
-    matches = sorted(Path(m) for m in glob.glob(full, recursive=True))
-    files = [m for m in matches if m.is_file() or (entry.read.kind in ("textdir", "hf_dataset") and m.is_dir())]
-    if not files:
+    folders = entry.read.kind in ("textdir", "hf_dataset")
+    if folders and Path(full).is_dir():
+        matches = [Path(full)]
+    else:
+        matches = sorted(Path(m) for m in glob.glob(full, recursive=True))
+        matches = [m for m in matches if m.is_file() or (folders and m.is_dir())]
+    if not matches:
         hint = " (run `make data` to prepare the bundled sources)" if entry.procurement.extractor else ""
         raise UserError(f"{yaml_path}: field 'read.path': no input matches {full}{hint}")
-    return files
+    real: dict[Path, Path] = {}
+    for m in matches:
+        if not within(m, roots):
+            raise UserError(f"{yaml_path}: field 'read.path': {m} is {m.resolve()}, outside the folders a catalogue "
+                            f"may read ({', '.join(str(r) for r in roots)}): move the data there, or add its folder to "
+                            "`data_roots` in the run config")
+        real.setdefault(m.resolve(), m)
+    return sorted(real.values())
 
 
-def sources_for(catalogue: Path, lang: str) -> list[Source]:
+def catalogue_roots(catalogue: Path, data_roots: list[Path] = ()) -> list[Path]:
+    """Where catalogue paths may read: the folder that holds the catalogue folder (the project, for the
+    bundled catalogue), plus the run config's `data_roots`."""
+    folder = Path(catalogue) if Path(catalogue).is_dir() else Path(catalogue).parent
+    return [folder.resolve().parent, *(Path(r).resolve() for r in data_roots)]
+
+
+def sources_for(catalogue: Path, lang: str, data_roots: list[Path] = ()) -> list[Source]:
     """Catalogue entries that cover `lang`, with their input files checked. Fails if none cover it."""
     entries = load_catalogue(catalogue)
     chosen = [(p, e) for p, e in entries if lang in e.languages]
     if not chosen:
         have = sorted({lang for _, e in entries for lang in e.languages})
         raise UserError(f"catalogue {catalogue}: no source covers language '{lang}'; covered: {', '.join(have)}")
-    return [Source(entry=e, yaml_path=p, files=resolve_files(p, e, lang)) for p, e in chosen]
+    roots = catalogue_roots(catalogue, data_roots)
+    return [Source(entry=e, yaml_path=p, files=resolve_files(p, e, lang, roots)) for p, e in chosen]
 
 
 def adhoc_source(path: Path, lang: str, text_field: str, id_field: str | None) -> Source:

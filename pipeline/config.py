@@ -40,6 +40,9 @@ class RunSettings(Strict):
     """Example documents kept per drop rule in each stage report."""
     report_html: bool = True
     """Write report.html and DATACARD.md beside the shards at the end of every run."""
+    data_roots: list[Path] = []
+    """Folders catalogue `read.path`s may read besides the one that holds the catalogue folder (symbolic links
+    resolved): a path anywhere else is refused before any work."""
     removals: Path | None = Path("removals")
     """Folder of opt-out requests (`<lang>.jsonl`, written by `python -m pipeline remove`) that every run applies
     to its shards; null = none."""
@@ -65,7 +68,7 @@ class RunSettings(Strict):
     def stage_params(self) -> dict:
         """What the stages compute with (not where files live): the part of the config that the hash covers."""
         return self.model_dump(mode="json", exclude={"catalogue", "output", "languages", "executor", "workers",
-                                                     "removals", "report_html"})
+                                                     "removals", "report_html", "data_roots"})
 
 
 RunConfig = create_model(

@@ -118,6 +118,10 @@ class LanguageConfig(Strict):
             raise ValueError(f"filter(s) listed twice: {dup}")
         return self
 
+    def word_lists(self) -> list[str]:
+        """The word lists the language names (relative to the languages folder)."""
+        return [p for p in [self.stopwords, *(getattr(f, "list", None) for f in self.filters)] if p]
+
     def filter_context(self, languages_dir: Path) -> FilterContext:
         return FilterContext(languages_dir=languages_dir, split=self.words.split,
                              augmentation_group_sizes=self.words.augmentation_group_sizes,

@@ -17,19 +17,53 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import xxhash
+
+from pipeline.base import within
 from pipeline.catalogue import CatalogueEntry, Source
+from pipeline.errors import UserError
 from pipeline.record import Document, Rejection
 
 Item = Document | Rejection
 
 
-class RecordMaker:
-    """Builds Documents (or ingest Rejections) from raw records of one file."""
+def id_key(native_id: object) -> int:
+    """64-bit hash of a native id, to find ids used twice without keeping the ids."""
+    return xxhash.xxh3_64_intdigest(str(native_id).encode("utf-8", "surrogatepass"))
 
-    def __init__(self, entry: CatalogueEntry, file: Path, rel: str, lang: str, max_doc_bytes: int):
+
+class RecordMaker:
+    """Builds Documents (or ingest Rejections) from raw records of one file. A native id used twice (in this
+    file, or in `skip`: ids an earlier file of the source holds) makes the later record `ingest:duplicate_id`,
+    stored under its position (`<uid>/<file>/<record no.>`) so every stored id stays unique. `ids` collects
+    the keys of the native ids this file claimed, for the check across files."""
+
+    def __init__(self, entry: CatalogueEntry, file: Path, rel: str, lang: str, max_doc_bytes: int,
+                 skip: frozenset[int] = frozenset(), ids: list[int] | None = None):
         self.entry, self.file, self.rel, self.lang = entry, file, rel, lang
         self.max_doc_bytes = max_doc_bytes
         self.read = entry.read
+        self.skip, self.ids, self.seen = skip, ids if ids is not None else [], set()
+
+    def duplicate(self, native_id: object) -> str | None:
+        """Why this native id cannot be used (None: it is claimed now)."""
+        if native_id in (None, ""):
+            return None
+        key = id_key(native_id)
+        if key in self.skip:
+            return f"id {native_id!r} is already used by another file of source {self.entry.uid}"
+        if key in self.seen:
+            return f"id {native_id!r} is already used by an earlier record of this file"
+        self.seen.add(key)
+        self.ids.append(key)
+        return None
+
+    def unreadable(self, n_read: int, e: Exception) -> Rejection:
+        """The rest of a file that could not be read (truncated, corrupt): one recorded rejection."""
+        doc = Document(id=f"{self.entry.uid}/{self.rel}#unreadable", text="", lang=self.lang, source=self.entry.uid,
+                       url_or_path=self.rel, license=self.entry.licence.text)
+        return Rejection(doc, "ingest", "unreadable_file", float(n_read), None,
+                         f"{self.file}: {type(e).__name__}: {e} (after {n_read} records, which were read)")
 
     def _doc(self, native_id: object, n: int, text: str, url: str | None, meta: dict) -> Document:
         suffix = str(native_id) if native_id not in (None, "") else f"{self.rel}/{n}"
@@ -52,6 +86,10 @@ class RecordMaker:
         r = self.read
         if not isinstance(rec, dict):
             return self.reject(n, raw_for_errors, "malformed_record", None, None, f"expected an object, got {type(rec).__name__}")
+        dup = self.duplicate(rec.get(r.id_field)) if r.id_field else None
+        if dup:
+            return self.reject(n, raw_for_errors or json.dumps(rec, ensure_ascii=False, default=str), "duplicate_id", None,
+                               None, dup)
         text = rec.get(r.text_field)
         if not isinstance(text, str):
             what = "missing" if text is None else f"not a string ({type(text).__name__})"
@@ -61,9 +99,13 @@ class RecordMaker:
         meta = {k: rec[k] for k in r.meta_fields if k in rec}
         url = rec.get(r.url_field) if r.url_field else None
         native = rec.get(r.id_field) if r.id_field else None
-        return self.from_text(text, n, native, url if isinstance(url, str) else None, meta)
+        return self.from_text(text, n, native, url if isinstance(url, str) else None, meta, checked=True)
 
-    def from_text(self, text: str, n: int, native_id: object = None, url: str | None = None, meta: dict | None = None) -> Item:
+    def from_text(self, text: str, n: int, native_id: object = None, url: str | None = None, meta: dict | None = None,
+                  checked: bool = False) -> Item:
+        dup = None if checked else self.duplicate(native_id)
+        if dup:
+            return Rejection(self._doc(None, n, text, url, meta or {}), "ingest", "duplicate_id", None, None, dup)
         doc = self._doc(native_id, n, text, url, meta or {})
         size = len(text.encode("utf-8", "surrogatepass"))
         if size > self.max_doc_bytes:
@@ -71,12 +113,16 @@ class RecordMaker:
         return doc
 
     def from_bytes(self, data: bytes, n: int, native_id: object = None, url: str | None = None) -> Item:
+        dup = self.duplicate(native_id)
+        if dup:
+            return Rejection(self._doc(None, n, data.decode("utf-8", "replace"), url, {}), "ingest", "duplicate_id",
+                             None, None, dup)
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
             doc = self._doc(native_id, n, data.decode("utf-8", "replace"), url, {})
             return Rejection(doc, "ingest", "invalid_utf8", float(e.start), None, f"invalid UTF-8 at byte {e.start}")
-        return self.from_text(text, n, native_id, url)
+        return self.from_text(text, n, native_id, url, checked=True)
 
 
 def open_binary(path: Path) -> io.BufferedIOBase:
@@ -92,6 +138,8 @@ def open_binary(path: Path) -> io.BufferedIOBase:
 def read_jsonl(mk: RecordMaker) -> Iterator[Item]:
     with open_binary(mk.file) as fh:
         for n, line in enumerate(fh, start=1):
+            if n == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]  # a UTF-8 byte order mark is not part of the first record
             if not line.strip():
                 continue  # blank separator lines are not records
             try:
@@ -126,11 +174,22 @@ def read_parquet(mk: RecordMaker) -> Iterator[Item]:
 
 
 def read_textdir(mk: RecordMaker) -> Iterator[Item]:
+    """One document per text file; a file that is a link out of the folder, or to a file already read, is a
+    recorded rejection (`outside_source`, `duplicate_file`), never read."""
     root = mk.file
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in mk.read.suffixes)
+    seen: dict[Path, str] = {}
     for n, p in enumerate(files, start=1):
         rel = p.relative_to(root).as_posix() if root.is_dir() else p.name
-        yield mk.from_bytes(p.read_bytes(), n, native_id=f"{mk.rel}/{rel}" if root.is_dir() else None, url=str(p))
+        native = f"{mk.rel}/{rel}" if root.is_dir() else None
+        real = p.resolve()
+        if root.is_dir() and not within(real, [root]):
+            yield mk.reject(n, "", "outside_source", None, None, f"{rel} links to {real}, outside {root}", native)
+        elif real in seen:
+            yield mk.reject(n, "", "duplicate_file", None, None, f"{rel} is the same file as {seen[real]}", native)
+        else:
+            seen[real] = rel
+            yield mk.from_bytes(p.read_bytes(), n, native_id=native, url=str(p))
 
 
 def read_hf_dataset(mk: RecordMaker) -> Iterator[Item]:
@@ -143,8 +202,6 @@ def read_hf_dataset(mk: RecordMaker) -> Iterator[Item]:
         builder = mk.read.hf_builder or {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".txt": "text",
                                          ".csv": "csv", ".gz": "json"}.get(path.suffix)
         if builder is None:
-            from pipeline.errors import UserError
-
             raise UserError(f"{mk.entry.uid}: cannot guess the datasets builder for {path}; set read.hf_builder")
         ds = datasets.load_dataset(builder, data_files=str(path), split="train")
     if isinstance(ds, datasets.DatasetDict):
@@ -198,20 +255,32 @@ def source_root(entry: CatalogueEntry, yaml_dir: Path, lang: str) -> Path:
     return root.parent if len(fixed) == len(parts) else root
 
 
-def read_file(entry: CatalogueEntry, base: Path, file: Path, lang: str, max_doc_bytes: int) -> Iterator[Item]:
-    """Stream the documents and ingest rejections of one input file; ids are relative to `base`."""
+def read_file(entry: CatalogueEntry, base: Path, file: Path, lang: str, max_doc_bytes: int,
+              skip: frozenset[int] = frozenset(), ids: list[int] | None = None) -> Iterator[Item]:
+    """Stream the documents and ingest rejections of one input file; ids are relative to `base`. A file that
+    breaks part-way (truncated .gz, corrupt .zst or Parquet, vanished) ends with an `unreadable_file`
+    rejection after the records that could be read: a run goes on past a bad file."""
     try:
         rel = file.relative_to(base).as_posix()
     except ValueError:
         rel = file.name
-    mk = RecordMaker(entry, file, rel, lang, max_doc_bytes)
-    return READERS[entry.read.kind](mk)
+    mk = RecordMaker(entry, file, rel, lang, max_doc_bytes, skip, ids)
+    n = 0
+    try:
+        for item in READERS[entry.read.kind](mk):
+            n += 1
+            yield item
+    except UserError:
+        raise
+    except Exception as e:  # any failure of the file or its decoder: recorded, not a crash of the worker
+        yield mk.unreadable(n, e)
 
 
-def source_items(source: Source, file: Path, lang: str, max_doc_bytes: int) -> Iterator[Item]:
+def source_items(source: Source, file: Path, lang: str, max_doc_bytes: int, skip: frozenset[int] = frozenset(),
+                 ids: list[int] | None = None) -> Iterator[Item]:
     """`read_file` for one file of a resolved source, ids relative to the source's folder."""
     root = source_root(source.entry, source.yaml_path.parent, lang)
-    return read_file(source.entry, root, file, lang, max_doc_bytes)
+    return read_file(source.entry, root, file, lang, max_doc_bytes, skip, ids)
 
 
 def source_documents(sources: list[Source], lang: str, max_doc_bytes: int) -> Iterator[Document]:

@@ -1,12 +1,13 @@
 """Plan a run for one language, execute its units on an executor, run the corpus-wide stage, publish.
 
-Layout under <output>/<lang>/:
+A published build (`<output>/<lang>/`, a link to its version folder: pipeline/layout.py):
   data/part-*.parquet       kept documents, with every measured value
   rejected/part-*.parquet   dropped documents with stage, rule, value, threshold
   reports/<stage>.json      per stage: docs/bytes in, out, dropped per rule, per source, examples
   reports/run.json          the run: documents in / kept / rejected / removed, seconds, units resumed
   manifest.json             every shard with rows, bytes and sha256 (pipeline/manifest.py)
-  _work/<config hash>/      per-unit intermediate parts; a rerun resumes from here
+Intermediate results live in `<output>/.<lang>/work/<config hash>/`: the run snapshot (pipeline/snapshot.py)
+and one folder per unit of work (an input file); a rerun resumes from them.
 
 `Run` only orchestrates: the worker runs the stages (pipeline/worker.py), the reports module merges
 their statistics, the dedup stage owns its rows, the manifest checks its own counts. Documents (report.html,
@@ -16,12 +17,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -29,12 +32,15 @@ from pipeline.base import stable_hash
 from pipeline.catalogue import Source, sources_for
 from pipeline.errors import UserError
 from pipeline.executors import make_executor
+from pipeline.faults import failpoint
+from pipeline.layout import OutputLayout, disk_errors
 from pipeline.manifest import Manifest, RemovalNote, Shard, SourceInfo
 from pipeline.progress import Progress
 from pipeline.removals import REMOVED, load_removals
 from pipeline.reports import StageStats, check_conservation, merge_units, write_stage_reports
 from pipeline.shards import compact, kept_schema, rejected_schema, write_json_atomic
-from pipeline.stages import StageContext, build_stages, corpus_stages, stage_columns
+from pipeline.snapshot import take_snapshot
+from pipeline.stages import BY_NAME, StageContext, build_stages, corpus_stages, stage_columns
 from pipeline.stages.ingest import Ingest
 from pipeline.worker import Unit, UnitWorker, load_unit_stats
 
@@ -51,69 +57,112 @@ def file_signature(path: Path) -> str:
     return stable_hash([(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files], 12)
 
 
-def language_fingerprint(ctx: StageContext) -> str | None:
-    """Hash of the language YAML and every file it names (word lists, models), if a stage uses it."""
-    if not {"langid", "quality", "pii"} & set(ctx.config.stages):
-        return None
-    files = [ctx.language_file]
-    lang = ctx.language
-    files += [Path(ctx.config.languages) / p for p in [lang.stopwords, *(getattr(f, "list", None) for f in lang.filters)] if p]
-    return stable_hash([(str(f), hashlib.sha256(f.read_bytes()).hexdigest()) for f in files if f.is_file()])
-
-
 class Run:
     def __init__(self, config, lang: str, sources: list[Source] | None = None, writers: Sequence[Writer] = ()):
+        self.layout = OutputLayout(config.output, lang)  # refuses a `lang` that is not a language code
         self.config, self.lang, self.writers = config, lang, list(writers)
-        self.sources = sources if sources is not None else sources_for(config.catalogue, lang)
-        self.ctx = StageContext(config, lang, {s.uid: s.entry for s in self.sources})
-        # Building the stages here validates the language YAML, word lists and models before any work.
+        self.sources = sources if sources is not None else sources_for(config.catalogue, lang, config.data_roots)
+        entries = {s.uid: s.entry for s in self.sources}
+        self.removals = load_removals(config.removals, lang)
+        disk = StageContext(config, lang, entries, self.removals)
+        self.language_file = disk.language_file
+        self.snapshot = take_snapshot(disk, [Ingest, *(BY_NAME[n] for n in config.stages)])
+        self.config_hash = stable_hash({"lang": lang, "stages": config.stage_params(), "snapshot": self.snapshot.digest,
+                                        "removals": [r.model_dump() for r in self.removals],
+                                        "sources": [s.entry.model_dump(mode="json") for s in self.sources]})
+        self.work = self.layout.work / self.config_hash
+        with disk_errors(self.work):
+            self.ctx = StageContext(config, lang, entries, self.removals, self.snapshot.write(self.work / "snapshot"))
+        # Building the stages validates the language file, word lists and models (the snapshot's) before any work.
         stages = [Ingest(self.ctx), *build_stages(self.ctx)]
         self.wide = corpus_stages(self.ctx)
         self.columns = stage_columns(stages)
         self.stage_names = [s.name for s in stages + self.wide]
-        self.language_file = self.ctx.language_file
-        self.out = Path(config.output) / lang
-        self.removals = load_removals(config.removals, lang)
-        self.config_hash = stable_hash({"lang": lang, "stages": config.stage_params(),
-                                        "removals": [r.model_dump() for r in self.removals],
-                                        "language": language_fingerprint(self.ctx),
-                                        "sources": [s.entry.model_dump(mode="json") for s in self.sources]})
-        self.work = self.out / "_work" / self.config_hash
-        keys = [f"{s.uid}--{_slug(f.name)}-{hashlib.sha1(str(f).encode()).hexdigest()[:8]}-{file_signature(f)}"
-                for s in self.sources for f in s.files]
-        self.units = [Unit(k, s, f, self.work / "units" / k)
-                      for k, (s, f) in zip(keys, [(s, f) for s in self.sources for f in s.files])]
+        self.units = self.plan()
+
+    def plan(self) -> list[Unit]:
+        """One unit per input file; a unit whose records repeat ids of an earlier file of its source (found by
+        an earlier execution) carries those ids as its `skip` set (work/duplicates.json)."""
+        dup_file = self.work / "duplicates.json"
+        skips = json.loads(dup_file.read_text()) if dup_file.is_file() else {}
+        units, self.file_keys = [], {}
+        for s in self.sources:
+            for f in s.files:
+                key = f"{s.uid}--{_slug(f.name)}-{hashlib.sha1(str(f).encode()).hexdigest()[:8]}-{file_signature(f)}"
+                skip = frozenset(int(x) for x in skips.get(key, []))
+                ukey = f"{key}-skip{stable_hash(sorted(skip), 8)}" if skip else key
+                units.append(Unit(ukey, s, f, self.work / "units" / ukey, skip))
+                self.file_keys[ukey] = key
+        return units
 
     def pending(self) -> list[Unit]:
         return [u for u in self.units if not u.done]
 
     def execute(self, progress: bool = True) -> dict:
         t0 = time.time()
-        todo = self.pending()
-        executor = make_executor(self.config.executor, self.config.workers)
-        if todo:
-            bar = Progress(len(todo), progress)
-            try:
-                results = executor.run_units(functools.partial(UnitWorker, self.config, self.lang, self.sources),
-                                             todo, bar)
-            finally:
-                bar.close()
-            failed = [r for r in results if not r.ok]
-            if failed:
-                raise UserError("\n".join(f"{r.key}: {r.error}" for r in failed))
-        manifest, peak = self.finalise(executor)
-        summary = {"lang": self.lang, "config_hash": self.config_hash, "documents_in": manifest.documents_in,
-                   "documents_kept": manifest.documents_kept, "documents_rejected": manifest.documents_rejected,
-                   "documents_removed": manifest.documents_removed, "worker_peak_rss_mb": peak,
-                   "output": str(self.out), "seconds": round(time.time() - t0, 2), "units": len(self.units),
-                   "units_resumed": len(self.units) - len(todo)}
-        write_json_atomic(summary, self.out / "reports" / "run.json")
-        for write in self.writers:  # after run.json: a page shows the run's wall time
-            write(self.out, self)
+        with self.layout.lock("a run"), disk_errors(self.layout.home):
+            self.layout.clean_leftovers()
+            executor = make_executor(self.config.executor, self.config.workers)
+            todo = self.pending()
+            self._run_units(executor, todo, progress)
+            redo = self._skip_duplicate_ids()
+            self._run_units(executor, redo, progress)
+            failpoint("run:units_done")
+            version = self.layout.new_version()
+            manifest, peak = self.finalise(executor, version)
+            summary = {"lang": self.lang, "config_hash": self.config_hash, "documents_in": manifest.documents_in,
+                       "documents_kept": manifest.documents_kept, "documents_rejected": manifest.documents_rejected,
+                       "documents_removed": manifest.documents_removed, "worker_peak_rss_mb": peak,
+                       "output": str(self.layout.link), "seconds": round(time.time() - t0, 2), "units": len(self.units),
+                       "units_resumed": len(self.units) - len(todo) - len(redo)}
+            write_json_atomic(summary, version / "reports" / "run.json")
+            for write in self.writers:  # after run.json: a page shows the run's wall time
+                write(version, self)
+            self.layout.publish(version)
+            self._drop_stale_work()
         return summary
 
-    def finalise(self, executor) -> tuple[Manifest, float]:
-        """Merge the units' statistics, run the corpus-wide stage, write shards, reports and the manifest."""
+    def _run_units(self, executor, units: list[Unit], progress: bool) -> None:
+        if not units:
+            return
+        bar = Progress(len(units), progress)
+        try:
+            make = functools.partial(UnitWorker, self.config, self.lang, self.sources, self.ctx.snapshot, self.removals)
+            results = executor.run_units(make, units, bar)
+        finally:
+            bar.close()
+        failed = [r for r in results if not r.ok]
+        if failed:
+            raise UserError(f"{len(failed)} of {len(units)} unit(s) failed; the other units are done and a rerun "
+                            "retries only these:\n" + "\n".join(f"  {r.key}: {r.error}" for r in failed))
+
+    def _skip_duplicate_ids(self) -> list[Unit]:
+        """Native ids used by several files of a source: a later file's records with an id an earlier file holds
+        become `ingest:duplicate_id`. Finds them from the ids each unit claimed, reruns those units with the
+        ids to skip, and returns the rerun units."""
+        skips: dict[str, list[int]] = {}
+        for uid in {u.source.uid for u in self.units if u.source.entry.read.id_field}:
+            mine = [u for u in self.units if u.source.uid == uid]
+            keys = [np.load(u.dir / "native_ids.npy") for u in mine]
+            seen: set[int] = set()
+            for u, k in zip(mine, keys):
+                again = seen.intersection(k.tolist())
+                if again - u.skip:
+                    skips[u.key] = sorted(u.skip | again)
+                seen.update(k.tolist())
+        if not skips:
+            return []
+        dup_file = self.work / "duplicates.json"
+        old = json.loads(dup_file.read_text()) if dup_file.is_file() else {}
+        write_json_atomic({**old, **{self.file_keys[k]: [str(x) for x in v] for k, v in skips.items()}}, dup_file)
+        for u in self.units:
+            if u.key in skips:
+                shutil.rmtree(u.dir, ignore_errors=True)
+        self.units = self.plan()
+        return self.pending()
+
+    def finalise(self, executor, out: Path) -> tuple[Manifest, float]:
+        """Merge the units' statistics, run the corpus-wide stage, write shards, reports and the manifest into `out`."""
         unit_stats = [load_unit_stats(u) for u in self.units]
         merged = merge_units(unit_stats, self.config.report_examples)
         peak = max((us["peak_rss_mb"] for us in unit_stats), default=0.0)
@@ -131,11 +180,12 @@ class Run:
             rej_parts += more
             merged.append(stats)
         rej_batches = (b for p in rej_parts for b in pq.ParquetFile(p).iter_batches(batch_size=4096))
-        data = compact(kept_batches, kschema, self.out / "data", self.config.shard_bytes)
-        rejected = compact(rej_batches, rschema, self.out / "rejected", self.config.shard_bytes)
+        data = compact(kept_batches, kschema, out / "data", self.config.shard_bytes)
+        failpoint("finalise:data_written")
+        rejected = compact(rej_batches, rschema, out / "rejected", self.config.shard_bytes)
         check_conservation(merged)
-        write_stage_reports(merged, self.out / "reports", {"lang": self.lang, "config_hash": self.config_hash,
-                                                          "worker_peak_rss_mb": peak})
+        write_stage_reports(merged, out / "reports", {"lang": self.lang, "config_hash": self.config_hash,
+                                                     "worker_peak_rss_mb": peak})
         first, last = merged[0].totals, merged[-1].totals
         manifest = Manifest.checked(
             lang=self.lang, config_hash=self.config_hash, stages=self.stage_names,
@@ -147,8 +197,15 @@ class Run:
             documents_removed=first["dropped"].get(REMOVED, {}).get("docs", 0),  # opt-outs, dropped at ingest
             removals=[RemovalNote(at=r.at, reason=r.reason) for r in self.removals],
             data=[Shard(**d) for d in data], rejected=[Shard(**r) for r in rejected])
-        manifest.write(self.out / "manifest.json")
-        for other in (self.out / "_work").iterdir():  # intermediate results of other configs are stale
+        manifest.write(out / "manifest.json")
+        return manifest, peak
+
+    def _drop_stale_work(self) -> None:
+        """Intermediate results of other configurations, and unit folders this plan no longer has, are stale."""
+        for other in self.layout.work.iterdir():
             if other.name != self.config_hash:
                 shutil.rmtree(other, ignore_errors=True)
-        return manifest, peak
+        keep = {u.dir.name for u in self.units}
+        for d in (self.work / "units").iterdir() if (self.work / "units").is_dir() else []:
+            if d.name not in keep:
+                shutil.rmtree(d, ignore_errors=True)

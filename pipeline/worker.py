@@ -8,17 +8,22 @@ document. Executors run these workers (pipeline/executors/); tests call them dir
 """
 from __future__ import annotations
 
+import errno
 import json
 import resource
 import shutil
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from pipeline.base import utf8_len
 from pipeline.catalogue import Source
 from pipeline.errors import UserError
+from pipeline.faults import failpoint
 from pipeline.record import Document, Rejection
 from pipeline.reports import StageStats
 from pipeline.shards import docs_table, rejections_table, write_atomic, write_json_atomic
@@ -35,6 +40,8 @@ class Unit:
     source: Source
     file: Path
     dir: Path
+    skip: frozenset[int] = frozenset()
+    """Keys of native ids an earlier file of the same source holds: those records are duplicates here."""
 
     @property
     def done(self) -> bool:
@@ -92,23 +99,39 @@ class StageChain:
 
 
 class UnitWorker:
-    def __init__(self, config, lang: str, sources: list[Source]):
+    def __init__(self, config, lang: str, sources: list[Source], snapshot: Path | None = None,
+                 removals: list | None = None):
         self.config, self.lang = config, lang
-        ctx = StageContext(config, lang, {s.uid: s.entry for s in sources})
+        ctx = StageContext(config, lang, {s.uid: s.entry for s in sources}, removals, snapshot)
         self.ingest = Ingest(ctx)
         self.stages = [self.ingest, *build_stages(ctx)]
         self.columns = stage_columns(self.stages)
 
     def process(self, unit: Unit, progress: ProgressFn | None = None) -> UnitResult:
+        """Run one unit; any failure is returned (and its traceback kept in the unit's error.txt), never raised,
+        so the other units go on and the run reports every failed one in one message."""
         try:
             return self._process(unit, progress)
         except UserError as e:
             return UnitResult(unit.key, ok=False, error=str(e))
+        except OSError as e:
+            if e.errno in (errno.ENOSPC, errno.EDQUOT):
+                return UnitResult(unit.key, ok=False, error=f"disk full writing {e.filename or unit.dir}")
+            return self._failed(unit, e)
+        except Exception as e:
+            return self._failed(unit, e)
 
-    def _prepass(self, source: Source, file: Path) -> None:
+    def _failed(self, unit: Unit, e: Exception) -> UnitResult:
+        try:
+            (unit.dir / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        except OSError:
+            pass
+        return UnitResult(unit.key, ok=False, error=f"{type(e).__name__}: {e} (traceback in {unit.dir / 'error.txt'})")
+
+    def _prepass(self, source: Source, file: Path, skip: frozenset[int] = frozenset()) -> None:
         for stage in self.stages[1:]:
             if stage.wants_prepass(source.uid):
-                stage.prepass(source.uid, (d for d in self.ingest.read(source, file) if isinstance(d, Document)))
+                stage.prepass(source.uid, (d for d in self.ingest.read(source, file, skip) if isinstance(d, Document)))
 
     def kept_documents(self, source: Source, file: Path) -> Iterator[Document]:
         """The documents of one input file that pass every stage (nothing counted, nothing written)."""
@@ -134,9 +157,10 @@ class UnitWorker:
             parts += 1
             kept_buf, rej_buf = [], []
 
-        self._prepass(unit.source, unit.file)
+        self._prepass(unit.source, unit.file, unit.skip)
+        ids: list[int] = []
         t_read = time.process_time()
-        for batch in batched(self.ingest.read(unit.source, unit.file), cfg.batch_docs):
+        for batch in batched(self.ingest.read(unit.source, unit.file, unit.skip, ids), cfg.batch_docs):
             read_seconds = time.process_time() - t_read
             in_bytes = sum(utf8_len(d.text) for d in batch if isinstance(d, Document))
             kept, rejected = chain(batch, read_seconds)
@@ -149,6 +173,9 @@ class UnitWorker:
                 flush()
             t_read = time.process_time()
         flush()
+        if unit.source.entry.read.id_field:  # for the check of native ids across the source's files
+            np.save(unit.dir / "native_ids.npy", np.array(ids, dtype=np.uint64))
+        failpoint("unit:before_stats")
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         write_json_atomic({"unit": unit.key, "file": str(unit.file), "parts": parts, "peak_rss_mb": round(peak_mb, 1),
                            "stages": [s.to_dict() for s in stats]}, unit.dir / "stats.json")

@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 from pipeline.catalogue import load_catalogue
 from pipeline.errors import UserError
 from pipeline.language import load_language
+from pipeline.layout import OutputLayout, disk_errors
 from pipeline.manifest import Manifest, RemovalNote, Shard
 from pipeline.removals import RemovalRequest, check_pattern, id_hash, match, removals_file
 from pipeline.shards import compact, write_json_atomic
@@ -100,38 +101,44 @@ def scrub_reports(reports_dir: Path, removed: set[str]) -> None:
 
 
 def apply_to_build(out_dir: Path, requests: list[RemovalRequest], config) -> dict:
-    """Remove what the requests match from a finished build (shards, reports, report.html, data card)
-    without re-running; returns the counts and the removed `ids` (for the token bins: trainer/removal.py).
-    The language file and the catalogue are read first, so a broken one fails before anything changes."""
+    """Remove what the requests match from a finished build, without re-running: a new version of the build
+    (shards, manifest, reports, report.html, data card) replaces the old one in one step (pipeline/layout.py).
+    Returns the counts and the removed `ids` (for the token bins: trainer/removal.py). The language file and
+    the catalogue are read first, so a broken one fails before anything changes."""
     from pipeline.audit.report import write_outputs_docs
 
-    out_dir = Path(out_dir)
-    manifest_path = out_dir / "manifest.json"
-    if not manifest_path.is_file():
-        raise UserError(f"{manifest_path} not found: nothing built for this language yet (the request is recorded "
-                        "and the next `make corpus` applies it)")
-    manifest = Manifest.load(manifest_path)
-    language = load_language(Path(config.languages), manifest.lang)
-    entries = {e.uid: e for _, e in load_catalogue(Path(config.catalogue))}
-    counter = RemovalCounter(requests)
-    shards = {}
-    for kind, key in (("kept", "data"), ("rejected", "rejected")):
-        folder = out_dir / key
-        files = sorted(folder.glob("*.parquet"))
-        batches = (b for f in files for b in pq.ParquetFile(f).iter_batches(batch_size=4096))
-        shards[key] = compact(counter.filter(batches, kind), pq.read_schema(files[0]), folder, config.shard_bytes)
-    manifest = Manifest.checked(**{
-        **manifest.model_dump(), "data": [Shard(**d) for d in shards["data"]],
-        "rejected": [Shard(**d) for d in shards["rejected"]],
-        "documents_kept": sum(d["rows"] for d in shards["data"]),
-        "documents_rejected": sum(d["rows"] for d in shards["rejected"]),
-        "documents_removed": manifest.documents_removed + counter.total,
-        "removals": manifest.removals + [RemovalNote(at=r.at, documents=counter.total) for r in requests]})
-    manifest.write(manifest_path)
-    write_removals_report(out_dir / "reports" / "removals.json", counter, manifest.documents_removed)
-    scrub_reports(out_dir / "reports", counter.ids)
-    shutil.rmtree(out_dir / "_work", ignore_errors=True)
-    write_outputs_docs(out_dir, language, entries, config.model_dump(mode="json"))
+    layout = OutputLayout(Path(out_dir).parent, Path(out_dir).name)
+    with layout.lock("a removal"), disk_errors(layout.home):
+        current = layout.current()
+        if current is None or not (current / "manifest.json").is_file():
+            raise UserError(f"{Path(out_dir) / 'manifest.json'} not found: nothing built for this language yet (the "
+                            "request is recorded and the next `make corpus` applies it)")
+        manifest = Manifest.load(current / "manifest.json")
+        language = load_language(Path(config.languages), manifest.lang)
+        entries = {e.uid: e for _, e in load_catalogue(Path(config.catalogue))}
+        new = layout.new_version()
+        for item in current.iterdir():  # everything but the shards, which are rewritten
+            if item.name not in ("data", "rejected"):
+                (shutil.copytree if item.is_dir() else shutil.copy2)(item, new / item.name)
+        counter = RemovalCounter(requests)
+        shards = {}
+        for kind, key in (("kept", "data"), ("rejected", "rejected")):
+            files = sorted((current / key).glob("*.parquet"))
+            batches = (b for f in files for b in pq.ParquetFile(f).iter_batches(batch_size=4096))
+            shards[key] = compact(counter.filter(batches, kind), pq.read_schema(files[0]), new / key, config.shard_bytes)
+        manifest = Manifest.checked(**{
+            **manifest.model_dump(), "data": [Shard(**d) for d in shards["data"]],
+            "rejected": [Shard(**d) for d in shards["rejected"]],
+            "documents_kept": sum(d["rows"] for d in shards["data"]),
+            "documents_rejected": sum(d["rows"] for d in shards["rejected"]),
+            "documents_removed": manifest.documents_removed + counter.total,
+            "removals": manifest.removals + [RemovalNote(at=r.at, documents=counter.total) for r in requests]})
+        manifest.write(new / "manifest.json")
+        write_removals_report(new / "reports" / "removals.json", counter, manifest.documents_removed)
+        scrub_reports(new / "reports", counter.ids)
+        write_outputs_docs(new, language, entries, config.model_dump(mode="json"))
+        layout.publish(new)
+        shutil.rmtree(layout.work, ignore_errors=True)  # intermediate parts hold the removed documents' text
     return {"documents_removed": counter.total, "kept": manifest.documents_kept,
             "rejected": manifest.documents_rejected, "ids": counter.ids}
 

@@ -53,7 +53,7 @@ class DatatroveFilter(Filter):
         if ctx.datatrove_language:
             kwargs["language"] = ctx.datatrove_language
         if self.dt_class == "GopherQualityFilter" and "stop_words" not in kwargs and ctx.stopwords:
-            kwargs["stop_words"] = sorted(read_wordlist(ctx.languages_dir / ctx.stopwords))
+            kwargs["stop_words"] = sorted(read_wordlist(ctx.languages_dir / ctx.stopwords, ctx.languages_dir))
         self._impl = self._cls()(**kwargs)
         self._doc_cls = Document
         self._impl.filter(Document(text="warm up the word tokeniser.", id="0"))  # fail here, not in a worker batch

@@ -94,9 +94,14 @@ class Cld2LID:
         return out
 
 
-def make_detector(model: str, base: Path):
+def model_file(model: str, base: Path) -> Path | None:
+    """The file of a fastText model spec (`lid176`, a path, a cached URL); None for `cld2` and `extension`."""
+    return None if model in (CLD2, "extension") else resolve_model(model, base)
+
+
+def make_detector(model: str, base: Path, path: Path | None = None):
     """The detector a language YAML names: `cld2`, `extension` (the code slice: filters/codelang.py), or a
-    fastText model (`lid176`, a path, a cached URL)."""
+    fastText model (`lid176`, a path, a cached URL; `path`: its file, when already resolved)."""
     if model == "extension":
         from pipeline.filters.codelang import CodeLID
 
@@ -107,4 +112,4 @@ def make_detector(model: str, base: Path):
         except ModuleNotFoundError:
             raise UserError("language ID model `cld2` needs the pycld2 package: run `make setup`") from None
         return Cld2LID()
-    return FastTextLID(resolve_model(model, base))
+    return FastTextLID(path or resolve_model(model, base))

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr
 
+from pipeline.base import within
 from pipeline.errors import UserError
 from pipeline.filters.base import Filter, FilterContext
 from pipeline.filters.text import (
@@ -58,7 +59,11 @@ class SpecialCharacters(Filter):
         return special_characters_ratio(view.text)
 
 
-def read_wordlist(path: Path) -> frozenset[str]:
+def read_wordlist(path: Path, languages_dir: Path | None = None) -> frozenset[str]:
+    """The words of a list (lowercased); with `languages_dir`, a list outside that folder is refused."""
+    if languages_dir is not None and not within(path, [languages_dir]):
+        raise UserError(f"word list {path} is outside the languages folder {languages_dir}: word lists live in "
+                        "languages/ (e.g. languages/wordlists/...)")
     if not path.is_file():
         raise UserError(f"word list {path} not found")
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -73,7 +78,7 @@ class _WordListFilter(Filter):
     _join: str = PrivateAttr(default="")
 
     def setup(self, ctx: FilterContext) -> None:
-        self._words = read_wordlist(ctx.languages_dir / self.list)
+        self._words = read_wordlist(ctx.languages_dir / self.list, ctx.languages_dir)
         self._sizes, self._join = list(ctx.augmentation_group_sizes), ctx.augmentation_join
 
     def measure(self, view: TextView) -> float:

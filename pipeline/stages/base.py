@@ -34,19 +34,32 @@ if TYPE_CHECKING:
 
 @dataclass
 class StageContext:
-    """What a stage is built from: the run config, the language being built and the catalogue entries."""
+    """What a stage is built from: the run config, the language being built, the catalogue entries, the
+    opt-out requests, and the run snapshot (pipeline/snapshot.py) holding the language file and every file
+    the stages read. Without a snapshot (tools, tests) files are read from the config's languages folder."""
 
     config: RunConfig
     lang: str
     sources: dict[str, CatalogueEntry] = field(default_factory=dict)
+    removals: list | None = None
+    """The opt-out requests; None = read them from the config's `removals` folder."""
+    snapshot: Path | None = None
+
+    @property
+    def languages_dir(self) -> Path:
+        return self.snapshot / "languages" if self.snapshot else Path(self.config.languages)
 
     @cached_property
     def language(self) -> LanguageConfig:
-        return load_language(Path(self.config.languages), self.lang)
+        return load_language(self.languages_dir, self.lang)
 
     @property
     def language_file(self) -> Path:
-        return language_file(Path(self.config.languages), self.lang)
+        return language_file(self.languages_dir, self.lang)
+
+    def resource(self, name: str) -> Path | None:
+        """A file or folder a stage named in `resources`, in the snapshot (None without a snapshot)."""
+        return self.snapshot / name if self.snapshot else None
 
     def params(self, stage: str) -> BaseModel:
         """The stage's section of the run config (e.g. `normalise:`)."""
@@ -137,6 +150,12 @@ class Stage:
     def scrub(self, rejections: list[Rejection]) -> Tally | None:
         """Redact documents another stage dropped, in place, before they are stored or shown (PII)."""
         return None
+
+    @classmethod
+    def resources(cls, ctx: StageContext) -> dict[str, Path | bytes]:
+        """The files (or folders, or bytes) this stage reads besides the language YAML, by their name in the
+        run snapshot: they are copied into it on the driver and read back from there by `ctx.resource`."""
+        return {}
 
     @classmethod
     def knobs(cls, language: LanguageConfig) -> list[Knob]:

@@ -34,11 +34,13 @@ class Ingest(Stage):
     def __init__(self, ctx):
         super().__init__(ctx)
         self.max_doc_bytes = ctx.config.ingest.max_doc_bytes
-        self.removals = load_removals(ctx.config.removals, ctx.lang)
+        self.removals = ctx.removals if ctx.removals is not None else load_removals(ctx.config.removals, ctx.lang)
 
-    def read(self, source: Source, file: Path) -> Iterator[Item]:
-        """The documents and unreadable records of one input file, in order."""
-        return source_items(source, file, self.ctx.lang, self.max_doc_bytes)
+    def read(self, source: Source, file: Path, skip: frozenset[int] = frozenset(),
+             ids: list[int] | None = None) -> Iterator[Item]:
+        """The documents and unreadable records of one input file, in order (pipeline/readers.py; `skip`: keys
+        of native ids an earlier file of the source holds; `ids` collects the keys this file claims)."""
+        return source_items(source, file, self.ctx.lang, self.max_doc_bytes, skip, ids)
 
     def __call__(self, items: list[Item]) -> Output:
         """Takes what a reader produced (documents and rejected records) rather than documents only."""

@@ -9,11 +9,9 @@ whose YAML has `lid: null` (e.g. code) passes through.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyarrow as pa
 
-from pipeline.filters.langid import make_detector
+from pipeline.filters.langid import make_detector, model_file
 from pipeline.language import LanguageConfig, LidConfig
 from pipeline.record import Document, Rejection
 from pipeline.stages.base import Knob, Output, Panel, Stage, Tally, top_items
@@ -47,7 +45,7 @@ class LangID(Stage):
     def __init__(self, ctx):
         super().__init__(ctx)
         self.cfg = ctx.language.lid
-        self.model = make_detector(self.cfg.model, Path(ctx.config.languages)) if self.cfg else None
+        self.model = make_detector(self.cfg.model, ctx.languages_dir, ctx.resource("lid/model")) if self.cfg else None
 
     def __call__(self, docs: list[Document]) -> Output:
         if self.model is None or not docs:
@@ -63,6 +61,12 @@ class LangID(Stage):
             else:
                 rejected.append(Rejection(doc, self.name, verdict[0], score, verdict[1], f"predicted {label}"))
         return Output(kept, rejected, tally)
+
+    @classmethod
+    def resources(cls, ctx) -> dict:
+        lid = ctx.language.lid
+        path = model_file(lid.model, ctx.languages_dir) if lid else None
+        return {"lid/model": path} if path else {}
 
     @classmethod
     def knobs(cls, language: LanguageConfig) -> list[Knob]:

@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from pipeline.base import is_url
 from pipeline.errors import UserError
-from pipeline.filters.ccnet import PerplexityScorer, fold_folders, model_files
+from pipeline.filters.ccnet import PerplexityScorer, fold_folders, model_files, require_model
 from pipeline.language import LanguageConfig, perplexity_model_dir
 from pipeline.record import Document, Rejection
 from pipeline.stages.base import Knob, Output, Stage
@@ -19,6 +19,17 @@ def bucket(ppl: float, edges: list[float] | None) -> str | None:
     if edges is None:
         return None
     return "head" if ppl <= edges[0] else "middle" if ppl <= edges[1] else "tail"
+
+
+def model_folder(ctx) -> Path:
+    """The language's model folder on disk (a published model named by URL must be in the local cache)."""
+    cfg = ctx.language.perplexity
+    folder = perplexity_model_dir(ctx.languages_dir, ctx.lang, cfg)
+    if is_url(cfg.model) and model_files(fold_folders(folder)[0]) is None:
+        raise UserError(f"published perplexity model {cfg.model} for '{ctx.lang}' is not in the local cache: "
+                        f"put its sentencepiece model (*sp.model) and KenLM model (*.arpa.bin or *.binary) in "
+                        f"{folder} (runs never download)")
+    return folder
 
 
 class Perplexity(Stage):
@@ -33,12 +44,7 @@ class Perplexity(Stage):
         if cfg is None:
             self.scorer = None
             return
-        folder = perplexity_model_dir(Path(ctx.config.languages), ctx.lang, cfg)
-        if is_url(cfg.model) and model_files(fold_folders(folder)[0]) is None:
-            raise UserError(f"published perplexity model {cfg.model} for '{ctx.lang}' is not in the local cache: "
-                            f"put its sentencepiece model (*sp.model) and KenLM model (*.arpa.bin or *.binary) in "
-                            f"{folder} (runs never download)")
-        self.scorer = PerplexityScorer(folder, ctx.lang)
+        self.scorer = PerplexityScorer(ctx.resource("perplexity") or model_folder(ctx), ctx.lang)
         pct = self.scorer.metadata.get("reference_percentiles", {})
         self.edges = cfg.buckets or ([pct["p30"], pct["p60"]] if "p30" in pct and "p60" in pct else None)
 
@@ -57,6 +63,15 @@ class Perplexity(Stage):
             else:
                 kept.append(doc)
         return Output(kept, rejected)
+
+    @classmethod
+    def resources(cls, ctx) -> dict:
+        if ctx.language.perplexity is None:
+            return {}
+        folder = model_folder(ctx)
+        for f in fold_folders(folder):
+            require_model(f, ctx.lang)  # no model: say `make lm` now, not in a worker
+        return {"perplexity": folder}
 
     @classmethod
     def knobs(cls, language: LanguageConfig) -> list[Knob]:

@@ -32,7 +32,10 @@ class Pii(Stage):
         cfg = ctx.language.pii
         self.redactor = None
         if cfg is not None:
-            salt = run_salt(ctx.config.output) if cfg.uses_hash() else b""
+            salt = b""
+            if cfg.uses_hash():
+                kept = ctx.resource("pii/salt")
+                salt = kept.read_bytes() if kept else run_salt(ctx.config.output)
             self.redactor = Redactor(cfg, ctx.lang, salt)
         self.max_samples = ctx.config.report_examples
 
@@ -71,6 +74,11 @@ class Pii(Stage):
         tally = Tally()
         self._apply([r.doc for r in rejections], tally, prefix=REJECTED)
         return tally
+
+    @classmethod
+    def resources(cls, ctx) -> dict:
+        cfg = ctx.language.pii
+        return {"pii/salt": run_salt(ctx.config.output)} if cfg is not None and cfg.uses_hash() else {}
 
     @classmethod
     def describe(cls, language, params, entries) -> str:

@@ -209,7 +209,7 @@ def test_removal_leaves_no_trace_in_data_bins_or_reports_and_survives_a_rebuild(
 
     trace_free(out)
     trace_free(bins)
-    assert not (out / "_work").exists()
+    assert not (cfg.output / ".fr" / "work").exists()  # intermediate parts are deleted with the documents
     m = json.loads((out / "manifest.json").read_text())
     assert m["documents_in"] == m["documents_kept"] + m["documents_rejected"] + m["documents_removed"]
     assert m["documents_removed"] == len(victims)

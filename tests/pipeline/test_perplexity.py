@@ -1,6 +1,7 @@
 """KenLM perplexity: tiny models trained inside the tests from real text, the ROOTS formula, cross-fitting."""
 import json
 import random
+import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -129,9 +130,9 @@ def test_stage_records_bucket_and_drops_above_max(tmp_path, tiny_model, french_l
 
 def test_cross_fitted_models_score_each_reference_doc_with_the_model_that_did_not_see_it(tmp_path):
     langs = tmp_path / "languages"
-    (langs / "wordlists").mkdir(parents=True)
+    shutil.copytree(LANGS / "wordlists", langs / "wordlists")  # word lists live inside the languages folder
     src = (LANGS / "eu.yaml").read_text().replace("../models/eu", str(tmp_path / "models" / "eu"))
-    (langs / "eu.yaml").write_text(src.replace("wordlists/", f"{LANGS}/wordlists/"))
+    (langs / "eu.yaml").write_text(src)
     cfg = RunConfig(catalogue=ROOT / "catalogue", languages=langs, output=tmp_path / "out", executor="local",
                     stages=["clean", "normalise", "langid", "quality", "perplexity"])
     meta = train_language(cfg, "eu")

@@ -82,8 +82,8 @@ def test_small_shard_size_gives_several_shards_with_same_rows(config):
     assert len(shards) > 1 and sum(pq.ParquetFile(s).metadata.num_rows for s in shards) == 46
 
 
-class Crash(Exception):
-    pass
+class Crash(BaseException):
+    """A kill: not an error a worker reports (those end as failed units), the process just stops."""
 
 
 def test_resume_after_interruption_redoes_only_unfinished_units(config, monkeypatch):
@@ -123,11 +123,12 @@ def test_resume_after_interruption_redoes_only_unfinished_units(config, monkeypa
 def test_changed_threshold_is_not_served_from_stale_results(config):
     Run(config, "fr").execute(progress=False)
     stricter = config.model_copy(update={"normalise": config.normalise.model_copy(update={"min_chars": 60})})
-    s = Run(stricter, "fr").execute(progress=False)
+    run = Run(stricter, "fr")
+    s = run.execute(progress=False)
     assert s["units_resumed"] == 0
     rejected = read_set(Path(config.output) / "fr" / "rejected")
     assert any(r["rule"] == "min_chars" and r["threshold"] == 60 for r in rejected)
-    assert len(list((Path(config.output) / "fr" / "_work").iterdir())) == 1  # the stale config's parts are gone
+    assert len(list(run.layout.work.iterdir())) == 1  # the stale config's parts are gone
 
 
 @pytest.mark.ray

@@ -1,0 +1,86 @@
+"""The run snapshot: every file a run computes with, read once on the driver, hashed by content.
+
+It holds the language YAML, and what each stage that runs says it reads (`Stage.resources`): word lists,
+the language-ID model, the perplexity model, the PII hash salt; plus the versions of the libraries whose
+behaviour decides results. Its digest is part of the run's config hash, so a retrained model, an edited
+word list or a changed threshold never reuses a result computed from the old one. The driver writes it,
+once, into the run's work folder (`<work>/snapshot/`, immutable: its name is the hash of its content);
+workers build their stages from that copy and never read languages/ or models/, so editing them during a
+run changes nothing until the next run.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import UserError
+
+# Libraries whose version can change a measured value or a decision.
+PACKAGES = ("fasttext-numpy2-wheel", "pycld2", "presidio-analyzer", "phonenumbers", "sentencepiece", "kenlm",
+            "datatrove", "tldextract", "emoji")
+COMPLETE = ".complete"
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for p in PACKAGES:
+        try:
+            out[p] = importlib.metadata.version(p)
+        except importlib.metadata.PackageNotFoundError:
+            out[p] = "absent"
+    return out
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    files: dict[str, bytes]
+    """Relative path in the snapshot folder -> content."""
+    digest: str
+
+    def write(self, folder: Path) -> Path:
+        """The snapshot as a folder (written once, atomically; an existing complete copy is reused)."""
+        folder = Path(folder)
+        if (folder / COMPLETE).is_file():
+            return folder
+        tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        for name, data in self.files.items():
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        (tmp / COMPLETE).write_text(self.digest)
+        shutil.rmtree(folder, ignore_errors=True)  # an incomplete copy from a killed run
+        os.replace(tmp, folder)
+        return folder
+
+
+def take_snapshot(ctx, stage_classes) -> Snapshot:
+    """Read the language file, its word lists and every resource the given stages name, for the language of
+    `ctx` (loading it checks that every word list lies in the languages folder)."""
+    files = {f"languages/{ctx.language_file.name}": ctx.language_file.read_bytes()}
+    for rel in ctx.language.word_lists():
+        files[f"languages/{rel}"] = (ctx.languages_dir / rel).read_bytes()
+    for cls in stage_classes:
+        for name, src in cls.resources(ctx).items():
+            files.update(_read(name, src))
+    files["versions.json"] = json.dumps(versions(), sort_keys=True).encode()
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return Snapshot(files, h.hexdigest()[:16])
+
+
+def _read(name: str, src: Path | bytes) -> dict[str, bytes]:
+    if isinstance(src, bytes):
+        return {name: src}
+    src = Path(src)
+    if src.is_dir():
+        return {f"{name}/{f.relative_to(src).as_posix()}": f.read_bytes() for f in sorted(src.rglob("*")) if f.is_file()}
+    if not src.is_file():
+        raise UserError(f"{src}: not found (needed by the run as {name})")
+    return {name: src.read_bytes()}
