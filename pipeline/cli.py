@@ -8,13 +8,14 @@ import os
 import sys
 from pathlib import Path
 
+from pipeline.base import check_lang
 from pipeline.config import load_config
 from pipeline.errors import UserError, cli_main
 from pipeline.stages import STAGE_NAMES, STAGES
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--lang", required=True, help="language code to build (e.g. fr), as in the catalogue")
+    p.add_argument("--lang", required=True, type=check_lang, help="language code to build (e.g. fr), as in the catalogue")
     p.add_argument("--config", type=Path, default=Path("configs/default.yaml"), help="run config YAML")
     p.add_argument("--out", type=Path, help="output root (default: the config's `output`); writes <out>/<lang>/")
     p.add_argument("--executor", choices=["ray", "local"], help="override the config's executor")
@@ -25,17 +26,17 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _audit_parsers(sub) -> None:
     cal = sub.add_parser("calibrate", help="propose a threshold from the values a run measured")
     cal.add_argument("measure", choices=["perplexity"])
-    cal.add_argument("--lang", required=True)
+    cal.add_argument("--lang", required=True, type=check_lang)
     cal.add_argument("--out", type=Path, default=Path("out"), help="output root of the run to read")
     cal.add_argument("--percentiles", default="80,90,95,98,99", help="candidate maxima, as percentiles")
     t = sub.add_parser("tune", help="a local web page to move a language's thresholds and save them to its YAML")
-    t.add_argument("--lang", required=True)
+    t.add_argument("--lang", required=True, type=check_lang)
     t.add_argument("--out", type=Path, default=Path("out"), help="output root of the run to read")
     t.add_argument("--languages", type=Path, default=Path("languages"))
     t.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free one)")
     t.add_argument("--no-browser", action="store_true", help="only print the address")
     rep = sub.add_parser("report", help="(re)write out/<lang>/report.html and DATACARD.md from a finished run")
-    rep.add_argument("--lang", required=True)
+    rep.add_argument("--lang", required=True, type=check_lang)
     rep.add_argument("--out", type=Path, default=Path("out"))
     rep.add_argument("--config", type=Path, default=Path("configs/default.yaml"))
     dc = sub.add_parser("datacard", help="write the data card of a multi-language build (<out>/DATACARD.md)")
@@ -43,7 +44,7 @@ def _audit_parsers(sub) -> None:
     dc.add_argument("--out", type=Path, default=Path("out"))
     dc.add_argument("--catalogue", type=Path, default=Path("catalogue"))
     rm = sub.add_parser("remove", help="remove documents from a built corpus, its reports and token bins (opt-out)")
-    rm.add_argument("--lang", required=True)
+    rm.add_argument("--lang", required=True, type=check_lang)
     rm.add_argument("--id", action="append", default=[], help="a document id (repeatable)")
     rm.add_argument("--source", action="append", default=[], help="every document of a catalogue source (repeatable)")
     rm.add_argument("--text-pattern", help="RE2 regular expression matched against the text")
@@ -79,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("stages", help="list the stages")
     li = sub.add_parser("langid", help="language ID per document of a JSONL file; --eval: accuracy per language")
     li.add_argument("file", type=Path, help="JSONL with `text` (and `id`; `lang` labels for --eval)")
-    li.add_argument("--lang", help="also show this language's decision (its YAML's detector, labels, threshold)")
+    li.add_argument("--lang", type=check_lang, help="also show this language's decision (its YAML's detector, labels, threshold)")
     li.add_argument("--eval", action="store_true", help="accuracy per labelled language, confusion, docs/s")
     li.add_argument("--languages", type=Path, default=Path("languages"))
     _audit_parsers(sub)
@@ -179,7 +180,7 @@ def cmd_datacard(args) -> int:
     from pipeline.audit.datacard import multi_card
     from pipeline.shards import write_text_atomic
 
-    print(write_text_atomic(multi_card(args.out, [x for x in args.langs.split(",") if x], args.catalogue),
+    print(write_text_atomic(multi_card(args.out, [check_lang(x) for x in args.langs.split(",") if x], args.catalogue),
                             args.out / "DATACARD.md"))
     return 0
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from pipeline.base import Strict, cache_dir, is_url
+from pipeline.base import Strict, cache_dir, check_lang, is_url
 from pipeline.errors import UserError
 from pipeline.filters import FilterSpec
 from pipeline.filters.base import FilterContext
@@ -144,7 +144,7 @@ def language_file(languages_dir: Path, code: str) -> Path:
 
 def load_language(languages_dir: Path, code: str) -> LanguageConfig:
     """The language's config, with its filters' resources loaded (word lists exist, models load)."""
-    path = language_file(languages_dir, code)
+    path = language_file(languages_dir, check_lang(code))
     cfg = load_model(path, LanguageConfig)
     if path.stem == "default":
         cfg = cfg.model_copy(update={"code": code})

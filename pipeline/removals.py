@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import ValidationError
 
-from pipeline.base import Strict
+from pipeline.base import Strict, check_lang
 from pipeline.errors import UserError
 
 REMOVED = "removed_on_request"
@@ -42,7 +42,7 @@ def id_hash(doc_id: str) -> str:
 
 
 def removals_file(folder: Path, lang: str) -> Path:
-    return Path(folder) / f"{lang}.jsonl"
+    return Path(folder) / f"{check_lang(lang)}.jsonl"
 
 
 def load_removals(folder: Path | None, lang: str) -> list[RemovalRequest]:

@@ -28,6 +28,16 @@ LIMITATIONS = [
 ]
 
 
+def empty_note(manifest: dict) -> str:
+    """What to say when a build holds no documents (an empty run, or removals that took every document)."""
+    if manifest["documents_kept"]:
+        return ""
+    if not manifest["documents_in"]:
+        return "This build is empty: its sources held no documents."
+    return (f"This build keeps no documents: of {manifest['documents_in']:,} read, every one was rejected or "
+            "removed on request (see below why).")
+
+
 def stage_params(stage: str, language: LanguageConfig | None, config: dict | None, entries: dict | None) -> str:
     """The stage's parameters in words, as the stage describes them (data card and report)."""
     cls = BY_NAME.get(stage)
@@ -58,6 +68,7 @@ def language_card(out_dir: Path, language: LanguageConfig, entries: dict, config
              f"- Size: {len(manifest['data'])} Parquet shard(s), {kept_bytes / 1e6:.2f} MB compressed "
              f"({last.get('bytes_out', 0) / 1e6:.2f} MB of UTF-8 text).",
              f"- Configuration hash `{manifest['config_hash']}`; language file `{manifest['language_file']}`.", "",
+             *([f"**{empty_note(manifest)}**", ""] if empty_note(manifest) else []),
              "## Sources", "",
              "| source | custodian | licence | PII likelihood | documents kept | homepage |", "|---|---|---|---|---|---|"]
     for uid, src in manifest["sources"].items():

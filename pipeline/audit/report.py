@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from pipeline.audit.datacard import language_card, stage_params
+from pipeline.audit.datacard import empty_note, language_card, stage_params
 from pipeline.audit.measured import column, histogram, knobs, load_values, reached, share_beyond
 from pipeline.language import LanguageConfig
 from pipeline.shards import write_text_atomic
@@ -144,7 +145,7 @@ def examples_html(examples: list[dict]) -> str:
 
 def near_threshold(table: pa.Table, k: Knob, n: int) -> list[dict]:
     """Kept documents whose value is closest to the threshold (the ones a tighter threshold would drop first)."""
-    kept = table.filter(pa.array([s is None for s in table["stage"].to_pylist()]))
+    kept = table.filter(pc.is_null(table["stage"]))
     v = column(kept, k.column)
     ok = ~np.isnan(v)
     if not ok.any() or (k.min is None and k.max is None):
@@ -212,6 +213,7 @@ def build_report(out_dir: Path, language: LanguageConfig, n_examples: int = 3, c
          f'<p>config hash <code>{esc(manifest["config_hash"])}</code> · language file <code>{esc(manifest["language_file"])}</code> · '
          f'{manifest["documents_in"]:,} documents in, <b>{manifest["documents_kept"]:,} kept</b>, '
          f'{manifest["documents_rejected"]:,} rejected · {fmt(run.get("seconds"))} s wall</p>',
+         f"<p class='drop'><b>{esc(empty_note(manifest))}</b></p>" if empty_note(manifest) else "",
          '<p class="muted">Every excerpt below has been through PII redaction (values appear as PI:&lt;TYPE&gt;).</p>',
          "<h2 id='flow'>Flow through the stages</h2>", flow_svg(stages),
          "<table><tr><th class='l'>stage</th><th>docs in</th><th>docs out</th><th>dropped</th><th>MB in</th>"

@@ -17,9 +17,11 @@ so loosening LID cannot tell what quality would do with the newly admitted docum
 from __future__ import annotations
 
 import argparse
+import hmac
 import io
 import json
 import math
+import secrets
 import shutil
 import sys
 import threading
@@ -29,12 +31,15 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+from pydantic import ValidationError
 
 from pipeline.audit.measured import as_counts, column, histogram, knobs, load_values, reached, simulate_stage
+from pipeline.base import check_lang
 from pipeline.errors import UserError, cli_main
-from pipeline.language import language_file, load_language
+from pipeline.language import LanguageConfig, language_file, load_language
 from pipeline.shards import write_text_atomic
 from pipeline.stages.base import Knob
+from pipeline.yamlio import describe_validation_error
 
 EXCERPT = 300
 
@@ -43,7 +48,7 @@ class Tuner:
     """The measured values of one run and the language file they came from; simulate and save."""
 
     def __init__(self, out_dir: Path, languages_dir: Path, lang: str):
-        self.out_dir, self.languages_dir, self.lang = Path(out_dir), Path(languages_dir), lang
+        self.out_dir, self.languages_dir, self.lang = Path(out_dir), Path(languages_dir), check_lang(lang)
         manifest = self.out_dir / "manifest.json"
         if not manifest.is_file():
             raise UserError(f"{manifest} not found: run `make corpus LANG={lang}` first")
@@ -69,6 +74,13 @@ class Tuner:
             if lo is not None and hi is not None and lo > hi:
                 raise UserError(f"{k.key}: min {lo} > max {hi}")
             out.append(k.with_bounds(lo, hi))
+        data = self.language.model_dump()
+        for k in out:
+            apply_knob(data, k)
+        try:  # the same models as the YAML: a ratio outside 0-1 or a negative count is refused here too
+            LanguageConfig.model_validate(data)
+        except ValidationError as e:
+            raise UserError(describe_validation_error(self.target_file(), e)) from None
         return out
 
     def simulate(self, thresholds: dict[str, dict], n_examples: int = 3) -> dict:
@@ -123,15 +135,7 @@ class Tuner:
         if source != target:
             doc["code"] = self.lang
             doc["name"] = self.language.name if self.language.name != "Default profile" else self.lang
-        changed = []
-        for k in ks:
-            node = doc
-            for part in k.yaml:  # mapping keys; in a list (filters), the entry of that name
-                node = next(f for f in node if f["name"] == part) if isinstance(node, list) else node[part]
-            both = all(k.keys)
-            for bound, key in zip(("min", "max"), k.keys):
-                if key:
-                    changed += _set(node, key, getattr(k, bound), f"{k.key}.{bound}" if both else k.key)
+        changed = [c for k in ks for c in apply_knob(doc, k)]
         buf = io.StringIO()
         yaml.dump(doc, buf)
         backup = target.read_bytes() if target.exists() else None
@@ -145,6 +149,18 @@ class Tuner:
                 target.write_bytes(backup)
             raise
         return {"saved": str(target), "changed": changed}
+
+
+def apply_knob(doc, k: Knob) -> list[dict]:
+    """Set a knob's bounds in a language document (a YAML mapping or its plain dict); the changes made."""
+    node = doc
+    for part in k.yaml:  # mapping keys; in a list (filters), the entry of that name
+        node = next(f for f in node if f["name"] == part) if isinstance(node, list) else node[part]
+    changed = []
+    for bound, key in zip(("min", "max"), k.keys):
+        if key:
+            changed += _set(node, key, getattr(k, bound), f"{k.key}.{bound}" if all(k.keys) else k.key)
+    return changed
 
 
 def _number(v, where: str) -> float | None:
@@ -181,57 +197,100 @@ def _set(mapping, key: str, value: float | None, label: str) -> list[dict]:
 PAGE = Path(__file__).with_name("tune.html")
 
 
-def make_handler(tuner: Tuner):
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:  # quiet: the terminal shows the URL and saves only
-            pass
-
-        def _send(self, code: int, body: bytes, ctype: str) -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _json(self, code: int, obj: object) -> None:
-            self._send(code, json.dumps(obj, ensure_ascii=False, allow_nan=False, default=str).encode(), "application/json")
-
-        def do_GET(self) -> None:  # noqa: N802
-            if self.path in ("/", "/index.html"):
-                self._send(200, PAGE.read_bytes(), "text/html; charset=utf-8")
-            elif self.path == "/api/state":
-                with lock:
-                    self._json(200, tuner.state())
-            else:
-                self._json(404, {"error": f"no such page: {self.path}"})
-
-        def do_POST(self) -> None:  # noqa: N802
-            try:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                thresholds = body.get("thresholds", {})
-                with lock:
-                    if self.path == "/api/simulate":
-                        self._json(200, tuner.simulate(thresholds))
-                    elif self.path == "/api/save":
-                        result = tuner.save(thresholds)
-                        print(f"saved {result['saved']}: {json.dumps(result['changed'])}", flush=True)
-                        self._json(200, result)
-                    else:
-                        self._json(404, {"error": f"no such endpoint: {self.path}"})
-            except UserError as e:
-                self._json(400, {"error": str(e)})
-            except (ValueError, AttributeError) as e:
-                self._json(400, {"error": f"bad request: {e}"})
-
-    return Handler
+MAX_BODY = 1_000_000  # bytes: a threshold request is a few hundred
 
 
-def serve(tuner: Tuner, port: int = 8765) -> ThreadingHTTPServer:
-    """Start the tuner's server on 127.0.0.1:port (0 = any free port) in a background thread."""
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(tuner))
+class TunerServer(ThreadingHTTPServer):
+    """The page and its API on 127.0.0.1. Every API call needs this session's token (it is in the page the server
+    sends, so another web page the user opens cannot learn it); a Host or Origin other than this server's own is
+    refused (no DNS rebinding, no cross-site request); bodies need a Content-Length of at most MAX_BODY bytes."""
+
+    daemon_threads = True
+
+    def __init__(self, tuner: Tuner, port: int):
+        super().__init__(("127.0.0.1", port), TunerHandler)
+        self.tuner, self.token, self.lock = tuner, secrets.token_urlsafe(24), threading.Lock()
+
+
+class TunerHandler(BaseHTTPRequestHandler):
+    server: TunerServer
+    timeout = 30  # seconds a client may take to send its request
+
+    def log_message(self, *args) -> None:  # quiet: the terminal shows the URL and saves only
+        pass
+
+    def _send(self, code: int, body: bytes, ctype: str) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, code: int, obj: object) -> None:
+        self._send(code, json.dumps(obj, ensure_ascii=False, allow_nan=False, default=str).encode(), "application/json")
+
+    def _refused(self) -> str | None:
+        """Why this request may not be served (None: it may)."""
+        port = self.server.server_address[1]
+        own = {f"127.0.0.1:{port}", f"localhost:{port}"}
+        if self.headers.get("Host") not in own:
+            return "wrong Host"
+        origin = self.headers.get("Origin")
+        if origin is not None and origin.removeprefix("http://") not in own:
+            return "cross-origin request"
+        if self.path.startswith("/api/") and not hmac.compare_digest(self.headers.get("X-Tuner-Token", ""), self.server.token):
+            return "missing or wrong session token (reload the page the tuner printed)"
+        return None
+
+    def do_GET(self) -> None:  # noqa: N802
+        if (why := self._refused()) is not None:
+            return self._json(403, {"error": why})
+        if self.path in ("/", "/index.html"):
+            self._send(200, PAGE.read_bytes().replace(b"__TUNER_TOKEN__", self.server.token.encode()),
+                       "text/html; charset=utf-8")
+        elif self.path == "/api/state":
+            with self.server.lock:
+                self._json(200, self.server.tuner.state())
+        else:
+            self._json(404, {"error": f"no such page: {self.path}"})
+
+    def _body(self) -> dict:
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            raise UserError("a request body needs a Content-Length (a whole number of bytes)")
+        if int(length) > MAX_BODY:
+            raise UserError(f"request body over {MAX_BODY:,} bytes")
+        body = json.loads(self.rfile.read(int(length)) or b"{}")
+        if not isinstance(body, dict) or not isinstance(body.get("thresholds", {}), dict):
+            raise UserError('expected {"thresholds": {...}}')
+        return body
+
+    def do_POST(self) -> None:  # noqa: N802
+        if (why := self._refused()) is not None:
+            return self._json(403, {"error": why})
+        tuner = self.server.tuner
+        try:
+            thresholds = self._body().get("thresholds", {})
+            with self.server.lock:
+                if self.path == "/api/simulate":
+                    self._json(200, tuner.simulate(thresholds))
+                elif self.path == "/api/save":
+                    result = tuner.save(thresholds)
+                    print(f"saved {result['saved']}: {json.dumps(result['changed'])}", flush=True)
+                    self._json(200, result)
+                else:
+                    self._json(404, {"error": f"no such endpoint: {self.path}"})
+        except UserError as e:
+            self._json(400, {"error": str(e)})
+        except (ValueError, AttributeError) as e:
+            self._json(400, {"error": f"bad request: {e}"})
+
+
+def serve(tuner: Tuner, port: int = 8765) -> TunerServer:
+    """Start the tuner's server on 127.0.0.1:port (0 = any free port) in a background thread; its session
+    token is `server.token`."""
+    server = TunerServer(tuner, port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

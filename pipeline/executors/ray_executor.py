@@ -18,6 +18,7 @@ from ray.util import ActorPool
 
 from pipeline.base import default_workers
 from pipeline.progress import Progress
+from pipeline.worker import UnitResult
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +37,9 @@ class ProgressActor:
         return self.docs, self.bytes
 
 
-@ray.remote(num_cpus=1)
+# A worker process that dies (killed, out of memory) is restarted and its unit retried, twice at most: a unit
+# is idempotent (its folder is redone from scratch). Past that, the unit is reported as failed.
+@ray.remote(num_cpus=1, max_restarts=2, max_task_retries=2)
 class RayUnitWorker:
     def __init__(self, make_worker: Callable, progress: ray.actor.ActorHandle):
         self.worker = make_worker()
@@ -53,8 +56,8 @@ def init_ray(workers: int | None) -> None:
     if address:
         ray.init(address=address, runtime_env={"working_dir": str(ROOT), "excludes": ["data/", "out/", ".venv/", ".git/"]},
                  log_to_driver=True)
-    else:
-        ray.init(num_cpus=workers or default_workers(), include_dashboard=False, log_to_driver=True,
+    else:  # a private local instance: never attach to a cluster someone started with `ray start` on this host
+        ray.init(address="local", num_cpus=workers or default_workers(), include_dashboard=False, log_to_driver=True,
                  configure_logging=True, logging_level="warning")
 
 
@@ -79,6 +82,9 @@ class RayExecutor:
                 progress.unit_done()
             except TimeoutError:
                 pass
+            except ray.exceptions.RayError as e:  # the worker died more often than it may restart
+                results.append(UnitResult("(a unit)", ok=False, error=f"worker lost: {type(e).__name__}: {str(e)[:300]}"))
+                progress.unit_done()
             docs, nbytes = ray.get(tracker.get.remote())
             if (docs, nbytes) != seen:
                 progress.add(docs - seen[0], nbytes - seen[1])

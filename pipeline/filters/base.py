@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -35,10 +36,17 @@ class Filter(BaseModel):
     max: float | None = None
     """Drop documents whose value is above this (null = no maximum)."""
 
+    bounds: ClassVar[tuple[float, float | None]] = (0.0, None)
+    """The range a threshold can have: a count is at least 0, a ratio lies in 0-1."""
+
     @model_validator(mode="after")
     def _ordered(self):
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"{self.name}: min {self.min} > max {self.max}")
+        lo, hi = self.bounds
+        for which, v in (("min", self.min), ("max", self.max)):
+            if v is not None and (v < lo or (hi is not None and v > hi)):
+                raise ValueError(f"{self.name}: {which} {v} is outside {lo}-{hi if hi is not None else 'any'}")
         return self
 
     @property

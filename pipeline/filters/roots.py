@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, PrivateAttr
 
@@ -32,6 +32,7 @@ class CharacterRepetition(Filter):
     """Share of character n-gram occurrences taken by the most frequent repeated n-grams (ROOTS)."""
 
     name: Literal["character_repetition"]
+    bounds: ClassVar = (0.0, 1.0)
     n: int = Field(10, ge=1)
     """n-gram length in characters (ROOTS: 10; 3 for zh)."""
 
@@ -43,6 +44,7 @@ class WordRepetition(Filter):
     """Share of word n-gram occurrences whose n-gram occurs more than once."""
 
     name: Literal["word_repetition"]
+    bounds: ClassVar = (0.0, 1.0)
     n: int = Field(5, ge=1)
     """n-gram length in words (ROOTS: 5; 7 for ur)."""
 
@@ -54,6 +56,7 @@ class SpecialCharacters(Filter):
     """Share of characters that are punctuation, digits, whitespace, symbols or emoji."""
 
     name: Literal["special_characters"]
+    bounds: ClassVar = (0.0, 1.0)
 
     def measure(self, view: TextView) -> float:
         return special_characters_ratio(view.text)
@@ -71,6 +74,7 @@ def read_wordlist(path: Path, languages_dir: Path | None = None) -> frozenset[st
 
 
 class _WordListFilter(Filter):
+    bounds: ClassVar = (0.0, 1.0)
     list: str
     """Word list file, relative to the languages folder (one word per line; lines starting '# ' are comments)."""
     _words: frozenset[str] = PrivateAttr(default=frozenset())

@@ -58,8 +58,10 @@ class Normalise(Stage):
             doc.text = self.normalise(doc.text)
             n = len(doc.text)
             doc.scores.update(n_chars=n, n_bytes=len(doc.text.encode("utf-8")), n_lines=doc.text.count("\n") + 1 if n else 0)
-            if n < self.cfg.min_chars:
-                rejected.append(Rejection(doc, self.name, "min_chars", float(n), float(self.cfg.min_chars)))
+            content = n if not doc.text.isspace() else 0  # only spaces of any kind (NBSP, U+3000...): nothing
+            if content < self.cfg.min_chars:
+                rejected.append(Rejection(doc, self.name, "min_chars", float(content), float(self.cfg.min_chars),
+                                          "" if content == n else "only whitespace"))
             else:
                 kept.append(doc)
         return Output(kept, rejected)
