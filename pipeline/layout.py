@@ -127,7 +127,7 @@ def disk_errors(where: Path):
         yield
     except OSError as e:
         if e.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise UserError(f"disk full while writing under {where} ({e.filename or 'a file'}): free some space there "
-                            "and rerun; finished units are kept and resume") from None
+            raise UserError(f"disk full while writing under {where}{f' ({e.filename})' if e.filename else ''}: free some "
+                            "space there and rerun; finished units are kept and resume") from None
         raise
 

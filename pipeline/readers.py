@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from pipeline.errors import UserError
 from pipeline.record import Document, Rejection
 
 Item = Document | Rejection
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def id_key(native_id: object) -> int:
@@ -106,8 +108,12 @@ class RecordMaker:
         dup = None if checked else self.duplicate(native_id)
         if dup:
             return Rejection(self._doc(None, n, text, url, meta or {}), "ingest", "duplicate_id", None, None, dup)
+        try:
+            size = len(text.encode("utf-8"))
+        except UnicodeEncodeError:  # a lone surrogate (JSON allows "\ud800") is no character: U+FFFD, as UTF-8 has it
+            text = SURROGATE.sub("\ufffd", text)
+            size = len(text.encode("utf-8"))
         doc = self._doc(native_id, n, text, url, meta or {})
-        size = len(text.encode("utf-8", "surrogatepass"))
         if size > self.max_doc_bytes:
             return Rejection(doc, "ingest", "max_bytes", float(size), float(self.max_doc_bytes), "document too large")
         return doc

@@ -14,7 +14,6 @@ it assigns to the top language (0-1), not a probability.
 from __future__ import annotations
 
 import hashlib
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from pipeline.base import cache_dir, is_url
 from pipeline.errors import UserError
 
 BUNDLED = "lid176"
-_SURROGATE = re.compile("[\ud800-\udfff]")
 CLD2 = "cld2"
 
 
@@ -70,10 +68,7 @@ class FastTextLID:
 
     def predict(self, texts: list[str]) -> list[tuple[str, float]]:
         prepared = [t.lower().replace("\n", " ") for t in texts]
-        try:
-            labels, scores = self.model.predict(prepared, k=1)
-        except UnicodeEncodeError:  # a lone surrogate cannot go to fastText as UTF-8: read it as U+FFFD
-            labels, scores = self.model.predict([_SURROGATE.sub("\ufffd", t) for t in prepared], k=1)
+        labels, scores = self.model.predict(prepared, k=1)
         return [(lab[0].removeprefix("__label__") if lab else "unknown", float(sc[0]) if len(sc) else 0.0)
                 for lab, sc in zip(labels, scores)]
 

@@ -294,3 +294,43 @@ def test_remove_cleans_the_bins_of_the_training_config_it_is_given(tmp_path, mon
     assert default_bins(custom) == [bins] and default_bins(ROOT / "configs" / "train.yaml") != [bins]
     monkeypatch.setenv("TRAIN_CONFIG", str(custom))
     assert build_parser().parse_args(["remove", "--lang", "fr", "--id", "x"]).train_config == custom
+
+
+def test_tuner_refuses_what_another_page_or_a_bad_request_would_send(tmp_path):
+    """No token, a foreign Origin or Host, a bad Content-Length or a negative ratio: refused, nothing saved."""
+    import http.client
+
+    cfg = build(tmp_path, stages=("normalise", "langid", "quality"))
+    yaml_before = (cfg.languages / "fr.yaml").read_text(encoding="utf-8")
+    server = serve(Tuner(cfg.output / "fr", cfg.languages, "fr"), port=0)
+    port = server.server_address[1]
+    body = json.dumps({"thresholds": {"quality.word_count": {"min": 1}}}).encode()
+
+    def post(path="/api/save", data=body, **headers):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        h = {"Host": f"127.0.0.1:{port}", "X-Tuner-Token": server.token, "Content-Type": "application/json",
+             "Content-Length": str(len(data))}
+        h.update({k.replace("_", "-"): v for k, v in headers.items() if v is not None})
+        for k in [k for k, v in headers.items() if v is None]:
+            h.pop(k.replace("_", "-"))
+        c.request("POST", path, body=data, headers=h)
+        r = c.getresponse()
+        return r.status, json.loads(r.read() or b"{}")
+
+    try:
+        assert post(X_Tuner_Token=None)[0] == 403
+        assert post(X_Tuner_Token="guess")[0] == 403
+        assert post(Origin="http://evil.example")[0] == 403
+        assert post(Host="evil.example:80")[0] == 403  # DNS rebinding
+        assert post(Content_Length="-1")[0] == 400
+        assert post(Content_Length=str(10**9))[0] == 400
+        status, err = post(data=json.dumps({"thresholds": {"quality.stopwords": {"min": -0.5}}}).encode())
+        assert status == 400 and "outside 0.0-1.0" in err["error"]
+        assert (cfg.languages / "fr.yaml").read_text(encoding="utf-8") == yaml_before
+        page = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        page.request("GET", "/")
+        assert server.token in page.getresponse().read().decode()  # the page carries the token for its own calls
+        assert post(Origin=f"http://127.0.0.1:{port}")[0] == 200  # the page itself may save
+        assert "- {name: word_count, min: 1, max: 100000}" in (cfg.languages / "fr.yaml").read_text(encoding="utf-8")
+    finally:
+        server.shutdown()
