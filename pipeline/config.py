@@ -7,12 +7,13 @@ same name here: the registry in pipeline/stages/__init__.py is the only list of 
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, create_model, field_validator
 
-from pipeline.base import Strict
+from pipeline.base import Strict, is_uri
 from pipeline.stages import BY_NAME, STAGE_NAMES, STAGES
 from pipeline.yamlio import load_model
 
@@ -32,8 +33,11 @@ class RunSettings(Strict):
     """Documents handed to a stage at once."""
     part_docs: int = Field(50_000, gt=0)
     """A worker writes an intermediate part file every this many documents (bounds worker memory)."""
-    executor: Literal["ray", "local"] = "ray"
-    """ray: Ray actors (local cluster, or RAY_ADDRESS); local: one process, no Ray (tests, debugging)."""
+    executor: Literal["auto", "ray", "local"] = "auto"
+    """ray: Ray actors (a local instance, or the cluster RAY_ADDRESS names); local: one process, no Ray;
+    auto: ray when RAY_ADDRESS is set or the input is big enough (`auto_ray_bytes`) to repay starting Ray."""
+    auto_ray_bytes: int = Field(256 * 2**20, ge=0)
+    """With `executor: auto` and no RAY_ADDRESS: input size (bytes) from which Ray is started."""
     workers: int | None = Field(None, gt=0)
     """Number of parallel workers; default: every CPU Ray sees."""
     report_examples: int = Field(5, ge=0)
@@ -68,7 +72,29 @@ class RunSettings(Strict):
     def stage_params(self) -> dict:
         """What the stages compute with (not where files live): the part of the config that the hash covers."""
         return self.model_dump(mode="json", exclude={"catalogue", "output", "languages", "executor", "workers",
-                                                     "removals", "report_html", "data_roots"})
+                                                     "removals", "report_html", "data_roots", "auto_ray_bytes"})
+
+    def absolute(self):
+        """The same config with its folders made absolute here, on the driver: workers (on a cluster, too) get
+        paths that do not depend on their working directory."""
+        def resolve(p):
+            return p if p is None or is_uri(str(p)) else Path(p).resolve()
+
+        return self.model_copy(update={"catalogue": resolve(self.catalogue), "output": resolve(self.output),
+                                       "languages": resolve(self.languages), "removals": resolve(self.removals),
+                                       "data_roots": [resolve(p) for p in self.data_roots]})
+
+    def choose_executor(self, input_bytes: int, cores: int) -> tuple[str, str]:
+        """(executor, why) for a run over `input_bytes` of input."""
+        if os.environ.get("RAY_ADDRESS"):
+            return "ray", f"RAY_ADDRESS={os.environ['RAY_ADDRESS']}: running on that cluster"
+        if self.executor != "auto":
+            return self.executor, "as the config says"
+        mb = input_bytes / 2**20
+        if input_bytes >= self.auto_ray_bytes and cores > 1:
+            return "ray", f"{mb:,.0f} MB of input over {cores} cores"
+        return "local", (f"{mb:,.1f} MB of input: starting Ray (5-15 s) would cost more than it saves"
+                         if cores > 1 else "one core")
 
 
 RunConfig = create_model(

@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.base import stable_hash
+from pipeline.base import default_workers, stable_hash
 from pipeline.catalogue import Source, sources_for
 from pipeline.errors import UserError
 from pipeline.executors import make_executor
@@ -51,14 +51,16 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[-80:]
 
 
-def file_signature(path: Path) -> str:
-    """Size and mtime of a file or of every file in a folder: a changed input gets a new unit key."""
+def file_signature(path: Path) -> tuple[str, int]:
+    """Size and mtime of a file or of every file in a folder (a changed input gets a new unit key), and its size."""
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    return stable_hash([(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files], 12)
+    stats = [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files]
+    return stable_hash(stats, 12), sum(s[1] for s in stats)
 
 
 class Run:
     def __init__(self, config, lang: str, sources: list[Source] | None = None, writers: Sequence[Writer] = ()):
+        config = config.absolute()  # workers anywhere get the same paths
         self.layout = OutputLayout(config.output, lang)  # refuses a `lang` that is not a language code
         self.config, self.lang, self.writers = config, lang, list(writers)
         self.sources = sources if sources is not None else sources_for(config.catalogue, lang, config.data_roots)
@@ -88,33 +90,39 @@ class Run:
         units, self.file_keys = [], {}
         for s in self.sources:
             for f in s.files:
-                key = f"{s.uid}--{_slug(f.name)}-{hashlib.sha1(str(f).encode()).hexdigest()[:8]}-{file_signature(f)}"
+                signature, size = file_signature(f)
+                key = f"{s.uid}--{_slug(f.name)}-{hashlib.sha1(str(f).encode()).hexdigest()[:8]}-{signature}"
                 skip = frozenset(int(x) for x in skips.get(key, []))
                 ukey = f"{key}-skip{stable_hash(sorted(skip), 8)}" if skip else key
-                units.append(Unit(ukey, s, f, self.work / "units" / ukey, skip))
+                units.append(Unit(ukey, s, f, self.work / "units" / ukey, skip, size))
                 self.file_keys[ukey] = key
         return units
 
     def pending(self) -> list[Unit]:
         return [u for u in self.units if not u.done]
 
-    def execute(self, progress: bool = True) -> dict:
+    def execute(self, progress: bool = True, say: Callable[[str], None] = lambda line: None) -> dict:
+        """Run what is not done yet, publish the build; `say` gets a few console lines (the executor and why)."""
         t0 = time.time()
         with self.layout.lock("a run"), disk_errors(self.layout.home):
             self.layout.clean_leftovers()
-            executor = make_executor(self.config.executor, self.config.workers)
+            input_bytes = sum(u.size for u in self.units)
+            kind, why = self.config.choose_executor(input_bytes, self.config.workers or default_workers())
+            say(f"{self.lang}: executor {kind} ({why}); {len(self.units)} unit(s), {len(self.pending())} to do")
+            executor = make_executor(kind, self.config.workers)
             todo = self.pending()
             self._run_units(executor, todo, progress)
             redo = self._skip_duplicate_ids()
             self._run_units(executor, redo, progress)
             failpoint("run:units_done")
             version = self.layout.new_version()
-            manifest, peak = self.finalise(executor, version)
+            manifest, peak, cpu = self.finalise(executor, version)
             summary = {"lang": self.lang, "config_hash": self.config_hash, "documents_in": manifest.documents_in,
                        "documents_kept": manifest.documents_kept, "documents_rejected": manifest.documents_rejected,
                        "documents_removed": manifest.documents_removed, "worker_peak_rss_mb": peak,
                        "output": str(self.layout.link), "seconds": round(time.time() - t0, 2), "units": len(self.units),
-                       "units_resumed": len(self.units) - len(todo) - len(redo)}
+                       "units_resumed": len(self.units) - len(todo) - len(redo), "executor": kind,
+                       "input_bytes": input_bytes, "stage_cpu_seconds": round(cpu, 2)}
             write_json_atomic(summary, version / "reports" / "run.json")
             for write in self.writers:  # after run.json: a page shows the run's wall time
                 write(version, self)
@@ -161,7 +169,7 @@ class Run:
         self.units = self.plan()
         return self.pending()
 
-    def finalise(self, executor, out: Path) -> tuple[Manifest, float]:
+    def finalise(self, executor, out: Path) -> tuple[Manifest, float, float]:
         """Merge the units' statistics, run the corpus-wide stage, write shards, reports and the manifest into `out`."""
         unit_stats = [load_unit_stats(u) for u in self.units]
         merged = merge_units(unit_stats, self.config.report_examples)
@@ -198,7 +206,7 @@ class Run:
             removals=[RemovalNote(at=r.at, reason=r.reason) for r in self.removals],
             data=[Shard(**d) for d in data], rejected=[Shard(**r) for r in rejected])
         manifest.write(out / "manifest.json")
-        return manifest, peak
+        return manifest, peak, sum(s.seconds for s in merged)
 
     def _drop_stale_work(self) -> None:
         """Intermediate results of other configurations, and unit folders this plan no longer has, are stale."""

@@ -42,6 +42,8 @@ class Unit:
     dir: Path
     skip: frozenset[int] = frozenset()
     """Keys of native ids an earlier file of the same source holds: those records are duplicates here."""
+    size: int = 0
+    """Input bytes (on disk) of the unit, for the executor choice and the progress bar's ETA."""
 
     @property
     def done(self) -> bool:

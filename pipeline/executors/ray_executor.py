@@ -49,16 +49,22 @@ class RayUnitWorker:
         return self.worker.process(unit, lambda d, b: self.progress.add.remote(d, b))
 
 
+# The code travels to the cluster as the job's working directory; what is not code stays here (the run's
+# files reach workers through the run snapshot and the paths, made absolute, of storage every node sees).
+EXCLUDES = ["data/", "out/", ".venv/", ".git/", "tools/", "models/", "*.egg-info/", ".pytest_cache/", "__pycache__/"]
+
+
 def init_ray(workers: int | None) -> None:
+    """Connect once: to RAY_ADDRESS's cluster, else to a private local instance (never to one that a
+    `ray start` left running on this host). Ray's own log lines stay out of the console (errors still show)."""
     if ray.is_initialized():
         return
+    quiet = {"log_to_driver": False, "configure_logging": True, "logging_level": "error"}
     address = os.environ.get("RAY_ADDRESS")
     if address:
-        ray.init(address=address, runtime_env={"working_dir": str(ROOT), "excludes": ["data/", "out/", ".venv/", ".git/"]},
-                 log_to_driver=True)
-    else:  # a private local instance: never attach to a cluster someone started with `ray start` on this host
-        ray.init(address="local", num_cpus=workers or default_workers(), include_dashboard=False, log_to_driver=True,
-                 configure_logging=True, logging_level="warning")
+        ray.init(address=address, runtime_env={"working_dir": str(ROOT), "excludes": EXCLUDES}, **quiet)
+    else:
+        ray.init(address="local", num_cpus=workers or default_workers(), include_dashboard=False, **quiet)
 
 
 class RayExecutor:
