@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from pipeline.base import Frozen, within
+from pipeline.base import Frozen, is_uri, within
 from pipeline.cleaning import CleaningStep
 from pipeline.errors import UserError
 from pipeline.yamlio import load_model
@@ -115,11 +115,11 @@ class CatalogueEntry(Frozen):
 
 
 class Source(BaseModel):
-    """A catalogue entry resolved for one language: its files exist."""
+    """A catalogue entry resolved for one language: its files exist (local paths or URIs, as strings)."""
 
     entry: CatalogueEntry
     yaml_path: Path
-    files: list[Path]
+    files: list[str]
 
     @property
     def uid(self) -> str:
@@ -146,10 +146,13 @@ def load_catalogue(folder: Path) -> list[tuple[Path, CatalogueEntry]]:
     return entries
 
 
-def resolve_files(yaml_path: Path, entry: CatalogueEntry, lang: str, roots: list[Path]) -> list[Path]:
+def resolve_files(yaml_path: Path, entry: CatalogueEntry, lang: str, roots: list[Path]) -> list[str]:
     """The input files of an entry for `lang`: each real file once (symbolic links resolved, so a link loop or
-    two links to one file cannot read it twice), and only inside `roots` (else a clear error, before any work)."""
+    two links to one file cannot read it twice), and only inside `roots` (else a clear error, before any work).
+    A URI (s3://, gs://, hf://, https://...) is listed through fsspec; it is remote, so no root applies."""
     pattern = entry.read.path.replace("{lang}", lang)
+    if is_uri(pattern):
+        return resolve_uris(yaml_path, entry, pattern)
     base = yaml_path.parent
     full = pattern if Path(pattern).is_absolute() else str(base / pattern)
     folders = entry.read.kind in ("textdir", "hf_dataset")
@@ -168,7 +171,23 @@ def resolve_files(yaml_path: Path, entry: CatalogueEntry, lang: str, roots: list
                             f"may read ({', '.join(str(r) for r in roots)}): move the data there, or add its folder to "
                             "`data_roots` in the run config")
         real.setdefault(m.resolve(), m)
-    return sorted(real.values())
+    return sorted(str(m) for m in real.values())
+
+
+def resolve_uris(yaml_path: Path, entry: CatalogueEntry, pattern: str) -> list[str]:
+    from pipeline import storage
+
+    folders = entry.read.kind in ("textdir", "hf_dataset")
+    try:
+        if folders and storage.isdir(pattern):
+            return [pattern.rstrip("/")]
+        found = storage.glob(pattern) if any(c in pattern for c in "*?[") else [pattern]
+        files = [f for f in found if (folders and storage.isdir(f)) or storage.isfile(f)]
+    except (OSError, ValueError, ImportError) as e:  # unreachable, no credentials, unknown protocol
+        raise UserError(f"{yaml_path}: field 'read.path': cannot list {pattern}: {type(e).__name__}: {e}") from None
+    if not files:
+        raise UserError(f"{yaml_path}: field 'read.path': no input matches {pattern}")
+    return sorted(files)
 
 
 def catalogue_roots(catalogue: Path, data_roots: list[Path] = ()) -> list[Path]:
@@ -210,4 +229,4 @@ def adhoc_source(path: Path, lang: str, text_field: str, id_field: str | None) -
         "media": {"format": kind}, "procurement": {"how": "given on the command line"},
         "read": {"kind": kind, "path": str(path), "text_field": text_field, "id_field": id_field},
     })
-    return Source(entry=entry, yaml_path=path.parent / "input.yaml", files=[path])
+    return Source(entry=entry, yaml_path=path.parent / "input.yaml", files=[str(path)])

@@ -29,6 +29,9 @@ class RunSettings(Strict):
     """Stages after ingest, in order (ingest always runs first and is not listed)."""
     shard_bytes: int = Field(128 * 2**20, gt=0)
     """Target size of one output Parquet shard on disk (bytes)."""
+    unit_bytes: int = Field(256 * 2**20, gt=0)
+    """A plain JSONL or Parquet file bigger than this (bytes) is split into units of about this size (byte
+    ranges, row groups), so one big file keeps every worker busy; ids do not depend on the split."""
     batch_docs: int = Field(1000, gt=0)
     """Documents handed to a stage at once."""
     part_docs: int = Field(50_000, gt=0)
@@ -72,7 +75,8 @@ class RunSettings(Strict):
     def stage_params(self) -> dict:
         """What the stages compute with (not where files live): the part of the config that the hash covers."""
         return self.model_dump(mode="json", exclude={"catalogue", "output", "languages", "executor", "workers",
-                                                     "removals", "report_html", "data_roots", "auto_ray_bytes"})
+                                                     "removals", "report_html", "data_roots", "auto_ray_bytes",
+                                                     "unit_bytes"})
 
     def absolute(self):
         """The same config with its folders made absolute here, on the driver: workers (on a cluster, too) get

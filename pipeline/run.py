@@ -15,6 +15,7 @@ the data card) are written by the callables given as `writers`, which the CLI co
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -28,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline import storage
 from pipeline.base import default_workers, stable_hash
 from pipeline.catalogue import Source, sources_for
 from pipeline.errors import UserError
@@ -36,6 +38,7 @@ from pipeline.faults import failpoint
 from pipeline.layout import OutputLayout, disk_errors
 from pipeline.manifest import Manifest, RemovalNote, Shard, SourceInfo
 from pipeline.progress import Progress
+from pipeline.readers import number_lines, plan_parts
 from pipeline.removals import REMOVED, load_removals
 from pipeline.reports import StageStats, check_conservation, merge_units, write_stage_reports
 from pipeline.shards import compact, kept_schema, rejected_schema, write_json_atomic
@@ -49,13 +52,6 @@ Writer = Callable[[Path, "Run"], None]
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[-80:]
-
-
-def file_signature(path: Path) -> tuple[str, int]:
-    """Size and mtime of a file or of every file in a folder (a changed input gets a new unit key), and its size."""
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    stats = [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files]
-    return stable_hash(stats, 12), sum(s[1] for s in stats)
 
 
 class Run:
@@ -77,26 +73,43 @@ class Run:
             self.ctx = StageContext(config, lang, entries, self.removals, self.snapshot.write(self.work / "snapshot"))
         # Building the stages validates the language file, word lists and models (the snapshot's) before any work.
         stages = [Ingest(self.ctx), *build_stages(self.ctx)]
+        self.stages = stages
         self.wide = corpus_stages(self.ctx)
         self.columns = stage_columns(stages)
         self.stage_names = [s.name for s in stages + self.wide]
         self.units = self.plan()
 
     def plan(self) -> list[Unit]:
-        """One unit per input file; a unit whose records repeat ids of an earlier file of its source (found by
-        an earlier execution) carries those ids as its `skip` set (work/duplicates.json)."""
+        """One unit per input file, or per part of a big one (`unit_bytes`; not for a source a stage must see
+        whole, e.g. to count repeated lines); a unit whose records repeat ids of an earlier unit of its source
+        (found by an earlier execution) carries those ids as its `skip` set (work/duplicates.json)."""
         dup_file = self.work / "duplicates.json"
         skips = json.loads(dup_file.read_text()) if dup_file.is_file() else {}
+        whole = {s.uid for s in self.sources if any(st.wants_prepass(s.uid) for st in self.stages)}
         units, self.file_keys = [], {}
         for s in self.sources:
             for f in s.files:
-                signature, size = file_signature(f)
-                key = f"{s.uid}--{_slug(f.name)}-{hashlib.sha1(str(f).encode()).hexdigest()[:8]}-{signature}"
-                skip = frozenset(int(x) for x in skips.get(key, []))
-                ukey = f"{key}-skip{stable_hash(sorted(skip), 8)}" if skip else key
-                units.append(Unit(ukey, s, f, self.work / "units" / ukey, skip, size))
-                self.file_keys[ukey] = key
+                signature, size = storage.signature(f)
+                key = f"{s.uid}--{_slug(storage.name(f))}-{hashlib.sha1(f.encode()).hexdigest()[:8]}-{signature}"
+                parts = None if s.uid in whole else plan_parts(s.entry, f, size, self.config.unit_bytes)
+                for i, part in enumerate(parts or [None]):
+                    pkey = key if part is None else f"{key}-p{i:04d}"
+                    skip = frozenset(int(x) for x in skips.get(pkey, []))
+                    ukey = f"{pkey}-skip{stable_hash(sorted(skip), 8)}" if skip else pkey
+                    psize = size if part is None else size // len(parts) if s.entry.read.kind == "parquet" else \
+                        part.end - part.start
+                    units.append(Unit(ukey, s, f, self.work / "units" / ukey, skip, psize, part))
+                    self.file_keys[ukey] = pkey
         return units
+
+    def _number_lines(self, executor) -> None:
+        """Fill in the first line number of the pending byte-range units of plain JSONL (one counting pass)."""
+        files = {u.file for u in self.pending() if u.part is not None and u.part.first == 0}
+        for f in files:
+            mine = [u for u in self.units if u.file == f]
+            numbered = number_lines(f, [u.part for u in mine], executor.map)
+            by_key = {u.key: dataclasses.replace(u, part=p) for u, p in zip(mine, numbered)}
+            self.units = [by_key.get(u.key, u) for u in self.units]
 
     def pending(self) -> list[Unit]:
         return [u for u in self.units if not u.done]
@@ -110,6 +123,7 @@ class Run:
             kind, why = self.config.choose_executor(input_bytes, self.config.workers or default_workers())
             say(f"{self.lang}: executor {kind} ({why}); {len(self.units)} unit(s), {len(self.pending())} to do")
             executor = make_executor(kind, self.config.workers)
+            self._number_lines(executor)
             todo = self.pending()
             self._run_units(executor, todo, progress)
             redo = self._skip_duplicate_ids()

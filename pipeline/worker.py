@@ -24,6 +24,7 @@ from pipeline.base import utf8_len
 from pipeline.catalogue import Source
 from pipeline.errors import UserError
 from pipeline.faults import failpoint
+from pipeline.readers import Part
 from pipeline.record import Document, Rejection
 from pipeline.reports import StageStats
 from pipeline.shards import docs_table, rejections_table, write_atomic, write_json_atomic
@@ -38,12 +39,14 @@ ProgressFn = Callable[[int, int], None]  # (documents, bytes) just processed
 class Unit:
     key: str
     source: Source
-    file: Path
+    file: str
     dir: Path
     skip: frozenset[int] = frozenset()
     """Keys of native ids an earlier file of the same source holds: those records are duplicates here."""
     size: int = 0
     """Input bytes (on disk) of the unit, for the executor choice and the progress bar's ETA."""
+    part: Part | None = None
+    """The part of the file this unit reads (a byte range of plain JSONL, row groups of Parquet); None: all."""
 
     @property
     def done(self) -> bool:
@@ -130,12 +133,12 @@ class UnitWorker:
             pass
         return UnitResult(unit.key, ok=False, error=f"{type(e).__name__}: {e} (traceback in {unit.dir / 'error.txt'})")
 
-    def _prepass(self, source: Source, file: Path, skip: frozenset[int] = frozenset()) -> None:
+    def _prepass(self, source: Source, file: str, skip: frozenset[int] = frozenset()) -> None:
         for stage in self.stages[1:]:
             if stage.wants_prepass(source.uid):
                 stage.prepass(source.uid, (d for d in self.ingest.read(source, file, skip) if isinstance(d, Document)))
 
-    def kept_documents(self, source: Source, file: Path) -> Iterator[Document]:
+    def kept_documents(self, source: Source, file: str) -> Iterator[Document]:
         """The documents of one input file that pass every stage (nothing counted, nothing written)."""
         self._prepass(source, file)
         chain = StageChain(self.stages)
@@ -162,7 +165,7 @@ class UnitWorker:
         self._prepass(unit.source, unit.file, unit.skip)
         ids: list[int] = []
         t_read = time.process_time()
-        for batch in batched(self.ingest.read(unit.source, unit.file, unit.skip, ids), cfg.batch_docs):
+        for batch in batched(self.ingest.read(unit.source, unit.file, unit.skip, ids, unit.part), cfg.batch_docs):
             read_seconds = time.process_time() - t_read
             in_bytes = sum(utf8_len(d.text) for d in batch if isinstance(d, Document))
             kept, rejected = chain(batch, read_seconds)

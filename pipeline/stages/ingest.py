@@ -7,14 +7,13 @@ arrives as a `Rejection` and leaves here with its rule; a document an opt-out re
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pyarrow as pa
 from pydantic import Field
 
 from pipeline.base import Strict
 from pipeline.catalogue import Source
-from pipeline.readers import Item, source_items
+from pipeline.readers import Item, Part, source_items
 from pipeline.record import Document, Rejection
 from pipeline.removals import REMOVED, load_removals, match
 from pipeline.stages.base import Output, Stage
@@ -36,11 +35,11 @@ class Ingest(Stage):
         self.max_doc_bytes = ctx.config.ingest.max_doc_bytes
         self.removals = ctx.removals if ctx.removals is not None else load_removals(ctx.config.removals, ctx.lang)
 
-    def read(self, source: Source, file: Path, skip: frozenset[int] = frozenset(),
-             ids: list[int] | None = None) -> Iterator[Item]:
-        """The documents and unreadable records of one input file, in order (pipeline/readers.py; `skip`: keys
-        of native ids an earlier file of the source holds; `ids` collects the keys this file claims)."""
-        return source_items(source, file, self.ctx.lang, self.max_doc_bytes, skip, ids)
+    def read(self, source: Source, file: str, skip: frozenset[int] = frozenset(), ids: list[int] | None = None,
+             part: Part | None = None) -> Iterator[Item]:
+        """The documents and unreadable records of one input file (or `part` of it), in order (pipeline/readers;
+        `skip`: keys of native ids an earlier file of the source holds; `ids` collects the keys this claims)."""
+        return source_items(source, file, self.ctx.lang, self.max_doc_bytes, skip, ids, part)
 
     def __call__(self, items: list[Item]) -> Output:
         """Takes what a reader produced (documents and rejected records) rather than documents only."""
