@@ -7,8 +7,9 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator
 
 from pipeline.errors import UserError
 
@@ -36,6 +37,20 @@ def is_uri(spec: str | None) -> bool:
     """A location with a scheme (s3://, gs://, hf://, https://, memory://...), read and written through fsspec;
     `file://` and plain paths are local."""
     return bool(spec) and "://" in spec and not spec.startswith("file://")
+
+
+def location(value: object) -> Path:
+    """A local `Path`, or for a URI a `UPath` (universal_pathlib: pathlib's API over fsspec), so that code can
+    join, test and read a location the same way wherever it is."""
+    if isinstance(value, Path) or not is_uri(str(value)):
+        return value if isinstance(value, Path) else Path(str(value))
+    from upath import UPath
+
+    return value if isinstance(value, UPath) else UPath(str(value))
+
+
+Location = Annotated[Path, PlainValidator(location), PlainSerializer(str, return_type=str)]
+"""A config field that is a local folder or a URI (s3://bucket/out, gs://..., memory://...)."""
 
 
 def is_url(spec: str | None) -> bool:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, create_model, field_validator
 
-from pipeline.base import Strict, is_uri
+from pipeline.base import Location, Strict, is_uri, location
 from pipeline.stages import BY_NAME, STAGE_NAMES, STAGES
 from pipeline.yamlio import load_model
 
@@ -21,8 +21,8 @@ from pipeline.yamlio import load_model
 class RunSettings(Strict):
     catalogue: Path = Path("catalogue")
     """Folder (or single file) of catalogue entries; relative to the working directory."""
-    output: Path = Path("out")
-    """Runs write to <output>/<lang>/."""
+    output: Location = Path("out")
+    """Runs write to <output>/<lang>/: a local folder, or a URI (s3://bucket/prefix, gs://..., any fsspec one)."""
     languages: Path = Path("languages")
     """Folder of per-language YAMLs (thresholds, LID labels, word lists)."""
     stages: list[str] = list(STAGE_NAMES)
@@ -82,7 +82,7 @@ class RunSettings(Strict):
         """The same config with its folders made absolute here, on the driver: workers (on a cluster, too) get
         paths that do not depend on their working directory."""
         def resolve(p):
-            return p if p is None or is_uri(str(p)) else Path(p).resolve()
+            return p if p is None or is_uri(str(p)) else location(p).resolve()
 
         return self.model_copy(update={"catalogue": resolve(self.catalogue), "output": resolve(self.output),
                                        "languages": resolve(self.languages), "removals": resolve(self.removals),

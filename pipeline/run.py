@@ -20,14 +20,11 @@ import functools
 import hashlib
 import json
 import re
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from pipeline import storage
 from pipeline.base import default_workers, stable_hash
@@ -42,7 +39,7 @@ from pipeline.readers import number_lines, plan_parts
 from pipeline.removals import REMOVED, load_removals
 from pipeline.reports import StageStats, check_conservation, merge_units, write_stage_reports
 from pipeline.shards import compact, kept_schema, rejected_schema, write_json_atomic
-from pipeline.snapshot import take_snapshot
+from pipeline.snapshot import local_snapshot, take_snapshot
 from pipeline.stages import BY_NAME, StageContext, build_stages, corpus_stages, stage_columns
 from pipeline.stages.ingest import Ingest
 from pipeline.worker import Unit, UnitWorker, load_unit_stats
@@ -70,7 +67,8 @@ class Run:
                                         "sources": [s.entry.model_dump(mode="json") for s in self.sources]})
         self.work = self.layout.work / self.config_hash
         with disk_errors(self.work):
-            self.ctx = StageContext(config, lang, entries, self.removals, self.snapshot.write(self.work / "snapshot"))
+            self.snapshot_loc = self.snapshot.write(self.work / "snapshot")  # where workers find it (a URI, maybe)
+            self.ctx = StageContext(config, lang, entries, self.removals, local_snapshot(self.snapshot_loc))
         # Building the stages validates the language file, word lists and models (the snapshot's) before any work.
         stages = [Ingest(self.ctx), *build_stages(self.ctx)]
         self.stages = stages
@@ -130,7 +128,12 @@ class Run:
             self._run_units(executor, redo, progress)
             failpoint("run:units_done")
             version = self.layout.new_version()
+            t1 = time.time()
+            say(f"{self.lang}: units done in {t1 - t0:.1f} s; " + (f"{', '.join(s.name for s in self.wide)} and " if
+                self.wide else "") + "shards ...")
             manifest, peak, cpu = self.finalise(executor, version)
+            say(f"{self.lang}: {', '.join(s.name for s in self.wide) + ' and ' if self.wide else ''}shards done in "
+                f"{time.time() - t1:.1f} s")
             summary = {"lang": self.lang, "config_hash": self.config_hash, "documents_in": manifest.documents_in,
                        "documents_kept": manifest.documents_kept, "documents_rejected": manifest.documents_rejected,
                        "documents_removed": manifest.documents_removed, "worker_peak_rss_mb": peak,
@@ -147,9 +150,9 @@ class Run:
     def _run_units(self, executor, units: list[Unit], progress: bool) -> None:
         if not units:
             return
-        bar = Progress(len(units), progress)
+        bar = Progress(sum(u.size for u in units), progress, f"{self.lang}: units")
         try:
-            make = functools.partial(UnitWorker, self.config, self.lang, self.sources, self.ctx.snapshot, self.removals)
+            make = functools.partial(UnitWorker, self.config, self.lang, self.sources, self.snapshot_loc, self.removals)
             results = executor.run_units(make, units, bar)
         finally:
             bar.close()
@@ -165,7 +168,7 @@ class Run:
         skips: dict[str, list[int]] = {}
         for uid in {u.source.uid for u in self.units if u.source.entry.read.id_field}:
             mine = [u for u in self.units if u.source.uid == uid]
-            keys = [np.load(u.dir / "native_ids.npy") for u in mine]
+            keys = [storage.load_array(u.dir / "native_ids.npy") for u in mine]
             seen: set[int] = set()
             for u, k in zip(mine, keys):
                 again = seen.intersection(k.tolist())
@@ -179,7 +182,7 @@ class Run:
         write_json_atomic({**old, **{self.file_keys[k]: [str(x) for x in v] for k, v in skips.items()}}, dup_file)
         for u in self.units:
             if u.key in skips:
-                shutil.rmtree(u.dir, ignore_errors=True)
+                storage.rmtree(u.dir)
         self.units = self.plan()
         return self.pending()
 
@@ -191,7 +194,7 @@ class Run:
         kept_parts = sorted(p for u in self.units for p in u.dir.glob("kept-*.parquet"))
         rej_parts = sorted(p for u in self.units for p in u.dir.glob("rejected-*.parquet"))
         kschema, rschema = kept_schema(self.columns), rejected_schema(self.columns)
-        kept_batches = (b for p in kept_parts for b in pq.ParquetFile(p).iter_batches(batch_size=4096))
+        kept_batches = (b for p in kept_parts for b in storage.parquet_file(p).iter_batches(batch_size=4096))
         for stage in self.wide:
             for name, t in stage.kept_columns.items():
                 kschema = kschema.append(pa.field(name, t))
@@ -201,10 +204,11 @@ class Run:
             kept_batches, more = stage.run(kept_parts, self.work / stage.name, executor, stats, kschema, rschema)
             rej_parts += more
             merged.append(stats)
-        rej_batches = (b for p in rej_parts for b in pq.ParquetFile(p).iter_batches(batch_size=4096))
-        data = compact(kept_batches, kschema, out / "data", self.config.shard_bytes)
+        rej_batches = (b for p in rej_parts for b in storage.parquet_file(p).iter_batches(batch_size=4096))
+        prefix = self.layout.shard_prefix(out)
+        data = compact(kept_batches, kschema, out / "data", self.config.shard_bytes, prefix)
         failpoint("finalise:data_written")
-        rejected = compact(rej_batches, rschema, out / "rejected", self.config.shard_bytes)
+        rejected = compact(rej_batches, rschema, out / "rejected", self.config.shard_bytes, prefix)
         check_conservation(merged)
         write_stage_reports(merged, out / "reports", {"lang": self.lang, "config_hash": self.config_hash,
                                                      "worker_peak_rss_mb": peak})
@@ -226,8 +230,8 @@ class Run:
         """Intermediate results of other configurations, and unit folders this plan no longer has, are stale."""
         for other in self.layout.work.iterdir():
             if other.name != self.config_hash:
-                shutil.rmtree(other, ignore_errors=True)
+                storage.rmtree(other)
         keep = {u.dir.name for u in self.units}
         for d in (self.work / "units").iterdir() if (self.work / "units").is_dir() else []:
             if d.name not in keep:
-                shutil.rmtree(d, ignore_errors=True)
+                storage.rmtree(d)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline import storage
 from pipeline.record import Document, Rejection
 
 BASE = [("id", pa.string()), ("text", pa.string()), ("lang", pa.string()), ("source", pa.string()),
@@ -55,6 +56,8 @@ def rejections_table(rejs: Iterable[Rejection], columns: dict[str, pa.DataType])
 
 
 def write_atomic(table: pa.Table, path: Path) -> None:
+    if storage.remote(path):
+        return storage.write_table(table, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     pq.write_table(table, tmp, compression="zstd")
@@ -62,10 +65,7 @@ def write_atomic(table: pa.Table, path: Path) -> None:
 
 
 def write_text_atomic(text: str, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    storage.write_bytes(path, text.encode("utf-8"))
     return path
 
 
@@ -85,7 +85,7 @@ def swap_dir(new: Path, target: Path) -> None:
 
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -100,14 +100,19 @@ def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(cols, schema=schema)
 
 
-def compact(batches: Iterable[pa.RecordBatch], schema: pa.Schema, out_dir: Path, shard_bytes: int) -> list[dict]:
-    """Write record batches in order into `part-NNNNN.parquet` shards of about `shard_bytes` on disk.
+def compact(batches: Iterable[pa.RecordBatch], schema: pa.Schema, out_dir: Path, shard_bytes: int,
+            prefix: str = "") -> list[dict]:
+    """Write record batches in order into `part-<prefix>NNNNN.parquet` shards of about `shard_bytes` on disk.
 
-    Writes into a fresh temporary folder that replaces `out_dir` at the end. Returns the shard list.
+    Locally, writes into a fresh temporary folder that replaces `out_dir` at the end; on an object store, writes
+    the shards in place (`prefix` keeps them apart from an older build's: the manifest says which count).
+    Returns the shard list.
     """
-    tmp_dir = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp_dir, ignore_errors=True)
-    tmp_dir.mkdir(parents=True)
+    remote = storage.remote(out_dir)
+    tmp_dir = out_dir if remote else out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
+    if not remote:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        tmp_dir.mkdir(parents=True)
     shards: list[dict] = []
     writer = sink = None
 
@@ -122,8 +127,8 @@ def compact(batches: Iterable[pa.RecordBatch], schema: pa.Schema, out_dir: Path,
         if batch.num_rows == 0:
             continue
         if writer is None:
-            name = f"part-{len(shards):05d}.parquet"
-            sink = open(tmp_dir / name, "wb")  # noqa: SIM115
+            name = f"part-{prefix}{len(shards):05d}.parquet"
+            sink = (tmp_dir / name).open("wb")
             writer = pq.ParquetWriter(sink, schema, compression="zstd")
             shards.append({"path": name, "rows": 0})
         writer.write_batch(conform(batch, schema))
@@ -132,12 +137,13 @@ def compact(batches: Iterable[pa.RecordBatch], schema: pa.Schema, out_dir: Path,
             close()
     close()
     if not shards:  # an empty set still gets one (empty) shard so readers find the schema
-        pq.write_table(schema.empty_table(), tmp_dir / "part-00000.parquet", compression="zstd")
-        shards.append({"path": "part-00000.parquet", "rows": 0})
+        write_atomic(schema.empty_table(), tmp_dir / f"part-{prefix}00000.parquet")
+        shards.append({"path": f"part-{prefix}00000.parquet", "rows": 0})
     for s in shards:
         p = tmp_dir / s["path"]
         s["bytes"] = p.stat().st_size
         s["sha256"] = sha256_file(p)
         s["path"] = f"{out_dir.name}/{s['path']}"
-    swap_dir(tmp_dir, out_dir)
+    if not remote:
+        swap_dir(tmp_dir, out_dir)
     return shards

@@ -18,6 +18,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import storage
+from pipeline.base import cache_dir
 from pipeline.errors import UserError
 
 # Libraries whose version can change a measured value or a decision.
@@ -43,9 +45,14 @@ class Snapshot:
     digest: str
 
     def write(self, folder: Path) -> Path:
-        """The snapshot as a folder (written once, atomically; an existing complete copy is reused)."""
-        folder = Path(folder)
+        """The snapshot as a folder (written once, atomically; an existing complete copy is reused). On an object
+        store (a URI output) its files are written in place and the completion mark last."""
         if (folder / COMPLETE).is_file():
+            return folder
+        if storage.remote(folder):
+            for name, data in self.files.items():
+                storage.write_bytes(folder / name, data)
+            storage.write_bytes(folder / COMPLETE, self.digest.encode())
             return folder
         tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -57,6 +64,22 @@ class Snapshot:
         shutil.rmtree(folder, ignore_errors=True)  # an incomplete copy from a killed run
         os.replace(tmp, folder)
         return folder
+
+
+def local_snapshot(folder: Path) -> Path:
+    """The snapshot as local files (models load from a local path): itself, or for one on an object store a
+    copy in the local cache, keyed by its digest and downloaded once per machine."""
+    if not storage.remote(folder):
+        return folder
+    digest = (folder / COMPLETE).read_text().strip()
+    local = cache_dir() / "snapshots" / digest
+    if not (local / COMPLETE).is_file():
+        tmp = local.with_name(f"{digest}.tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        folder.fs.get(folder.path + "/", str(tmp) + "/", recursive=True)
+        shutil.rmtree(local, ignore_errors=True)
+        os.replace(tmp, local)
+    return local
 
 
 def take_snapshot(ctx, stage_classes) -> Snapshot:

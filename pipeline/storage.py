@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 from pathlib import Path
 
 from pipeline.base import is_uri, stable_hash
@@ -93,3 +94,80 @@ def relative(loc: str, base: str) -> str:
 def local(loc: str) -> str:
     """A local location as a normalised absolute path string (URIs unchanged)."""
     return loc if is_uri(loc) else os.path.abspath(loc)
+
+
+# ---- locations the pipeline writes: a local Path or a UPath (pipeline.base.location) -------------------------
+
+
+def remote(p: Path) -> bool:
+    """Whether a location is not on this machine's disk (a UPath with a protocol other than the local one)."""
+    return getattr(p, "protocol", "") not in ("", "file", "local")
+
+
+def rmtree(p: Path) -> None:
+    """Delete a folder (or file) and everything under it; nothing if it is not there."""
+    if remote(p):
+        if p.exists():
+            p.fs.rm(p.path, recursive=True)
+    elif p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p, ignore_errors=True)
+    elif p.exists() or p.is_symlink():
+        p.unlink()
+
+
+def write_bytes(p: Path, data: bytes) -> None:
+    """Write a file so that a reader sees the old content or the new one, never a part: a local file is written
+    under a temporary name and renamed; an object store makes an object visible only once it is complete."""
+    if remote(p):
+        p.fs.makedirs(p.parent.path, exist_ok=True)
+        with p.open("wb") as fh:
+            fh.write(data)
+        return
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(f".{p.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, p)
+
+
+def read_table(p: Path, columns: list[str] | None = None):
+    import pyarrow.parquet as pq
+
+    if not remote(p):
+        return pq.read_table(p, columns=columns)
+    with p.open("rb") as fh:
+        return pq.read_table(fh, columns=columns)
+
+
+def parquet_file(p: Path):
+    """A pyarrow ParquetFile (its file stays open while the object lives)."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(p.open("rb") if remote(p) else p)
+
+
+def write_table(table, p: Path) -> None:
+    import io
+
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    write_bytes(p, buf.getvalue())
+
+
+def save_array(p: Path, array) -> None:
+    import io
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.save(buf, array)
+    write_bytes(p, buf.getvalue())
+
+
+def load_array(p: Path):
+    import io
+
+    import numpy as np
+
+    return np.load(io.BytesIO(p.read_bytes()))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import json
 import resource
-import shutil
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline import storage
 from pipeline.base import utf8_len
 from pipeline.catalogue import Source
 from pipeline.errors import UserError
@@ -28,6 +28,7 @@ from pipeline.readers import Part
 from pipeline.record import Document, Rejection
 from pipeline.reports import StageStats
 from pipeline.shards import docs_table, rejections_table, write_atomic, write_json_atomic
+from pipeline.snapshot import local_snapshot
 from pipeline.stages import StageContext, build_stages, stage_columns
 from pipeline.stages.base import Stage
 from pipeline.stages.ingest import Ingest
@@ -59,6 +60,8 @@ class UnitResult:
     ok: bool
     error: str = ""
     docs: int = 0
+    size: int = 0
+    """The unit's input bytes (for the progress bar)."""
 
 
 def batched(items: Iterable, n: int) -> Iterator[list]:
@@ -107,7 +110,8 @@ class UnitWorker:
     def __init__(self, config, lang: str, sources: list[Source], snapshot: Path | None = None,
                  removals: list | None = None):
         self.config, self.lang = config, lang
-        ctx = StageContext(config, lang, {s.uid: s.entry for s in sources}, removals, snapshot)
+        local = local_snapshot(snapshot) if snapshot is not None else None  # models load from local files
+        ctx = StageContext(config, lang, {s.uid: s.entry for s in sources}, removals, local)
         self.ingest = Ingest(ctx)
         self.stages = [self.ingest, *build_stages(ctx)]
         self.columns = stage_columns(self.stages)
@@ -118,20 +122,21 @@ class UnitWorker:
         try:
             return self._process(unit, progress)
         except UserError as e:
-            return UnitResult(unit.key, ok=False, error=str(e))
+            return UnitResult(unit.key, ok=False, error=str(e), size=unit.size)
         except OSError as e:
             if e.errno in (errno.ENOSPC, errno.EDQUOT):
-                return UnitResult(unit.key, ok=False, error=f"disk full writing {e.filename or unit.dir}")
+                return UnitResult(unit.key, ok=False, error=f"disk full writing {e.filename or unit.dir}", size=unit.size)
             return self._failed(unit, e)
         except Exception as e:
             return self._failed(unit, e)
 
     def _failed(self, unit: Unit, e: Exception) -> UnitResult:
         try:
-            (unit.dir / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+            storage.write_bytes(unit.dir / "error.txt", traceback.format_exc().encode("utf-8"))
         except OSError:
             pass
-        return UnitResult(unit.key, ok=False, error=f"{type(e).__name__}: {e} (traceback in {unit.dir / 'error.txt'})")
+        return UnitResult(unit.key, ok=False, error=f"{type(e).__name__}: {e} (traceback in {unit.dir / 'error.txt'})",
+                          size=unit.size)
 
     def _prepass(self, source: Source, file: str, skip: frozenset[int] = frozenset()) -> None:
         for stage in self.stages[1:]:
@@ -147,8 +152,8 @@ class UnitWorker:
 
     def _process(self, unit: Unit, progress: ProgressFn | None) -> UnitResult:
         cfg = self.config
-        shutil.rmtree(unit.dir, ignore_errors=True)  # a partial earlier attempt is redone whole
-        unit.dir.mkdir(parents=True)
+        storage.rmtree(unit.dir)  # a partial earlier attempt is redone whole
+        unit.dir.mkdir(parents=True, exist_ok=True)
         stats = [StageStats(s.name, max_examples=cfg.report_examples) for s in self.stages]
         chain = StageChain(self.stages, stats)
         kept_buf: list[Document] = []
@@ -179,12 +184,12 @@ class UnitWorker:
             t_read = time.process_time()
         flush()
         if unit.source.entry.read.id_field:  # for the check of native ids across the source's files
-            np.save(unit.dir / "native_ids.npy", np.array(ids, dtype=np.uint64))
+            storage.save_array(unit.dir / "native_ids.npy", np.array(ids, dtype=np.uint64))
         failpoint("unit:before_stats")
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         write_json_atomic({"unit": unit.key, "file": str(unit.file), "parts": parts, "peak_rss_mb": round(peak_mb, 1),
                            "stages": [s.to_dict() for s in stats]}, unit.dir / "stats.json")
-        return UnitResult(unit.key, ok=True, docs=total)
+        return UnitResult(unit.key, ok=True, docs=total, size=unit.size)
 
 
 def load_unit_stats(unit: Unit) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pipeline.base import location
 from pipeline.catalogue import load_catalogue
 from pipeline.language import LanguageConfig
 from pipeline.stages import BY_NAME
@@ -53,7 +54,7 @@ def _effect(rep: dict) -> str:
 def language_card(out_dir: Path, language: LanguageConfig, entries: dict, config: dict | None = None) -> str:
     """The card of one language's build; `entries` = catalogue entries by uid (a source not among them is
     listed with what the manifest knows)."""
-    out_dir = Path(out_dir)
+    out_dir = location(out_dir)
     manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     lang = manifest["lang"]
     reports = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (out_dir / "reports").glob("*.json")}

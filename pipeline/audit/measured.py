@@ -14,15 +14,16 @@ the model has no label for), each ROOTS quality filter's
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.dataset as ds
 
 from pipeline.language import LanguageConfig
 from pipeline.stages import BY_NAME, ORDER, STAGES
 from pipeline.stages.base import Knob
+from pipeline.storage import parquet_file, read_table
 
 
 def knobs(language: LanguageConfig) -> list[Knob]:
@@ -30,20 +31,29 @@ def knobs(language: LanguageConfig) -> list[Knob]:
     return [k for stage in STAGES for k in stage.knobs(language)]
 
 
+def shard_files(out_dir: Path, name: str) -> list[Path]:
+    """The shards of `data` or `rejected` the build's manifest names (without one: the folder's files)."""
+    manifest = out_dir / "manifest.json"
+    if manifest.exists():
+        return [out_dir / s["path"] for s in json.loads(manifest.read_text(encoding="utf-8"))[name]]
+    folder = out_dir / name
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+
 def load_values(out_dir: Path, columns: list[str], text: bool = False) -> pa.Table:
     """id, source, stage (null = kept), rule and the given value columns of every document of the last run
-    (a missing data/ or rejected/ folder counts as empty)."""
+    (a missing data/ or rejected/ folder counts as empty); a local folder or a URI output alike."""
     names = ["id", "source", *(["text"] if text else []), "stage", "rule"]
     tables = [pa.schema([(n, pa.string()) for n in names] + [(c, pa.float64()) for c in columns]).empty_table()]
     for name in ("data", "rejected"):
-        folder = Path(out_dir) / name
-        if not folder.is_dir():
+        files = shard_files(out_dir, name)
+        if not files:
             continue
-        d = ds.dataset(folder, format="parquet")
-        want = ["id", "source", *(["text"] if text else []), *(c for c in columns if c in d.schema.names)]
+        have = parquet_file(files[0]).schema_arrow.names
+        want = ["id", "source", *(["text"] if text else []), *(c for c in columns if c in have)]
         if name == "rejected":
             want += ["stage", "rule"]
-        t = d.to_table(columns=want)
+        t = pa.concat_tables([read_table(f, columns=want) for f in files])
         if name == "data":
             t = t.append_column("stage", pa.nulls(t.num_rows, pa.string())).append_column("rule", pa.nulls(t.num_rows, pa.string()))
         for c in columns:

@@ -107,6 +107,9 @@ def apply_to_build(out_dir: Path, requests: list[RemovalRequest], config) -> dic
     from pipeline.audit.report import write_outputs_docs
 
     layout = OutputLayout(Path(out_dir).parent, Path(out_dir).name)
+    if layout.remote:
+        raise UserError(f"{out_dir}: removal from a build on object storage is not supported yet: the request is "
+                        "recorded and the next `make corpus` applies it")
     with layout.lock("a removal"), disk_errors(layout.home):
         current = layout.current()
         if current is None or not (current / "manifest.json").is_file():

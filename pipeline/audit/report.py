@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from pipeline.audit.datacard import empty_note, language_card, stage_params
 from pipeline.audit.measured import column, histogram, knobs, load_values, reached, share_beyond
+from pipeline.base import location
 from pipeline.language import LanguageConfig
 from pipeline.shards import write_text_atomic
 from pipeline.stages import BY_NAME
@@ -198,7 +199,7 @@ def stage_section(s: dict, cls, stage_knobs: list[Knob], table: pa.Table | None,
 
 def build_report(out_dir: Path, language: LanguageConfig, n_examples: int = 3, config: dict | None = None,
                  entries: dict | None = None) -> str:
-    out_dir = Path(out_dir)
+    out_dir = location(out_dir)
     reports = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (out_dir / "reports").glob("*.json")}
     manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     stages = [reports[s] for s in manifest["stages"] if s in reports]
@@ -240,8 +241,9 @@ def build_report(out_dir: Path, language: LanguageConfig, n_examples: int = 3, c
 
 def write_outputs_docs(out_dir: Path, language: LanguageConfig, entries: dict, config: dict | None = None) -> None:
     """report.html and DATACARD.md from what the run wrote."""
-    write_text_atomic(build_report(out_dir, language, config=config, entries=entries), Path(out_dir) / "report.html")
-    write_text_atomic(language_card(out_dir, language, entries, config), Path(out_dir) / "DATACARD.md")
+    out_dir = location(out_dir)
+    write_text_atomic(build_report(out_dir, language, config=config, entries=entries), out_dir / "report.html")
+    write_text_atomic(language_card(out_dir, language, entries, config), out_dir / "DATACARD.md")
 
 
 def write_after_run(out_dir: Path, run) -> None:

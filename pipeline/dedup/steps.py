@@ -6,21 +6,21 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.minhash import band_keys, content, exact_key, permutations, shingles, signatures, url_key
 from pipeline.shards import write_atomic
+from pipeline.storage import parquet_file, read_table
 
 MapFn = Callable[[Callable, list], list]  # (fn, [args tuple]) -> [fn(*args)]: a loop, or Ray tasks
 
 
-def step_signatures(part, offset, out, cfg, split) -> str:
+def step_signatures(part, offset, out, cfg, split) -> Path:
     if out.exists():
-        return str(out)
+        return out
     perms = permutations(cfg)
-    names = pq.ParquetFile(part).schema_arrow.names
-    t = pq.read_table(part, columns=["id", "text"] + (["url_or_path"] if "url_or_path" in names else []))
+    names = parquet_file(part).schema_arrow.names
+    t = read_table(part, columns=["id", "text"] + (["url_or_path"] if "url_or_path" in names else []))
     texts = t["text"].to_pylist()
     urls = t["url_or_path"].to_pylist() if "url_or_path" in names else [None] * len(texts)
     n = len(texts)
@@ -36,11 +36,11 @@ def step_signatures(part, offset, out, cfg, split) -> str:
         "sig": pa.FixedSizeListArray.from_arrays(pa.array(sig.ravel()), sig.shape[1]),
     })
     write_atomic(table, out)
-    return str(out)
+    return out
 
 
-def step_buckets(sig_path, out_dir, cfg) -> list[str]:
-    t = pq.read_table(sig_path, columns=["idx", "exact", "bands", "url"])
+def step_buckets(sig_path, out_dir, cfg) -> list[Path]:
+    t = read_table(sig_path, columns=["idx", "exact", "bands", "url"])
     idx = t["idx"].to_numpy()
     cols, band_ids, docs = [], [], []
     if cfg.near:
@@ -63,22 +63,22 @@ def step_buckets(sig_path, out_dir, cfg) -> list[str]:
     doc = np.concatenate(docs) if docs else np.zeros(0, np.int64)
     part = (keys % np.uint64(cfg.partitions)).astype(np.int64)
     outs = []
-    name = Path(sig_path).stem
+    name = sig_path.stem
     for p in range(cfg.partitions):
         m = part == p
-        out = Path(out_dir) / f"p{p:04d}" / f"{name}.parquet"
+        out = out_dir / f"p{p:04d}" / f"{name}.parquet"
         write_atomic(pa.table({"band": band[m], "key": keys[m], "idx": doc[m]}), out)
-        outs.append(str(out))
+        outs.append(out)
     return outs
 
 
-def step_edges(part_dir, out) -> str:
-    files = sorted(Path(part_dir).glob("*.parquet"))
-    t = pa.concat_tables([pq.read_table(f) for f in files]) if files else None
+def step_edges(part_dir, out) -> Path:
+    files = sorted(part_dir.glob("*.parquet")) if part_dir.exists() else []
+    t = pa.concat_tables([read_table(f) for f in files]) if files else None
     if t is None or t.num_rows == 0:
         write_atomic(pa.table({"src": pa.array([], pa.int64()), "dst": pa.array([], pa.int64()),
                                "exact": pa.array([], pa.bool_())}), out)
-        return str(out)
+        return out
     band, key, idx = t["band"].to_numpy(), t["key"].to_numpy(), t["idx"].to_numpy()
     order = np.lexsort((idx, key, band))
     band, key, idx = band[order], key[order], idx[order]
@@ -88,15 +88,15 @@ def step_edges(part_dir, out) -> str:
     m = ~start
     src, dst, exact = group_first[m], idx[m], band[m] < 0  # exact-text and URL edges need no Jaccard check
     write_atomic(pa.table({"src": src, "dst": dst, "exact": exact}), out)
-    return str(out)
+    return out
 
 
 def shingle_sets(texts: dict[int, str], cfg: DedupConfig, split: str) -> dict[int, set]:
     return {i: set(shingles(t, cfg.ngram, split).tolist()) for i, t in texts.items()}
 
 
-def step_verify(edge_path, out, parts, offsets, cfg, split) -> str:
-    e = pq.read_table(edge_path)
+def step_verify(edge_path, out, parts, offsets, cfg, split) -> Path:
+    e = read_table(edge_path)
     src, dst, exact = e["src"].to_numpy(), e["dst"].to_numpy(), e["exact"].to_numpy()
     near = ~exact
     need = np.unique(np.concatenate([src[near], dst[near]]))
@@ -104,7 +104,7 @@ def step_verify(edge_path, out, parts, offsets, cfg, split) -> str:
     which = np.searchsorted(offsets, need, side="right") - 1
     for p in np.unique(which):
         rows = need[which == p] - offsets[p]
-        col = pq.read_table(parts[p], columns=["text"])["text"].take(pa.array(rows))
+        col = read_table(parts[p], columns=["text"])["text"].take(pa.array(rows))
         texts.update(zip(need[which == p].tolist(), col.to_pylist()))
     sets = shingle_sets(texts, cfg, split)
     keep = exact.copy()
@@ -114,11 +114,11 @@ def step_verify(edge_path, out, parts, offsets, cfg, split) -> str:
         jac[i] = len(a & b) / len(a | b) if a or b else 1.0
         keep[i] = jac[i] >= cfg.jaccard_min
     write_atomic(pa.table({"src": src[keep], "dst": dst[keep], "exact": exact[keep], "jaccard": jac[keep]}), out)
-    return str(out)
+    return out
 
 
 def step_propose(edge_path, labels) -> tuple[np.ndarray, np.ndarray]:
-    e = pq.read_table(edge_path, columns=["src", "dst"])
+    e = read_table(edge_path, columns=["src", "dst"])
     src, dst = e["src"].to_numpy(), e["dst"].to_numpy()
     m = np.minimum(labels[src], labels[dst])
     return np.concatenate([src, dst]), np.concatenate([m, m])
@@ -149,22 +149,23 @@ def run_dedup(parts: list[Path], work: Path, cfg: DedupConfig, split: str, map_f
     cluster_size, rule (exact/near/None), value (Jaccard to the kept document, signature estimate)."""
     done = work / "decisions.parquet"
     if done.exists():
-        return pq.read_table(done)
-    rows = [pq.ParquetFile(p).metadata.num_rows for p in parts]
+        return read_table(done)
+    rows = [parquet_file(p).metadata.num_rows for p in parts]
     offsets = np.cumsum([0] + rows[:-1]).astype(np.int64)
     n = int(sum(rows))
     sig_files = map_fn(step_signatures, [(p, int(o), work / "sig" / f"{i:05d}.parquet", cfg, split)
                                          for i, (p, o) in enumerate(zip(parts, offsets))])
-    for f in Path(work / "buckets").glob("p*/.*.tmp-*"):
+    for f in (work / "buckets").glob("p*/.*.tmp-*") if (work / "buckets").exists() else []:
         f.unlink()
     map_fn(step_buckets, [(s, work / "buckets", cfg) for s in sig_files])
     edge_files = map_fn(step_edges, [(work / "buckets" / f"p{p:04d}", work / "edges" / f"{p:04d}.parquet")
                                      for p in range(cfg.partitions)])
     if cfg.verify and cfg.near:
-        edge_files = map_fn(step_verify, [(e, work / "verified" / Path(e).name, [str(p) for p in parts], offsets, cfg, split)
+        edge_files = map_fn(step_verify, [(e, work / "verified" / e.name, list(parts), offsets, cfg, split)
                                           for e in edge_files])
     labels, rounds = connected_components(edge_files, n, map_fn, put)
-    sig = pq.read_table(work / "sig", columns=["idx", "n_chars", "exact", "url", "sig"]) if n else None
+    sig = pa.concat_tables([read_table(f, columns=["idx", "n_chars", "exact", "url", "sig"]) for f in sig_files]) \
+        if n else None
     return decide(labels, sig, cfg, done, rounds)
 
 

@@ -32,7 +32,7 @@ class LocalExecutor:
         results = []
         for u in units:
             results.append(worker.process(u, progress.add))
-            progress.unit_done()
+            progress.unit_done(results[-1].size)
         return results
 
     def map(self, fn: Callable, items: list[tuple]) -> list:

@@ -85,12 +85,11 @@ class RayExecutor:
         while pool.has_next():
             try:
                 results.append(pool.get_next_unordered(timeout=0.5))
-                progress.unit_done()
+                progress.unit_done(results[-1].size)
             except TimeoutError:
                 pass
             except ray.exceptions.RayError as e:  # the worker died more often than it may restart
                 results.append(UnitResult("(a unit)", ok=False, error=f"worker lost: {type(e).__name__}: {str(e)[:300]}"))
-                progress.unit_done()
             docs, nbytes = ray.get(tracker.get.remote())
             if (docs, nbytes) != seen:
                 progress.add(docs - seen[0], nbytes - seen[1])

@@ -7,7 +7,6 @@ ones streamed with their cluster id (the kept document's id) and cluster size.
 """
 from __future__ import annotations
 
-import shutil
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -15,14 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from pipeline import storage
 from pipeline.base import utf8_len
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.steps import run_dedup
 from pipeline.reports import StageStats
 from pipeline.shards import write_atomic
 from pipeline.stages.base import Panel, Stage
+from pipeline.storage import read_table
 
 
 class Dedup(Stage):
@@ -49,7 +49,7 @@ class Dedup(Stage):
         stats.extra = {"cc_rounds": int((decisions.schema.metadata or {}).get(b"cc_rounds", b"0")),
                        "params": self.cfg.model_dump(), "clusters_with_duplicates": int(
                            (decisions["cluster_size"].to_numpy() > 1).sum() - (~keep).sum())}
-        ids = pa.concat_arrays([pq.read_table(p, columns=["id"])["id"].combine_chunks() for p in parts]) \
+        ids = pa.concat_arrays([read_table(p, columns=["id"])["id"].combine_chunks() for p in parts]) \
             if parts else pa.array([], pa.string())
         rejected = self._rejected(parts, decisions, ids, work / "rejected", stats, rschema)
         return self._kept(parts, decisions, ids, stats, kschema), rejected
@@ -59,10 +59,10 @@ class Dedup(Stage):
         are complete up front)."""
         keep, dup_of = decisions["keep"].to_numpy(zero_copy_only=False), decisions["dup_of"].to_numpy()
         rules, values = decisions["rule"].to_pylist(), decisions["value"].to_numpy()
-        shutil.rmtree(out_dir, ignore_errors=True)
+        storage.rmtree(out_dir)
         files, offset = [], 0
         for i, part in enumerate(parts):
-            t = pq.read_table(part)
+            t = read_table(part)
             start, offset = offset, offset + t.num_rows
             texts, sources = t["text"].to_pylist(), t["source"].to_pylist()
             drop = np.nonzero(~keep[start:offset])[0]  # row numbers within this part
@@ -97,7 +97,7 @@ class Dedup(Stage):
         sizes: Counter = Counter()
         offset = 0
         for part in parts:
-            t = pq.read_table(part)
+            t = read_table(part)
             sl = slice(offset, offset + t.num_rows)
             offset += t.num_rows
             t = t.append_column("dup_cluster_id", cluster_ids[sl]) \
