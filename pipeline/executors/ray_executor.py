@@ -10,6 +10,7 @@ every node sees).
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,9 +42,10 @@ class ProgressActor:
 # is idempotent (its folder is redone from scratch). Past that, the unit is reported as failed.
 @ray.remote(num_cpus=1, max_restarts=2, max_task_retries=2)
 class RayUnitWorker:
-    def __init__(self, make_worker: Callable, progress: ray.actor.ActorHandle):
+    def __init__(self, make_worker: Callable, progress: str):
+        # the progress actor by name: a restarted worker finds it again (arguments kept small, by value)
         self.worker = make_worker()
-        self.progress = progress
+        self.progress = ray.get_actor(progress)
 
     def process(self, unit):
         return self.worker.process(unit, lambda d, b: self.progress.add.remote(d, b))
@@ -76,8 +78,9 @@ class RayExecutor:
     def run_units(self, make_worker: Callable, units: list, progress: Progress) -> list:
         init_ray(self.workers)
         n = min(self.workers or int(ray.cluster_resources().get("CPU", 1)), len(units))
-        tracker = ProgressActor.remote()
-        pool = ActorPool([RayUnitWorker.remote(make_worker, tracker) for _ in range(max(n, 1))])
+        name = f"progress-{uuid.uuid4().hex}"
+        tracker = ProgressActor.options(name=name).remote()
+        pool = ActorPool([RayUnitWorker.remote(make_worker, name) for _ in range(max(n, 1))])
         for u in units:
             pool.submit(lambda actor, unit: actor.process.remote(unit), u)
         results = []
