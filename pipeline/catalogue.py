@@ -19,6 +19,8 @@ from pipeline.cleaning import CleaningStep
 from pipeline.errors import UserError
 from pipeline.yamlio import load_model
 
+DETECT = "detect"
+
 
 class Custodian(Frozen):
     name: str
@@ -96,7 +98,9 @@ class CatalogueEntry(Frozen):
     description: str
     homepage: str | None = None
     languages: list[str] = Field(min_length=1)
-    """Language codes (ISO 639-1 where one exists, else 639-3; 'code' for the programming-language slice)."""
+    """Language codes (ISO 639-1 where one exists, else 639-3; 'code' for the programming-language slice). A
+    file several languages read (no `{lang}` in `read.path`) is multilingual: a build of several languages
+    routes its documents by language ID. `[detect]`: any language, routing decides."""
     locations: list[str] = []
     custodian: Custodian
     licence: Licence
@@ -197,12 +201,17 @@ def catalogue_roots(catalogue: Path, data_roots: list[Path] = ()) -> list[Path]:
     return [folder.resolve().parent, *(Path(r).resolve() for r in data_roots)]
 
 
+def catalogue_languages(catalogue: Path) -> list[str]:
+    """The languages the catalogue's sources declare (`LANGS=all`)."""
+    return sorted({lang for _, e in load_catalogue(catalogue) for lang in e.languages if lang != DETECT})
+
+
 def sources_for(catalogue: Path, lang: str, data_roots: list[Path] = ()) -> list[Source]:
     """Catalogue entries that cover `lang`, with their input files checked. Fails if none cover it."""
     entries = load_catalogue(catalogue)
-    chosen = [(p, e) for p, e in entries if lang in e.languages]
+    chosen = [(p, e) for p, e in entries if lang in e.languages or DETECT in e.languages]
     if not chosen:
-        have = sorted({lang for _, e in entries for lang in e.languages})
+        have = catalogue_languages(catalogue)
         raise UserError(f"catalogue {catalogue}: no source covers language '{lang}'; covered: {', '.join(have)}")
     roots = catalogue_roots(catalogue, data_roots)
     return [Source(entry=e, yaml_path=p, files=resolve_files(p, e, lang, roots)) for p, e in chosen]

@@ -14,8 +14,14 @@ from pipeline.errors import UserError, cli_main
 from pipeline.stages import STAGE_NAMES, STAGES
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--lang", required=True, type=check_lang, help="language code to build (e.g. fr), as in the catalogue")
+def _common(p: argparse.ArgumentParser, several: bool = False) -> None:
+    if several:
+        which = p.add_mutually_exclusive_group(required=True)
+        which.add_argument("--lang", type=check_lang, help="language code to build (e.g. fr), as in the catalogue")
+        which.add_argument("--langs", help="several languages in one pass over the inputs: fr,en,zh, or `all` (every "
+                           "language of the catalogue)")
+    else:
+        p.add_argument("--lang", required=True, type=check_lang, help="language code to build (e.g. fr), as in the catalogue")
     p.add_argument("--config", type=Path, default=Path("configs/default.yaml"), help="run config YAML")
     p.add_argument("--out", type=Path, help="output root (default: the config's `output`); writes <out>/<lang>/")
     p.add_argument("--executor", choices=["ray", "local"], help="override the config's executor")
@@ -63,8 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m pipeline", description="ROOTS-style multilingual corpus pipeline.",
                                  epilog=f"stages (in order):\n{stages}", formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("corpus", help="run every stage for one language on a catalogue")
-    _common(c)
+    c = sub.add_parser("corpus", help="run every stage for one language (or several, in one pass) on a catalogue")
+    _common(c, several=True)
     c.add_argument("--catalogue", type=Path, help="catalogue folder or file (default: the config's `catalogue`)")
     r = sub.add_parser("run", help="run one stage alone on a JSONL or Parquet file (ingest is implicit)")
     r.add_argument("stage", choices=["ingest", *STAGE_NAMES])
@@ -98,9 +104,13 @@ def cmd_build(args) -> int:
     if args.command == "corpus":
         from pipeline.lm import missing_model, print_training, train_language
 
-        if missing_model(cfg, args.lang):  # one command does everything, on a cluster too
-            say(f"no perplexity model for '{args.lang}' yet: training it first (make lm LANG={args.lang})")
-            print_training(train_language(cfg, args.lang))
+        langs = corpus_languages(args, cfg)
+        for lang in langs:
+            if missing_model(cfg, lang):  # one command does everything, on a cluster too
+                say(f"no perplexity model for '{lang}' yet: training it first (make lm LANG={lang})")
+                print_training(train_language(cfg, lang))
+        if args.langs:
+            return build_several(cfg, langs, args)
         run = Run(cfg, args.lang, writers=writers(cfg))
     else:
         from pipeline.catalogue import adhoc_source
@@ -110,6 +120,34 @@ def cmd_build(args) -> int:
     summary = run.execute(progress=not args.no_progress and sys.stderr.isatty(), say=say)
     print(json.dumps(summary, indent=2))
     say(summary_line(summary))
+    return 0
+
+
+def corpus_languages(args, cfg) -> list[str]:
+    if not args.langs:
+        return [args.lang]
+    if args.langs == "all":
+        from pipeline.catalogue import catalogue_languages
+
+        return catalogue_languages(cfg.catalogue)
+    langs = [check_lang(x.strip()) for x in args.langs.split(",") if x.strip()]
+    if len(set(langs)) != len(langs) or not langs:
+        raise UserError(f"--langs {args.langs!r}: give distinct language codes, comma-separated, or `all`")
+    return langs
+
+
+def build_several(cfg, langs: list[str], args) -> int:
+    from pipeline.audit.report import run_writers, write_run_docs
+    from pipeline.multirun import MultiRun
+
+    run = MultiRun(cfg, langs, writers=run_writers(cfg), run_writers=[write_run_docs] if cfg.report_html else [])
+    result = run.execute(progress=not args.no_progress and sys.stderr.isatty(), say=say)
+    print(json.dumps(result, indent=2, default=str))
+    for summary in result["languages"].values():
+        say(summary_line(summary))
+    r = result["run"]
+    say(f"{len(langs)} languages: {r['documents_kept']:,} kept, {r['documents_rejected']:,} rejected "
+        f"({r['run_level_rejected']:,} before any language took them) in {r['seconds']:.1f} s -> {r['output']}")
     return 0
 
 

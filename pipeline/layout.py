@@ -39,8 +39,9 @@ TEMP_MARKERS = (".tmp-", ".old-", ".removing")
 
 
 class OutputLayout:
-    def __init__(self, output: Path, lang: str):
-        check_lang(lang)
+    def __init__(self, output: Path, lang: str, check: bool = True):
+        if check:  # the run-level build of a multi-language run (`_run`) is the one other name
+            check_lang(lang)
         self.root, self.lang = output, lang
         self.remote = storage.remote(output)
         self.version_id = ""

@@ -126,25 +126,29 @@ class Run:
             self._run_units(executor, todo, progress)
             redo = self._skip_duplicate_ids()
             self._run_units(executor, redo, progress)
-            failpoint("run:units_done")
-            version = self.layout.new_version()
-            t1 = time.time()
-            say(f"{self.lang}: units done in {t1 - t0:.1f} s; " + (f"{', '.join(s.name for s in self.wide)} and " if
-                self.wide else "") + "shards ...")
-            manifest, peak, cpu = self.finalise(executor, version)
-            say(f"{self.lang}: {', '.join(s.name for s in self.wide) + ' and ' if self.wide else ''}shards done in "
-                f"{time.time() - t1:.1f} s")
-            summary = {"lang": self.lang, "config_hash": self.config_hash, "documents_in": manifest.documents_in,
-                       "documents_kept": manifest.documents_kept, "documents_rejected": manifest.documents_rejected,
-                       "documents_removed": manifest.documents_removed, "worker_peak_rss_mb": peak,
-                       "output": str(self.layout.link), "seconds": round(time.time() - t0, 2), "units": len(self.units),
-                       "units_resumed": len(self.units) - len(todo) - len(redo), "executor": kind,
-                       "input_bytes": input_bytes, "stage_cpu_seconds": round(cpu, 2)}
-            write_json_atomic(summary, version / "reports" / "run.json")
-            for write in self.writers:  # after run.json: a page shows the run's wall time
-                write(version, self)
-            self.layout.publish(version)
-            self._drop_stale_work()
+            return self.publish_build(executor, t0, say, {"units_resumed": len(self.units) - len(todo) - len(redo),
+                                                          "executor": kind, "input_bytes": input_bytes})
+
+    def publish_build(self, executor, t0: float, say: Callable[[str], None], facts: dict) -> dict:
+        """Once every unit is done: the corpus-wide stage, shards, reports and manifest in a new version, the
+        writers' documents, then the switch; returns the run summary (with `facts`: units resumed, executor...)."""
+        failpoint("run:units_done")
+        version = self.layout.new_version()
+        t1 = time.time()
+        wide = ", ".join(s.name for s in self.wide)
+        say(f"{self.lang}: units done in {t1 - t0:.1f} s; {wide + ' and ' if wide else ''}shards ...")
+        manifest, peak, cpu = self.finalise(executor, version)
+        say(f"{self.lang}: {wide + ' and ' if wide else ''}shards done in {time.time() - t1:.1f} s")
+        summary = {"lang": self.lang, "config_hash": self.config_hash, "documents_in": manifest.documents_in,
+                   "documents_kept": manifest.documents_kept, "documents_rejected": manifest.documents_rejected,
+                   "documents_removed": manifest.documents_removed, "worker_peak_rss_mb": peak,
+                   "output": str(self.layout.link), "seconds": round(time.time() - t0, 2), "units": len(self.units),
+                   **facts, "stage_cpu_seconds": round(cpu, 2)}
+        write_json_atomic(summary, version / "reports" / "run.json")
+        for write in self.writers:  # after run.json: a page shows the run's wall time
+            write(version, self)
+        self.layout.publish(version)
+        self._drop_stale_work()
         return summary
 
     def _run_units(self, executor, units: list[Unit], progress: bool) -> None:

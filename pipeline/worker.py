@@ -151,45 +151,56 @@ class UnitWorker:
             yield from chain(batch)[0]
 
     def _process(self, unit: Unit, progress: ProgressFn | None) -> UnitResult:
-        cfg = self.config
-        storage.rmtree(unit.dir)  # a partial earlier attempt is redone whole
-        unit.dir.mkdir(parents=True, exist_ok=True)
-        stats = [StageStats(s.name, max_examples=cfg.report_examples) for s in self.stages]
+        stats = [StageStats(s.name, max_examples=self.config.report_examples) for s in self.stages]
         chain = StageChain(self.stages, stats)
-        kept_buf: list[Document] = []
-        rej_buf: list[Rejection] = []
-        parts = total = 0
-
-        def flush() -> None:
-            nonlocal parts, kept_buf, rej_buf
-            write_atomic(docs_table(kept_buf, self.columns), unit.dir / f"kept-{parts:05d}.parquet")
-            write_atomic(rejections_table(rej_buf, self.columns), unit.dir / f"rejected-{parts:05d}.parquet")
-            parts += 1
-            kept_buf, rej_buf = [], []
-
+        out = UnitOutput(unit.dir, self.columns, self.config.part_docs)
         self._prepass(unit.source, unit.file, unit.skip)
         ids: list[int] = []
+        total = 0
         t_read = time.process_time()
-        for batch in batched(self.ingest.read(unit.source, unit.file, unit.skip, ids, unit.part), cfg.batch_docs):
+        for batch in batched(self.ingest.read(unit.source, unit.file, unit.skip, ids, unit.part), self.config.batch_docs):
             read_seconds = time.process_time() - t_read
-            in_bytes = sum(utf8_len(d.text) for d in batch if isinstance(d, Document))
-            kept, rejected = chain(batch, read_seconds)
-            kept_buf.extend(kept)
-            rej_buf.extend(rejected)
+            out.add(*chain(batch, read_seconds))
             total += len(batch)
             if progress:
-                progress(len(batch), in_bytes)
-            if len(kept_buf) + len(rej_buf) >= cfg.part_docs:
-                flush()
+                progress(len(batch), sum(utf8_len(d.text) for d in batch if isinstance(d, Document)))
             t_read = time.process_time()
-        flush()
+        out.close(unit, stats, ids)
+        return UnitResult(unit.key, ok=True, docs=total, size=unit.size)
+
+
+class UnitOutput:
+    """What a unit writes into its folder: kept and rejected parts every `part_docs` documents (bounding memory),
+    then the claimed native ids and, last of all, `stats.json`, which marks the unit done."""
+
+    def __init__(self, folder: Path, columns: dict, part_docs: int):
+        self.folder, self.columns, self.part_docs = folder, columns, part_docs
+        self.kept: list[Document] = []
+        self.rejected: list[Rejection] = []
+        self.parts = 0
+        storage.rmtree(folder)  # a partial earlier attempt is redone whole
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def add(self, kept: list[Document], rejected: list[Rejection]) -> None:
+        self.kept.extend(kept)
+        self.rejected.extend(rejected)
+        if len(self.kept) + len(self.rejected) >= self.part_docs:
+            self.flush()
+
+    def flush(self) -> None:
+        write_atomic(docs_table(self.kept, self.columns), self.folder / f"kept-{self.parts:05d}.parquet")
+        write_atomic(rejections_table(self.rejected, self.columns), self.folder / f"rejected-{self.parts:05d}.parquet")
+        self.parts += 1
+        self.kept, self.rejected = [], []
+
+    def close(self, unit: Unit, stats: list[StageStats], ids: list[int]) -> None:
+        self.flush()
         if unit.source.entry.read.id_field:  # for the check of native ids across the source's files
-            storage.save_array(unit.dir / "native_ids.npy", np.array(ids, dtype=np.uint64))
+            storage.save_array(self.folder / "native_ids.npy", np.array(ids, dtype=np.uint64))
         failpoint("unit:before_stats")
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        write_json_atomic({"unit": unit.key, "file": str(unit.file), "parts": parts, "peak_rss_mb": round(peak_mb, 1),
-                           "stages": [s.to_dict() for s in stats]}, unit.dir / "stats.json")
-        return UnitResult(unit.key, ok=True, docs=total, size=unit.size)
+        write_json_atomic({"unit": unit.key, "file": str(unit.file), "parts": self.parts, "peak_rss_mb": round(peak_mb, 1),
+                           "stages": [s.to_dict() for s in stats]}, self.folder / "stats.json")
 
 
 def load_unit_stats(unit: Unit) -> dict:

@@ -110,21 +110,31 @@ def language_card(out_dir: Path, language: LanguageConfig, entries: dict, config
     return "\n".join(lines)
 
 
-def multi_card(out_root: Path, langs: list[str], catalogue: Path) -> str:
-    rows, sources = [], {}
-    for lang in langs:
-        m = json.loads((Path(out_root) / lang / "manifest.json").read_text(encoding="utf-8"))
-        size = sum(d["bytes"] for d in m["data"])
-        rows.append(f"| {lang} | {m['documents_in']:,} | {m['documents_kept']:,} | {size / 1e6:.2f} | [card]({lang}/DATACARD.md) |")
+def multi_card(out_root: Path, langs: list[str], catalogue: Path, run: dict | None = None, prefix: str = "") -> str:
+    """The card of a multi-language build: per language its size and share, the sources and their licences;
+    with a multi-language run's summary (`run`), where the documents of each source went."""
+    rows, sources, sizes = [], {}, {}
+    manifests = {lang: json.loads((out_root / lang / "manifest.json").read_text(encoding="utf-8")) for lang in langs}
+    for lang, m in manifests.items():
+        sizes[lang] = sum(d["bytes"] for d in m["data"])
         for uid, s in m["sources"].items():
             sources.setdefault(uid, {"licence": s["licence"], "langs": []})["langs"].append(lang)
+    total = max(sum(sizes.values()), 1)
+    for lang, m in manifests.items():
+        rows.append(f"| {lang} | {m['documents_in']:,} | {m['documents_kept']:,} | {sizes[lang] / 1e6:.2f} | "
+                    f"{100 * sizes[lang] / total:.1f} % | [card]({prefix}{lang}/DATACARD.md) |")
     entries = {e.uid: e for _, e in load_catalogue(Path(catalogue))}
     lines = ["# Data card: multilingual build", "", f"Languages: {', '.join(langs)}.", "",
-             "| language | documents read | kept | MB (Parquet) | card |", "|---|---|---|---|---|", *rows, "",
+             "| language | documents read | kept | MB (Parquet) | share of MB | card |", "|---|---|---|---|---|---|", *rows, "",
              "## Sources", "", "| source | custodian | licence | languages |", "|---|---|---|---|"]
     for uid, s in sorted(sources.items()):
         cust = f"{entries[uid].custodian.name}" if uid in entries else ""
         lines.append(f"| {uid} | {cust} | {s['licence']} | {', '.join(s['langs'])} |")
+    if run is not None:
+        lines += ["", "## Where the documents went", "", "Documents read per source, by the language that took them "
+                  "(or the run-level rule that stopped them before any language: `langid:not_built`, an unreadable "
+                  "record, an empty text):", "", "| source | destination | documents |", "|---|---|---|"]
+        lines += [f"| {src} | {dest} | {n:,} |" for src, row in sorted(run["routing"].items()) for dest, n in sorted(row.items())]
     lines += ["", "Processing, limitations and removal requests are described per language in each card.", "",
               "## Known limitations", ""] + [f"- {x}" for x in LIMITATIONS] + [""]
     return "\n".join(lines)

@@ -251,6 +251,24 @@ def write_after_run(out_dir: Path, run) -> None:
     write_outputs_docs(out_dir, run.ctx.language, run.ctx.sources, run.config.model_dump(mode="json"))
 
 
+def write_run_docs(version: Path, multirun, summary: dict) -> None:
+    """`_run/DATACARD.md` and `_run/report.html` of a multi-language run: languages, shares, routing."""
+    from pipeline.audit.datacard import multi_card
+
+    card = multi_card(multirun.config.output, multirun.langs, multirun.config.catalogue, summary, prefix="../")
+    write_text_atomic(card, version / "DATACARD.md")
+    rows = "".join(f"<tr><td class='l'>{esc(src)}</td><td class='l'>{esc(dest)}</td><td>{n:,}</td></tr>"
+                   for src, row in sorted(summary["routing"].items()) for dest, n in sorted(row.items()))
+    langs = "".join(f"<li><a href='../{esc(lang)}/report.html'>{esc(lang)}</a></li>" for lang in multirun.langs)
+    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Run report: {esc(', '.join(multirun.langs))}"
+            f"</title><style>{CSS}</style></head><body><h1>Multi-language run</h1>"
+            f"<p>{summary['documents_kept']:,} documents kept, {summary['documents_rejected']:,} rejected, "
+            f"{summary['run_level_rejected']:,} of them before any language took them · {fmt(summary['seconds'])} s wall</p>"
+            f"<h2>Languages</h2><ul>{langs}</ul><h2 id='routing'>Where the documents went</h2><table><tr>"
+            f"<th class='l'>source</th><th class='l'>destination</th><th>documents</th></tr>{rows}</table></body></html>")
+    write_text_atomic(page, version / "report.html")
+
+
 def run_writers(cfg) -> list:
     """What a run writes besides its shards and reports: report.html and the data card, unless turned off."""
     return [write_after_run] if cfg.report_html else []

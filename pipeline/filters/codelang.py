@@ -48,10 +48,10 @@ def guess(text: str, path: str = "") -> tuple[str, float]:
 
 
 class CodeLID:
-    """`predict_docs(docs)` -> [(programming language, score)] from each document's path and text."""
+    """`ranked(docs)` -> [[(programming language, score)]] from each document's path and text."""
 
-    def predict_docs(self, docs) -> list[tuple[str, float]]:
-        return [guess(d.text, d.url_or_path) for d in docs]
+    def ranked(self, docs) -> list[list[tuple[str, float]]]:
+        return [[guess(d.text, d.url_or_path)] for d in docs]
 
     def predict(self, texts: list[str]) -> list[tuple[str, float]]:
         return [guess(t) for t in texts]

@@ -57,14 +57,21 @@ def load_fasttext(path: str):
     return fasttext.load_model(path)  # the numpy-2 build prints no load-time warning: nothing to silence
 
 
+Ranked = list[tuple[str, float]]
+"""A detector's labels for one text, best first (at most two)."""
+
+
 class FastTextLID:
-    """`predict(texts)` -> [(label, score)] with labels stripped of `__label__`."""
+    """`predict(texts)` -> [(label, score)] with labels stripped of `__label__`; `ranked` keeps the second best."""
 
     def __init__(self, path: Path):
         self.model = load_fasttext(str(path))
 
-    def predict_docs(self, docs) -> list[tuple[str, float]]:
-        return self.predict([d.text for d in docs])
+    def ranked(self, docs) -> list[Ranked]:
+        prepared = [d.text.lower().replace("\n", " ") for d in docs]
+        labels, scores = self.model.predict(prepared, k=2)
+        return [[(lab.removeprefix("__label__"), float(s)) for lab, s in zip(labs, sc)] or [("unknown", 0.0)]
+                for labs, sc in zip(labels, scores)]
 
     def predict(self, texts: list[str]) -> list[tuple[str, float]]:
         prepared = [t.lower().replace("\n", " ") for t in texts]
@@ -76,22 +83,24 @@ class FastTextLID:
 class Cld2LID:
     """`predict(texts)` -> [(code, share of bytes in the top language)]; `unknown` when CLD2 finds none."""
 
-    def predict_docs(self, docs) -> list[tuple[str, float]]:
-        return self.predict([d.text for d in docs])
-
-    def predict(self, texts: list[str]) -> list[tuple[str, float]]:
+    def ranked(self, docs) -> list[Ranked]:
         import pycld2
 
         out = []
-        for text in texts:
+        for d in docs:
             try:
-                _, _, details = pycld2.detect(text, bestEffort=True)
+                _, _, details = pycld2.detect(d.text, bestEffort=True)
             except pycld2.error:  # bytes CLD2 refuses (e.g. lone surrogates): no prediction, not a crash
-                out.append(("unknown", 0.0))
+                out.append([("unknown", 0.0)])
                 continue
-            code, percent = details[0][1], details[0][2]
-            out.append(("unknown", 0.0) if code == "un" else (code, percent / 100.0))
+            found = [(code, percent / 100.0) for _, code, percent, _ in details[:2] if code != "un"]
+            out.append(found or [("unknown", 0.0)])
         return out
+
+    def predict(self, texts: list[str]) -> list[tuple[str, float]]:
+        from pipeline.record import Document
+
+        return [r[0] for r in self.ranked([Document("", t, "", "", "", "") for t in texts])]
 
 
 def model_file(model: str, base: Path) -> Path | None:

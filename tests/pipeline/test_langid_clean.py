@@ -47,7 +47,7 @@ def test_code_gets_programming_language_id_not_natural_language_id():
     py = Document("a", "def f(x):\n    return x + 1\n", "code", "s", "lib/f.py", "x")
     prose = Document("b", "Ceci est un texte en français, pas du code.", "code", "s", "notes/readme", "x")
     kept, rejected, _ = stage([py, prose])
-    assert kept == [py] and py.scores == {"lang_pred": "python", "lang_score": 1.0}
+    assert kept == [py] and py.scores == {"lang_pred": "python", "lang_score": 1.0, "lang_pred2": None, "lang_score2": None}
     assert [(r.doc.id, r.rule, r.detail) for r in rejected] == [("b", "wrong_language", "predicted unknown")]
 
 
