@@ -102,13 +102,9 @@ def cmd_build(args) -> int:
                                  "catalogue": getattr(args, "catalogue", None)}.items() if v is not None}
     cfg = cfg.model_copy(update=updates)
     if args.command == "corpus":
-        from pipeline.lm import missing_model, print_training, train_language
-
         langs = corpus_languages(args, cfg)
         for lang in langs:
-            if missing_model(cfg, lang):  # one command does everything, on a cluster too
-                say(f"no perplexity model for '{lang}' yet: training it first (make lm LANG={lang})")
-                print_training(train_language(cfg, lang))
+            ensure_model(cfg, lang)
         if args.langs:
             return build_several(cfg, langs, args)
         run = Run(cfg, args.lang, writers=writers(cfg))
@@ -121,6 +117,23 @@ def cmd_build(args) -> int:
     print(json.dumps(summary, indent=2))
     say(summary_line(summary))
     return 0
+
+
+def ensure_model(cfg, lang: str) -> None:
+    """Train the language's perplexity model when it is missing (one command does everything, on a cluster too);
+    a language with too little text to train one is built without perplexity values when no threshold needs them."""
+    from pipeline.language import load_language
+    from pipeline.lm import NotEnoughText, missing_model, print_training, train_language
+
+    if not missing_model(cfg, lang):
+        return
+    say(f"no perplexity model for '{lang}' yet: training it first (make lm LANG={lang})")
+    try:
+        print_training(train_language(cfg, lang))
+    except NotEnoughText as e:
+        if load_language(cfg.languages, lang).perplexity.max is not None:
+            raise
+        say(f"{e}: '{lang}' is built without perplexity values (its YAML sets no perplexity.max)")
 
 
 def corpus_languages(args, cfg) -> list[str]:

@@ -39,6 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PERCENTILES = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99)
 
 
+class NotEnoughText(UserError):
+    """The language's sources hold too few clean documents to train a perplexity model."""
+
+
 def kenlm_tool(name: str) -> str:
     for folder in [os.environ.get("KENLM_BIN"), str(ROOT / "tools" / "kenlm" / "bin")]:
         if folder and (Path(folder) / name).is_file():
@@ -121,7 +125,7 @@ def train_language(config, lang: str) -> dict:
     t0 = time.time()
     docs = reference_documents(config, lang, pcfg.reference_sources)
     if len(docs) < 2 * pcfg.folds:
-        raise UserError(f"only {len(docs)} reference documents for '{lang}': too few to train a perplexity model")
+        raise NotEnoughText(f"only {len(docs)} reference documents for '{lang}': too few to train a perplexity model")
     staging = folder.with_name(folder.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     models = []

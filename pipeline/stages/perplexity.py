@@ -41,10 +41,11 @@ class Perplexity(Stage):
         super().__init__(ctx)
         cfg = ctx.language.perplexity
         self.cfg = cfg
-        if cfg is None:
-            self.scorer = None
+        folder = (ctx.resource("perplexity") or model_folder(ctx)) if cfg is not None else None
+        if cfg is None or (cfg.max is None and model_files(fold_folders(folder)[0]) is None):
+            self.scorer = None  # no model (too little text to train one) and no threshold: nothing to measure
             return
-        self.scorer = PerplexityScorer(ctx.resource("perplexity") or model_folder(ctx), ctx.lang)
+        self.scorer = PerplexityScorer(folder, ctx.lang)
         pct = self.scorer.metadata.get("reference_percentiles", {})
         self.edges = cfg.buckets or ([pct["p30"], pct["p60"]] if "p30" in pct and "p60" in pct else None)
 
@@ -66,11 +67,14 @@ class Perplexity(Stage):
 
     @classmethod
     def resources(cls, ctx) -> dict:
-        if ctx.language.perplexity is None:
+        cfg = ctx.language.perplexity
+        if cfg is None:
             return {}
         folder = model_folder(ctx)
+        if cfg.max is None and model_files(fold_folders(folder)[0]) is None:
+            return {}  # scored only when there is a model; without a threshold nothing depends on it
         for f in fold_folders(folder):
-            require_model(f, ctx.lang)  # no model: say `make lm` now, not in a worker
+            require_model(f, ctx.lang)  # a threshold and no model: say `make lm` now, not in a worker
         return {"perplexity": folder}
 
     @classmethod
@@ -82,4 +86,5 @@ class Perplexity(Stage):
     @classmethod
     def describe(cls, language, params, entries) -> str:
         p = language.perplexity if language else None
-        return "no perplexity model (`perplexity: null`)" if p is None else f"model `{p.model}`, max {p.max}"
+        return "no perplexity model (`perplexity: null`)" if p is None else f"model `{p.model}`, max {p.max}" + \
+            ("" if p.max is not None else " (measured when a model exists: too little text trains none)")

@@ -171,3 +171,24 @@ def test_calibrate_reads_stored_values(tmp_path):
     assert row.split()[2] == "10"  # values 91..100 are above p90 = 90.1
     with pytest.raises(UserError, match="no perplexity values"):
         calibrate(tmp_path / "none", [90.0])
+
+
+def test_without_a_model_a_language_is_scored_only_if_a_threshold_needs_it(tmp_path):
+    """Too little text to train a model: no threshold -> built without perplexity values; a threshold -> an error."""
+    langs = tmp_path / "languages"
+    langs.mkdir()
+    (langs / "fr.yaml").write_text(f"code: fr\nname: French\nperplexity: {{model: {tmp_path / 'none'}}}\n")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "fr.jsonl").write_text(json.dumps({"text": "Le paquet est installé avec apt."}) + "\n")
+    from conftest import entry, write_entry
+
+    write_entry(tmp_path / "cat", entry("s", "../src/fr.jsonl"))
+    cfg = RunConfig(catalogue=tmp_path / "cat", output=tmp_path / "out", languages=langs, executor="local",
+                    stages=["normalise", "perplexity"])
+    Run(cfg, "fr").execute(progress=False)
+    [row] = pq.read_table(tmp_path / "out" / "fr" / "data").to_pylist()
+    assert row["perplexity"] is None
+    (langs / "fr.yaml").write_text(f"code: fr\nname: French\nperplexity: {{model: {tmp_path / 'none'}, max: 500}}\n")
+    with pytest.raises(UserError, match="make lm LANG=fr"):
+        Run(cfg, "fr")
