@@ -25,18 +25,22 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.base import is_url
+from pipeline import storage
+from pipeline.base import is_url, stable_hash
 from pipeline.catalogue import sources_for
 from pipeline.config import load_config
 from pipeline.errors import UserError, cli_main
 from pipeline.filters.ccnet import PerplexityScorer, fold_folders, fold_of, model_files, normalised_lines
 from pipeline.language import load_language, perplexity_model_dir
 from pipeline.record import Document
-from pipeline.shards import swap_dir
+from pipeline.shards import swap_dir, write_json_atomic
 from pipeline.worker import UnitWorker, batched
 
 ROOT = Path(__file__).resolve().parent.parent
 PERCENTILES = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99)
+
+
+NO_MODEL = "no_model.json"
 
 
 class NotEnoughText(UserError):
@@ -125,6 +129,8 @@ def train_language(config, lang: str) -> dict:
     t0 = time.time()
     docs = reference_documents(config, lang, pcfg.reference_sources)
     if len(docs) < 2 * pcfg.folds:
+        # said once, in the model's place: a run without a perplexity threshold then goes on without the values
+        write_json_atomic({"reference_documents": len(docs), "inputs": inputs_signature(config, lang)}, folder / NO_MODEL)
         raise NotEnoughText(f"only {len(docs)} reference documents for '{lang}': too few to train a perplexity model")
     staging = folder.with_name(folder.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
@@ -145,13 +151,22 @@ def train_language(config, lang: str) -> dict:
     return meta
 
 
+def inputs_signature(cfg, lang: str) -> str:
+    """What the language's reference text is read from (file names, sizes, dates)."""
+    return stable_hash([storage.signature(f)[0] for s in sources_for(cfg.catalogue, lang, cfg.data_roots) for f in s.files])
+
+
 def missing_model(cfg, lang: str) -> bool:
-    """Whether the run would score perplexity with a locally trained model that does not exist yet."""
+    """Whether the run would score perplexity with a locally trained model that does not exist yet (and that
+    training could make: `no_model.json` says the same inputs held too little text)."""
     pcfg = load_language(Path(cfg.languages), lang).perplexity
     if "perplexity" not in cfg.stages or pcfg is None or is_url(pcfg.model):
         return False
     folder = perplexity_model_dir(Path(cfg.languages), lang, pcfg)
-    return not ((folder / "metadata.json").exists() and model_files(fold_folders(folder)[0]) is not None)
+    if (folder / "metadata.json").exists() and model_files(fold_folders(folder)[0]) is not None:
+        return False
+    marker = folder / NO_MODEL
+    return not (marker.is_file() and json.loads(marker.read_text())["inputs"] == inputs_signature(cfg, lang))
 
 
 def print_training(meta: dict) -> None:

@@ -32,6 +32,12 @@ def model_folder(ctx) -> Path:
     return folder
 
 
+def untrainable(folder, cfg) -> bool:
+    """No model because the language's text was too little to train one (`make lm` said so in the model's
+    place), and no threshold that needs it: documents then pass without a perplexity value."""
+    return cfg.max is None and model_files(fold_folders(folder)[0]) is None and (folder / "no_model.json").is_file()
+
+
 class Perplexity(Stage):
     name = "perplexity"
     help = "KenLM 5-gram perplexity over sentencepiece pieces (model from `make lm`); ppl_bucket; drop above max"
@@ -42,8 +48,8 @@ class Perplexity(Stage):
         cfg = ctx.language.perplexity
         self.cfg = cfg
         folder = (ctx.resource("perplexity") or model_folder(ctx)) if cfg is not None else None
-        if cfg is None or (cfg.max is None and model_files(fold_folders(folder)[0]) is None):
-            self.scorer = None  # no model (too little text to train one) and no threshold: nothing to measure
+        if cfg is None or untrainable(folder, cfg):
+            self.scorer = None  # too little text to train a model, and no threshold that needs one
             return
         self.scorer = PerplexityScorer(folder, ctx.lang)
         pct = self.scorer.metadata.get("reference_percentiles", {})
@@ -71,8 +77,8 @@ class Perplexity(Stage):
         if cfg is None:
             return {}
         folder = model_folder(ctx)
-        if cfg.max is None and model_files(fold_folders(folder)[0]) is None:
-            return {}  # scored only when there is a model; without a threshold nothing depends on it
+        if untrainable(folder, cfg):
+            return {"perplexity": folder}  # what `make lm` wrote instead of a model: why there is none
         for f in fold_folders(folder):
             require_model(f, ctx.lang)  # a threshold and no model: say `make lm` now, not in a worker
         return {"perplexity": folder}
@@ -87,4 +93,4 @@ class Perplexity(Stage):
     def describe(cls, language, params, entries) -> str:
         p = language.perplexity if language else None
         return "no perplexity model (`perplexity: null`)" if p is None else f"model `{p.model}`, max {p.max}" + \
-            ("" if p.max is not None else " (measured when a model exists: too little text trains none)")
+            ("" if p.max is not None else " (not measured when the language has too little text to train a model)")

@@ -186,6 +186,14 @@ def test_without_a_model_a_language_is_scored_only_if_a_threshold_needs_it(tmp_p
     write_entry(tmp_path / "cat", entry("s", "../src/fr.jsonl"))
     cfg = RunConfig(catalogue=tmp_path / "cat", output=tmp_path / "out", languages=langs, executor="local",
                     stages=["normalise", "perplexity"])
+    with pytest.raises(UserError, match="make lm LANG=fr"):
+        Run(cfg, "fr")  # no model, and nobody tried to train one
+    from pipeline.lm import NotEnoughText, missing_model
+
+    assert missing_model(cfg, "fr")
+    with pytest.raises(NotEnoughText):
+        train_language(cfg, "fr")  # one document: says so in the model's place
+    assert not missing_model(cfg, "fr")
     Run(cfg, "fr").execute(progress=False)
     [row] = pq.read_table(tmp_path / "out" / "fr" / "data").to_pylist()
     assert row["perplexity"] is None
