@@ -131,3 +131,28 @@ def test_a_rerun_resumes_and_the_counts_still_add_up(mixed):
     assert not again.pending()
     second = again.execute(progress=False)
     assert second["run"]["units_resumed"] == len(again.units) and second["run"]["documents_kept"] == first["run"]["documents_kept"]
+
+
+def test_killed_in_a_shared_unit_the_rerun_resumes_and_gives_the_same_builds(mixed, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    config = tmp_path / "c.yaml"
+    config.write_text(yaml.safe_dump({"catalogue": str(mixed / "catalogue"), "output": str(tmp_path / "out"),
+                                      "executor": "local", "stages": STAGES}))
+    cmd = [sys.executable, "-m", "pipeline", "corpus", "--langs", ",".join(BUILT), "--config", str(config), "--no-progress"]
+    env = {**os.environ, "ROOTS_FAILPOINT": f"unit:before_stats@{tmp_path / 'killed'}"}
+    first = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    assert first.returncode == -9 and (tmp_path / "killed").exists()
+    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+    cfg = RunConfig(catalogue=mixed / "catalogue", output=mixed / "reference", executor="local", stages=STAGES)
+    MultiRun(cfg, BUILT).execute(progress=False)
+    for lang in [*BUILT, "_run"]:
+        for part in ("data", "rejected") if lang != "_run" else ("rejected",):
+            got = pq.read_table(tmp_path / "out" / lang / part)
+            want = pq.read_table(mixed / "reference" / lang / part)
+            assert got.sort_by("id").equals(want.sort_by("id")), (lang, part)
