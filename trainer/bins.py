@@ -1,25 +1,28 @@
-"""Token bins: `.bin` of raw token ids, `.idx` that describes it, `.docs.parquet` that names every document.
+"""Token bins that Megatron-LM, Megatron-DeepSpeed, GPT-NeoX and NeMo read as they are.
 
-In the spirit of Megatron's mmap indexed dataset: the `.bin` is the documents' tokens back to back (each
-ending with the end-of-document id), in uint16 when the vocabulary has at most 65,536 ids, else uint32.
-The `.idx` is a fixed little-endian header followed by the document boundaries:
+`<stem>.bin` holds the documents' tokens back to back (each ending with the end-of-document id), in uint16
+when the vocabulary has at most 65,536 ids, else int32 (Megatron has no uint32). `<stem>.idx` is Megatron's
+mmap indexed-dataset index (MMIDIDX, version 1), with one sequence per document:
 
-    magic     8 bytes  b"ROOTSIDX"
-    version   u32      1
-    dtype     u8       Megatron's codes: 8 = uint16; 9 = uint32 (ours: Megatron has none); 3 bytes padding
-    n_docs    u64
-    n_tokens  u64
-    vocab     u64      ids in the bin are < vocab
-    checksum  16 bytes xxh3-128 of the .bin's bytes
-    offsets   u64 x (n_docs + 1)   document i is tokens [offsets[i], offsets[i+1])
+    magic      9 bytes   b"MMIDIDX\x00\x00"
+    version    u64       1
+    dtype      u8        Megatron's code: 8 = uint16, 4 = int32
+    sequences  u64       n (documents)
+    documents  u64       n + 1
+    lengths    i32 x n   tokens of each document
+    pointers   i64 x n   byte offset of each document in the .bin
+    doc_index  i64 x (n + 1)   0, 1, ..., n (sequence i is document i)
 
-`.docs.parquet` has one row per document in bin order: id, lang, source, copy (0 for the first copy of a
-repeated document), token_start, n_tokens. So any token position leads back to its document id
-(`ShardReader.doc_at`). Opening a shard checks the header, the file size and the offsets; `verify()` also
-re-hashes the bin, so a flipped byte is found. Files are written under temporary names and renamed.
+What Megatron's index has no room for is in two sidecars: `<stem>.meta.json` (the format and version, the
+vocabulary size, token and document counts, the xxh3-128 checksum of the .bin) and `<stem>.docs.parquet`
+(one row per document in bin order: id, lang, source, copy (0 for the first copy of a repeated document),
+token_start, n_tokens), so any token position leads back to its document id (`ShardReader.doc_at`).
+Opening a shard checks the index, the sidecar and the file size; `verify()` also re-hashes the bin, so a
+flipped byte is found. Files are written under temporary names and renamed, the .idx last.
 """
 from __future__ import annotations
 
+import json
 import os
 import struct
 from pathlib import Path
@@ -31,11 +34,12 @@ import xxhash
 
 from pipeline.errors import UserError
 
-MAGIC = b"ROOTSIDX"
+MAGIC = b"MMIDIDX\x00\x00"
 VERSION = 1
-HEADER = struct.Struct("<8sIB3xQQQ16s")
-DTYPE_CODES = {np.dtype(np.uint16): 8, np.dtype(np.uint32): 9}
+HEADER = struct.Struct("<9sQBQQ")
+DTYPE_CODES = {np.dtype(np.uint16): 8, np.dtype(np.int32): 4}
 CODE_DTYPES = {v: k for k, v in DTYPE_CODES.items()}
+FORMAT = {"format": "roots-pipeline token bins (Megatron mmap indexed dataset + sidecars)", "version": 2}
 DOCS_SCHEMA = pa.schema([("id", pa.string()), ("lang", pa.string()), ("source", pa.string()),
                          ("copy", pa.int32()), ("token_start", pa.int64()), ("n_tokens", pa.int64())])
 
@@ -81,35 +85,52 @@ class ShardWriter:
     def close(self) -> dict:
         self.fh.close()
         n_docs = len(self.offsets) - 1
-        header = HEADER.pack(MAGIC, VERSION, DTYPE_CODES[self.dtype], n_docs, self.n_tokens, self.vocab,
-                             self.hasher.digest())
-        idx, docs, bin_ = (self.stem.with_suffix(s) for s in (".idx", ".docs.parquet", ".bin"))
+        offsets = np.asarray(self.offsets, dtype=np.int64)
+        idx, docs, meta, bin_ = (self.stem.with_suffix(s) for s in (".idx", ".docs.parquet", ".meta.json", ".bin"))
         with open(_tmp(idx), "wb") as fh:
-            fh.write(header)
-            fh.write(np.asarray(self.offsets, dtype="<u8").tobytes())
+            fh.write(HEADER.pack(MAGIC, VERSION, DTYPE_CODES[self.dtype], n_docs, n_docs + 1))
+            fh.write(np.diff(offsets).astype("<i4").tobytes())  # lengths
+            fh.write((offsets[:-1] * self.dtype.itemsize).astype("<i8").tobytes())  # byte pointers
+            fh.write(np.arange(n_docs + 1, dtype="<i8").tobytes())  # one sequence per document
         pq.write_table(pa.table(self.rows, schema=DOCS_SCHEMA), _tmp(docs), compression="zstd")
-        for p in (bin_, docs, idx):  # the .idx last: a shard with an .idx is complete
+        _tmp(meta).write_text(json.dumps({**FORMAT, "dtype": self.dtype.name, "n_docs": n_docs, "n_tokens": self.n_tokens,
+                                          "vocab_size": self.vocab, "checksum_xxh3_128": self.hasher.hexdigest()}))
+        for p in (bin_, docs, meta, idx):  # the .idx last: a shard with an .idx is complete
             os.replace(_tmp(p), p)
         return {"stem": self.stem.name, "docs": n_docs, "tokens": self.n_tokens, "checksum_xxh3_128": self.hasher.hexdigest(),
                 "bin_bytes": bin_.stat().st_size}
 
 
 def read_header(idx: Path) -> dict:
+    """The Megatron index and its sidecar (`.meta.json`), checked against each other."""
     raw = Path(idx).read_bytes()
     if len(raw) < HEADER.size:
         raise CorruptBin(f"{idx}: shorter than the {HEADER.size}-byte header")
-    magic, version, code, n_docs, n_tokens, vocab, checksum = HEADER.unpack_from(raw)
+    magic, version, code, n_seq, n_doc_idx = HEADER.unpack_from(raw)
     if magic != MAGIC:
-        raise CorruptBin(f"{idx}: not a token index (magic {magic!r}, expected {MAGIC!r})")
+        raise CorruptBin(f"{idx}: not a Megatron token index (magic {magic!r}, expected {MAGIC!r})")
     if version != VERSION:
         raise CorruptBin(f"{idx}: index version {version}; this code reads version {VERSION}")
     if code not in CODE_DTYPES:
         raise CorruptBin(f"{idx}: unknown dtype code {code}")
-    if len(raw) != HEADER.size + 8 * (n_docs + 1):
-        raise CorruptBin(f"{idx}: {len(raw)} bytes, expected {HEADER.size + 8 * (n_docs + 1)} for {n_docs} documents")
-    offsets = np.frombuffer(raw, dtype="<u8", offset=HEADER.size).astype(np.int64)
-    return {"version": version, "dtype": CODE_DTYPES[code], "n_docs": n_docs, "n_tokens": n_tokens,
-            "vocab_size": vocab, "checksum": checksum, "offsets": offsets}
+    if n_doc_idx != n_seq + 1 or len(raw) != HEADER.size + 4 * n_seq + 8 * n_seq + 8 * n_doc_idx:
+        raise CorruptBin(f"{idx}: {len(raw)} bytes, not the index of {n_seq} documents")
+    dtype = CODE_DTYPES[code]
+    lengths = np.frombuffer(raw, dtype="<i4", count=n_seq, offset=HEADER.size).astype(np.int64)
+    pointers = np.frombuffer(raw, dtype="<i8", count=n_seq, offset=HEADER.size + 4 * n_seq)
+    doc_index = np.frombuffer(raw, dtype="<i8", count=n_doc_idx, offset=HEADER.size + 12 * n_seq)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    if not np.array_equal(pointers, offsets[:-1] * dtype.itemsize) or not np.array_equal(doc_index, np.arange(n_doc_idx)):
+        raise CorruptBin(f"{idx}: pointers or document index do not follow the lengths (one sequence per document)")
+    meta_path = Path(idx).with_suffix(".meta.json")
+    if not meta_path.is_file():
+        raise CorruptBin(f"{meta_path}: missing (vocabulary size and checksum of the bin)")
+    meta = json.loads(meta_path.read_text())
+    if (meta["n_docs"], meta["n_tokens"], meta["dtype"]) != (n_seq, int(offsets[-1]), dtype.name):
+        raise CorruptBin(f"{meta_path}: says {meta['n_docs']} documents, {meta['n_tokens']} tokens of {meta['dtype']}; "
+                         f"the index {n_seq}, {int(offsets[-1])}, {dtype.name}")
+    return {"version": version, "dtype": dtype, "n_docs": n_seq, "n_tokens": int(offsets[-1]),
+            "vocab_size": meta["vocab_size"], "checksum": bytes.fromhex(meta["checksum_xxh3_128"]), "offsets": offsets}
 
 
 class ShardReader:
@@ -125,7 +146,7 @@ class ShardReader:
         if not bin_.is_file() or bin_.stat().st_size != expected:
             size = bin_.stat().st_size if bin_.is_file() else "missing"
             raise CorruptBin(f"{bin_}: {size} bytes, the index says {expected}")
-        if self.offsets[0] != 0 or self.offsets[-1] != self.n_tokens or np.any(np.diff(self.offsets) <= 0):
+        if np.any(np.diff(self.offsets) <= 0):
             raise CorruptBin(f"{self.stem}.idx: document offsets are not increasing from 0 to {self.n_tokens}")
         self.tokens = np.memmap(bin_, dtype=self.dtype, mode="r", shape=(self.n_tokens,)) if self.n_tokens else \
             np.zeros(0, self.dtype)

@@ -2,8 +2,8 @@
 
 1. Encode (parallel: one Ray task per curated Parquet shard, or a loop with `executor: local`): each
    document becomes its tokens + the end-of-document id, written to an intermediate shard under
-   `bins/_work/<key>/` (key = tokenizer hash + the corpus shard's sha256, so a rerun skips finished shards
-   and a changed tokenizer or corpus never reuses stale tokens).
+   `bins/_work/<key>/<lang>-<shard sha256>` (key = tokenizer hash + bin format version, so a rerun skips
+   finished shards and a changed tokenizer, corpus or bin format never reuses stale tokens).
 2. Split: validation gets `val_fraction` of each language's tokens as the mixture weighs them (so it has
    the training mix), documents taken in the order of a hash of their id (stable across runs, whatever the
    file order). Validation documents are written once, never repeated, and never trained on.
@@ -36,7 +36,7 @@ from pipeline.errors import UserError
 from pipeline.executors import make_executor
 from pipeline.reports import ConservationError
 from pipeline.shards import sha256_file, swap_dir, write_atomic, write_json_atomic
-from trainer.bins import ShardReader, ShardWriter
+from trainer.bins import FORMAT, ShardReader, ShardWriter
 from trainer.config import ROOTS_SHARES, MixtureConfig, TrainRunConfig
 from trainer.corpus import corpus_shards, iter_tables, unit_draw
 from trainer.tokenizer import EOS, Tokenizer
@@ -113,7 +113,7 @@ def pack(cfg: TrainRunConfig) -> dict:
     tok = Tokenizer(Path(cfg.output) / "tokenizer" / "tokenizer.model")
     out = Path(cfg.output) / "bins"
     inputs = corpus_inputs(cfg)
-    work = out / "_work" / stable_hash({"tokenizer": tok.sha256})
+    work = out / "_work" / stable_hash({"tokenizer": tok.sha256, "bins": FORMAT["version"]})  # a format change re-encodes
     stems, encoded, n_cached, t_enc = encode(cfg, tok, inputs, work)
     readers = [(lang, ShardReader(stem)) for lang, stem in stems]
     is_val = split(cfg, readers)

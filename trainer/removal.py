@@ -42,7 +42,7 @@ def _rewrite_shard(stem: Path, sh: dict, split: str, removed: set[str], gone: Go
             continue
         w.add(r.doc(i), row["id"], row["lang"], row["source"], copy=row["copy"])
     info = w.close()
-    for ext in (".bin", ".docs.parquet", ".idx"):  # the .idx last, as the writer does
+    for ext in (".bin", ".docs.parquet", ".meta.json", ".idx"):  # the .idx last, as the writer does
         (tmp.with_suffix(ext)).replace(stem.with_suffix(ext))
     sh.update(docs=info["docs"], tokens=info["tokens"], checksum_xxh3_128=info["checksum_xxh3_128"],
               bin_bytes=info["bin_bytes"], sha256={e: sha256_file(stem.with_suffix(e)) for e in (".bin", ".idx")})

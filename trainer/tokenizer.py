@@ -155,9 +155,9 @@ def train_tokenizer(cfg: TrainRunConfig, threads: int | None = None) -> dict:
 
 
 def token_dtype(vocab_size: int) -> np.dtype:
-    """uint16 when every id fits (vocab ≤ 65,536), else uint32: the bin's dtype follows the vocabulary,
-    so no id can overflow it."""
-    return np.dtype(np.uint16) if vocab_size <= 1 << 16 else np.dtype(np.uint32)
+    """uint16 when every id fits (vocab ≤ 65,536), else int32 (Megatron's dtype codes have no uint32): the bin's
+    dtype follows the vocabulary, so no id can overflow it."""
+    return np.dtype(np.uint16) if vocab_size <= 1 << 16 else np.dtype(np.int32)
 
 
 class Tokenizer:

@@ -174,9 +174,9 @@ def test_index_header_and_corruption_are_detected(packed, tmp_path):
     r = ShardReader(stem, verify=True)
     assert h["dtype"] == np.uint16 and h["n_docs"] == r.n_docs == len(r.docs)
     assert h["n_tokens"] == stem.with_suffix(".bin").stat().st_size // 2 == h["offsets"][-1]
-    assert stem.with_suffix(".idx").read_bytes()[:8] == MAGIC
+    assert stem.with_suffix(".idx").read_bytes()[:9] == MAGIC
     copy = tmp_path / stem.name
-    for ext in (".bin", ".idx", ".docs.parquet"):
+    for ext in (".bin", ".idx", ".docs.parquet", ".meta.json"):
         shutil.copy(stem.with_suffix(ext), copy.with_suffix(ext))
     data = bytearray(copy.with_suffix(".bin").read_bytes())
     data[len(data) // 2] ^= 0x01  # one flipped bit
@@ -192,20 +192,41 @@ def test_index_header_and_corruption_are_detected(packed, tmp_path):
     copy.with_suffix(".idx").write_bytes(bytes(idx))
     with pytest.raises(CorruptBin, match="magic"):
         ShardReader(copy)
-    assert HEADER.size == 56
+    assert HEADER.size == 34  # Megatron's: magic 9, version 8, dtype 1, sequences 8, documents 8
+
+
+def test_megatron_reads_the_bins_as_they_are(packed, tmp_path):
+    """Megatron-Core's own reader (what Megatron-LM, NeMo and GPT-NeoX's loaders share) gives every document back."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Transformer Engine and Apex are not installed"
+        from megatron.core.datasets.indexed_dataset import IndexedDataset
+
+    for split in ("train", "val"):
+        for stem in shard_stems(packed.output / "bins", split):
+            ours, theirs = ShardReader(stem), IndexedDataset(str(stem))
+            assert len(theirs) == ours.n_docs > 0 and theirs.index.dtype == ours.dtype
+            assert theirs.document_indices.tolist() == list(range(ours.n_docs + 1))
+            assert all(np.array_equal(theirs[i], ours.doc(i)) and theirs[i][-1] == EOS for i in range(ours.n_docs))
+    w = ShardWriter(tmp_path / "wide", np.int32, 100_000)  # a vocabulary past uint16
+    w.add(np.array([99_999, 65_536, 1], dtype=np.int32), "d", "xx", "s")
+    w.close()
+    wide = IndexedDataset(str(tmp_path / "wide"))  # kept: its arrays are views of the dataset's mmap
+    assert wide[0].tolist() == [99_999, 65_536, 1]
 
 
 def test_token_dtype_follows_the_vocabulary(tmp_path):
-    assert token_dtype(65_536) == np.uint16 and token_dtype(65_537) == np.uint32
+    assert token_dtype(65_536) == np.uint16 and token_dtype(65_537) == np.int32  # Megatron's codes have no uint32
     with pytest.raises(ValueError, match="does not fit"):
         ShardWriter(tmp_path / "x", np.uint16, 70_000)
-    w = ShardWriter(tmp_path / "y", np.uint32, 70_000)
+    w = ShardWriter(tmp_path / "y", np.int32, 70_000)
     with pytest.raises(ValueError, match="outside the vocabulary"):
-        w.add(np.array([5, 70_000], dtype=np.uint32), "d", "xx", "s")
-    w.add(np.array([65_536, 69_999, 3], dtype=np.uint32), "d", "xx", "s")
+        w.add(np.array([5, 70_000], dtype=np.int32), "d", "xx", "s")
+    w.add(np.array([65_536, 69_999, 3], dtype=np.int32), "d", "xx", "s")
     w.close()
     r = ShardReader(tmp_path / "y", verify=True)
-    assert r.dtype == np.uint32 and r.doc(0).tolist() == [65_536, 69_999, 3]
+    assert r.dtype == np.int32 and r.doc(0).tolist() == [65_536, 69_999, 3]
 
 
 def test_training_lowers_the_loss_below_the_unigram_baseline(packed):
