@@ -9,8 +9,10 @@ The model is lossless by construction: identity normalisation, no dummy prefix, 
 (runs of spaces, tabs and newlines included) and byte fallback, so `decode(encode(text)) == text` for any
 text and `<unk>` is never produced. Special ids: 0 `<pad>`, 1 `<unk>`, 2 `<s>`, 3 `</s>` (end of document).
 
-Writes `<output>/tokenizer/`: `tokenizer.model` and `tokenizer.json` (sha256 of the model, settings, what
-was sampled per language, the corpora's shard hashes, seconds), swapped in atomically.
+Writes `<output>/tokenizer/`, swapped in atomically: `tokenizer.model` (sentencepiece), the same model as a
+Hugging Face tokenizer (`tokenizer.json`, `tokenizer_config.json`, `special_tokens_map.json`: see
+trainer/hf_tokenizer.py) and `tokenizer_meta.json` (sha256 of the model, settings, what was sampled per
+language, the corpora's shard hashes, seconds).
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from pipeline.errors import UserError
 from pipeline.shards import sha256_file, swap_dir, write_json_atomic
 from trainer.config import TokenizerConfig, TrainRunConfig
 from trainer.corpus import corpus_fingerprint, corpus_shards, iter_tables, text_bytes, unit_draw
+from trainer.hf_tokenizer import write_hf
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
 
@@ -144,7 +147,8 @@ def train_tokenizer(cfg: TrainRunConfig, threads: int | None = None) -> dict:
                 "alpha": tc.alpha, "seed": tc.seed, "sample": sampled,
                 "corpora": corpus_fingerprint(cfg.corpus, cfg.languages),
                 "seconds": round(time.time() - t0, 2)}
-        write_json_atomic(meta, tmp / "tokenizer.json")
+        write_hf(tmp / "tokenizer.model", tmp)
+        write_json_atomic(meta, tmp / "tokenizer_meta.json")
         swap_dir(tmp, folder)
     finally:
         if tmp.exists():

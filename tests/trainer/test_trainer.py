@@ -1,6 +1,7 @@
 """Tokenizer, packing and the small GPT, on corpora the pipeline curates from real bundled text (fr en zh ar hi)."""
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -93,6 +94,23 @@ def test_every_document_decodes_back_to_its_text(packed):
     assert all(p != 1 for p in tok.encode([zh])[0])  # no <unk>: byte fallback covers every character
 
 
+def test_hugging_face_tokenizer_gives_the_same_ids(packed):
+    """tokenizer.json loads in `tokenizers` and encodes held-out real text (not in the tokenizer's sample) to
+    sentencepiece's ids, and decodes them back to the text."""
+    from tokenizers import Tokenizer as HFTokenizer
+
+    folder = packed.output / "tokenizer"
+    sp, hf = Tokenizer(folder / "tokenizer.model"), HFTokenizer.from_file(str(folder / "tokenizer.json"))
+    assert hf.get_vocab_size() == sp.vocab_size and hf.token_to_id("</s>") == EOS
+    assert json.loads((folder / "special_tokens_map.json").read_text())["eos_token"] == "</s>"
+    held_out = [d.text for lang in LANGS
+                for d in itertools.islice(source_documents(sources_for(ROOT / "catalogue", lang), lang, 10**7), 400, 460)]
+    assert len(held_out) == 60 * len(LANGS)
+    for text, ids in zip(held_out, sp.encode(held_out)):
+        assert hf.encode(text, add_special_tokens=False).ids == list(ids)
+        assert hf.decode(list(ids), skip_special_tokens=False) == text
+
+
 def test_every_token_traces_back_to_its_document(packed):
     texts = corpus_texts(packed.corpus)
     tok = Tokenizer(packed.output / "tokenizer" / "tokenizer.model")
@@ -107,7 +125,7 @@ def test_every_token_traces_back_to_its_document(packed):
 
 def test_manifest_counts_add_up_and_name_the_tokenizer(packed):
     m = json.loads((packed.output / "bins" / "manifest.json").read_text())
-    tok_meta = json.loads((packed.output / "tokenizer" / "tokenizer.json").read_text())
+    tok_meta = json.loads((packed.output / "tokenizer" / "tokenizer_meta.json").read_text())
     assert m["tokenizer"]["sha256"] == tok_meta["sha256"] and m["tokenizer"]["dtype"] == "uint16"
     for lang in LANGS:
         s = m["languages"][lang]
