@@ -83,6 +83,23 @@ def cache_dir() -> Path:
     return Path(os.environ.get("ROOTS_PIPELINE_CACHE", Path.home() / ".cache" / "roots-pipeline"))
 
 
+def say(value: object) -> str:
+    """A parameter in words for a person (data card, report): no Python reprs (`None`, `True`, `['fr']`)."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k} {say(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(f"`{v}`" if isinstance(v, str) else say(v) for v in value) or "none"
+    return str(value)
+
+
 def stable_hash(obj: object, n: int = 16) -> str:
     """A short hex digest of a JSON-able object, the same on every machine and run."""
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:n]

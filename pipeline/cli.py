@@ -41,11 +41,11 @@ def _audit_parsers(sub) -> None:
     t.add_argument("--languages", type=Path, default=Path("languages"))
     t.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free one)")
     t.add_argument("--no-browser", action="store_true", help="only print the address")
-    rep = sub.add_parser("report", help="(re)write out/<lang>/report.html and DATACARD.md from a finished run")
+    rep = sub.add_parser("report", help="(re)write out/<lang>/report.html and README.md (the data card) from a finished run")
     rep.add_argument("--lang", required=True, type=check_lang)
     rep.add_argument("--out", type=Path, default=Path("out"))
     rep.add_argument("--config", type=Path, default=Path("configs/default.yaml"))
-    dc = sub.add_parser("datacard", help="write the data card of a multi-language build (<out>/DATACARD.md)")
+    dc = sub.add_parser("datacard", help="write the data card of a multi-language build (<out>/README.md)")
     dc.add_argument("--langs", required=True, help="comma-separated languages already built under --out")
     dc.add_argument("--out", type=Path, default=Path("out"))
     dc.add_argument("--catalogue", type=Path, default=Path("catalogue"))
@@ -232,6 +232,7 @@ def cmd_tune(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from pipeline.audit.datacard import CARD
     from pipeline.audit.report import write_outputs_docs
     from pipeline.catalogue import load_catalogue
     from pipeline.language import load_language
@@ -243,16 +244,16 @@ def cmd_report(args) -> int:
                         f"(run `make corpus LANG={args.lang}` first)")
     write_outputs_docs(out, load_language(cfg.languages, args.lang), {e.uid: e for _, e in load_catalogue(cfg.catalogue)},
                        cfg.model_dump(mode="json"))
-    print(f"wrote {out / 'report.html'} and {out / 'DATACARD.md'}")
+    print(f"wrote {out / 'report.html'} and {out / CARD}")
     return 0
 
 
 def cmd_datacard(args) -> int:
-    from pipeline.audit.datacard import multi_card
+    from pipeline.audit.datacard import CARD, multi_card
     from pipeline.shards import write_text_atomic
 
     print(write_text_atomic(multi_card(args.out, [check_lang(x) for x in args.langs.split(",") if x], args.catalogue),
-                            args.out / "DATACARD.md"))
+                            args.out / CARD))
     return 0
 
 

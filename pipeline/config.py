@@ -46,7 +46,7 @@ class RunSettings(Strict):
     report_examples: int = Field(5, ge=0)
     """Example documents kept per drop rule in each stage report."""
     report_html: bool = True
-    """Write report.html and DATACARD.md beside the shards at the end of every run."""
+    """Write report.html and README.md (the data card) beside the shards at the end of every run."""
     data_roots: list[Path] = []
     """Folders catalogue `read.path`s may read besides the one that holds the catalogue folder (symbolic links
     resolved): a path anywhere else is refused before any work."""

@@ -9,7 +9,7 @@ request to what is already built, without a re-run:
 - `data/` and `rejected/` shards are rewritten without the documents (atomic swap), the manifest counts
   them as `documents_removed` (documents_in = kept + rejected + removed still holds);
 - report examples and PII samples naming them are dropped, `reports/removals.json` counts the removals per
-  source, and `report.html` and `DATACARD.md` are rebuilt;
+  source, and `report.html` and the card (`README.md`) are rebuilt;
 - token bins (`--bins`, default `<train output>/bins` when it exists) lose their tokens through
   trainer/removal.py, which the CLI calls with the ids removed here;
 - the run's `_work/` folder (intermediate parts, which hold the text) is deleted; the next run recomputes.

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.audit.datacard import empty_note, language_card, stage_params
+from pipeline.audit.datacard import CARD, empty_note, language_card, stage_params
 from pipeline.audit.measured import column, histogram, knobs, load_values, reached, share_beyond
 from pipeline.base import location
 from pipeline.language import LanguageConfig
@@ -240,10 +240,10 @@ def build_report(out_dir: Path, language: LanguageConfig, n_examples: int = 3, c
 
 
 def write_outputs_docs(out_dir: Path, language: LanguageConfig, entries: dict, config: dict | None = None) -> None:
-    """report.html and DATACARD.md from what the run wrote."""
+    """report.html and the data card (README.md) from what the run wrote."""
     out_dir = location(out_dir)
     write_text_atomic(build_report(out_dir, language, config=config, entries=entries), out_dir / "report.html")
-    write_text_atomic(language_card(out_dir, language, entries, config), out_dir / "DATACARD.md")
+    write_text_atomic(language_card(out_dir, language, entries, config), out_dir / CARD)
 
 
 def write_after_run(out_dir: Path, run) -> None:
@@ -252,11 +252,11 @@ def write_after_run(out_dir: Path, run) -> None:
 
 
 def write_run_docs(version: Path, multirun, summary: dict) -> None:
-    """`_run/DATACARD.md` and `_run/report.html` of a multi-language run: languages, shares, routing."""
+    """`_run/README.md` (its card) and `_run/report.html` of a multi-language run: languages, shares, routing."""
     from pipeline.audit.datacard import multi_card
 
     card = multi_card(multirun.config.output, multirun.langs, multirun.config.catalogue, summary, prefix="../")
-    write_text_atomic(card, version / "DATACARD.md")
+    write_text_atomic(card, version / CARD)
     rows = "".join(f"<tr><td class='l'>{esc(src)}</td><td class='l'>{esc(dest)}</td><td>{n:,}</td></tr>"
                    for src, row in sorted(summary["routing"].items()) for dest, n in sorted(row.items()))
     langs = "".join(f"<li><a href='../{esc(lang)}/report.html'>{esc(lang)}</a></li>" for lang in multirun.langs)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, ClassVar, NamedTuple
 import pyarrow as pa
 from pydantic import BaseModel
 
+from pipeline.base import say
 from pipeline.catalogue import CatalogueEntry
 from pipeline.language import LanguageConfig, language_file, load_language
 from pipeline.record import Document, Rejection
@@ -164,7 +165,7 @@ class Stage:
     @classmethod
     def describe(cls, language: LanguageConfig | None, params: dict | None, entries: dict) -> str:
         """The stage's parameters in words (data card, report). Default: its run-config section."""
-        return ", ".join(f"{k} {v}" for k, v in (params or {}).items())
+        return ", ".join(f"{k} {say(v)}" for k, v in (params or {}).items())
 
     @classmethod
     def panels(cls, report: dict) -> list[Panel]:

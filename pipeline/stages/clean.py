@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import xxhash
 
-from pipeline.base import utf8_len
+from pipeline.base import say, utf8_len
 from pipeline.cleaning import DropSmallDocs, NewlinesToSpaces, RemoveFrequentLines, RemoveLinesWith
 from pipeline.record import Document, Rejection
 from pipeline.stages.base import Output, Stage, Tally
@@ -73,4 +73,5 @@ class Clean(Stage):
     @classmethod
     def describe(cls, language, params, entries) -> str:
         steps = {uid: [s.model_dump(exclude_none=True) for s in e.cleaning] for uid, e in entries.items()}
-        return "; ".join(f"{uid}: {st}" for uid, st in steps.items() if st) or "no per-source steps"
+        return "; ".join(f"{uid}: " + ", then ".join(say(s) for s in st) for uid, st in steps.items() if st) \
+            or "no per-source steps"

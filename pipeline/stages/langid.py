@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from pipeline.base import say
 from pipeline.filters.langid import make_detector, model_file
 from pipeline.language import LanguageConfig, LidConfig
 from pipeline.record import Document, Rejection
@@ -98,7 +99,7 @@ class LangID(Stage):
             return (f"{detector_words(lid)}; no offline detector knows this language, so a document is kept unless "
                     f"the detector gives another language a score above {lid.other_max} (`other_max`): the purity "
                     "of this language is unmeasured")
-        return f"{detector_words(lid)}, labels {lid.labels or [language.code]}, min score {lid.min_score}"
+        return f"{detector_words(lid)}, labels {say(lid.labels or [language.code])}, min score {lid.min_score}"
 
     @classmethod
     def panels(cls, report: dict) -> list[Panel]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline.base import is_url
+from pipeline.base import is_url, say
 from pipeline.errors import UserError
 from pipeline.filters.ccnet import PerplexityScorer, fold_folders, model_files, require_model
 from pipeline.language import LanguageConfig, perplexity_model_dir
@@ -92,5 +92,8 @@ class Perplexity(Stage):
     @classmethod
     def describe(cls, language, params, entries) -> str:
         p = language.perplexity if language else None
-        return "no perplexity model (`perplexity: null`)" if p is None else f"model `{p.model}`, max {p.max}" + \
-            ("" if p.max is not None else " (not measured when the language has too little text to train a model)")
+        if p is None:
+            return "no perplexity model (`perplexity: null`)"
+        return f"model `{p.model}`, " + (f"max {say(p.max)}" if p.max is not None else
+                                         "no maximum (scores recorded; none when the language has too little text "
+                                         "to train a model)")

@@ -1,21 +1,22 @@
 """PII: redact personal data in every document with the language's recognisers (pipeline/pii/).
 
-Kept documents get the redacted text and two columns: `pii` (JSON counts per type, e.g. {"EMAIL": 2})
-and `pii_count`. With the `drop` action a document holding that type is rejected as `pii:<TYPE>`
+Kept documents get the redacted text and two columns: `pii` (a struct with the count of every type, e.g.
+{"EMAIL": 2, "IP_ADDRESS": 0, ...}) and `pii_count`. With the `drop` action a document holding that type is rejected as `pii:<TYPE>`
 (its rejected copy is redacted too). `scrub(rejections)` redacts documents that earlier stages dropped,
 so rejected sets and report examples never hold raw PII either. The stage tallies for the report: counts
 per type, per source, and a few redacted excerpts per type; never an original value.
 """
 from __future__ import annotations
 
-import json
-
 import pyarrow as pa
 
+from pipeline.base import say
+from pipeline.pii.entities import ENTITIES
 from pipeline.pii.redactor import Redactor, run_salt
 from pipeline.record import Document, Rejection
 from pipeline.stages.base import Output, Panel, Stage, Tally, top_items
 
+TAGS = tuple(e.tag for e in ENTITIES)
 SAMPLE_CHARS = 300
 REJECTED = "rejected:"
 
@@ -24,7 +25,7 @@ class Pii(Stage):
     name = "pii"
     help = ("presidio-analyzer pattern recognisers per language (e-mail, IP, phone, card, IBAN, crypto, KEY, USER); "
             "PI:<TYPE>")
-    columns = {"pii": pa.string(), "pii_count": pa.int32()}
+    columns = {"pii": pa.struct([(tag, pa.int32()) for tag in TAGS]), "pii_count": pa.int32()}
     samples_title = "redacted excerpts"
 
     def __init__(self, ctx):
@@ -45,7 +46,7 @@ class Pii(Stage):
             return [[] for _ in docs]
         drops = []
         for doc, (text, counts, drop) in zip(docs, self.redactor.redact([d.text for d in docs])):
-            doc.scores.update(pii=json.dumps(counts, sort_keys=True), pii_count=sum(counts.values()))
+            doc.scores.update(pii={tag: counts.get(tag, 0) for tag in TAGS}, pii_count=sum(counts.values()))
             drops.append(drop)
             if not counts:
                 continue
@@ -62,7 +63,7 @@ class Pii(Stage):
         kept, rejected, tally = [], [], Tally()
         for doc, drop in zip(docs, self._apply(docs, tally)):
             if drop:
-                n = json.loads(doc.scores["pii"])
+                n = doc.scores["pii"]
                 rejected.append(Rejection(doc, self.name, drop[0], float(sum(n[t] for t in drop)), None,
                                           f"action drop for {', '.join(drop)}"))
             else:
@@ -85,7 +86,7 @@ class Pii(Stage):
         pii = language.pii if language else None
         if pii is None:
             return "no PII redaction (`pii: null`)"
-        return f"action `{pii.action}`, phone regions {list(pii.phone_regions)}"
+        return f"action `{pii.action}`, phone regions {say(list(pii.phone_regions))}"
 
     @classmethod
     def panels(cls, report: dict) -> list[Panel]:

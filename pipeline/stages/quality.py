@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from pipeline.base import say
 from pipeline.filters.base import Filter
 from pipeline.filters.datatrove_filters import DatatroveFilter
 from pipeline.filters.text import TextView, edit_document
@@ -71,8 +72,8 @@ class Quality(Stage):
     def describe(cls, language, params, entries) -> str:
         if language is None:
             return ""
-        parts = [f"{f.name} ({', '.join(f'{k} {v}' for k, v in (('min', f.min), ('max', f.max)) if v is not None) or 'measured only'})"
+        parts = [f"{f.name} ({', '.join(f'{k} {say(v)}' for k, v in (('min', f.min), ('max', f.max)) if v is not None) or 'measured only'})"
                  for f in language.filters]
         e = language.edits
-        return (f"edits: uniform whitespace {e.uniform_whitespace}, remove words with {e.remove_words_with}, "
-                f"max word length {e.max_word_length}; filters in order: " + "; ".join(parts))
+        return (f"edits: uniform whitespace {say(e.uniform_whitespace)}, remove words with {say(e.remove_words_with)}, "
+                f"max word length {say(e.max_word_length)}; filters in order: " + "; ".join(parts))

@@ -159,7 +159,7 @@ def test_tuner_page_in_a_headless_browser(tmp_path):
 
 
 def test_datacards(built, tmp_path):
-    card = (built.output / "fr" / "DATACARD.md").read_text(encoding="utf-8")
+    card = (built.output / "fr" / "README.md").read_text(encoding="utf-8")
     manifest = json.loads((built.output / "fr" / "manifest.json").read_text())
     assert "| manuals: manuals | tests (other) | CC0-1.0 (public_domain) | no |" in card
     for stage in manifest["stages"]:
@@ -170,6 +170,27 @@ def test_datacards(built, tmp_path):
 
     multi = multi_card(built.output, ["fr"], built.catalogue)
     assert "| fr |" in multi and "| manuals |" in multi
+    body = card.split("\n---\n", 1)[1]
+    assert not re.search(r"\b(None|True|False)\b|\['", body), "a Python repr in the card"
+
+
+def test_a_build_is_a_hub_dataset(built, tmp_path):
+    """The build folder as pushed to the Hub: its README.md's metadata parses, `load_dataset` reads the kept
+    documents (not the manifest or the reports) and, as a second config, the rejected set."""
+    import datasets
+    from huggingface_hub import DatasetCard
+
+    out = built.output / "fr"
+    data = DatasetCard.load(out / "README.md").data
+    assert data.license == ["cc0-1.0"] and data.language == ["fr"] and data.pretty_name.startswith("French")
+    assert data.size_categories == ["n<1K"] and data.task_categories == ["text-generation"]
+    assert [c["config_name"] for c in data.configs] == ["default", "rejected"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    kept = datasets.load_dataset(str(out), split="train", cache_dir=str(tmp_path / "hf"))
+    rejected = datasets.load_dataset(str(out), "rejected", split="train", cache_dir=str(tmp_path / "hf"))
+    assert kept.num_rows == manifest["documents_kept"] and rejected.num_rows == manifest["documents_rejected"]
+    assert set(kept.column_names) >= {"id", "text", "lang", "source", "meta"} and "rule" in rejected.column_names
+    assert sorted(kept["id"]) == sorted(pq.read_table(out / "data", columns=["id"])["id"].to_pylist())
 
 
 def test_removal_leaves_no_trace_in_data_bins_or_reports_and_survives_a_rebuild(tmp_path):
@@ -259,7 +280,7 @@ def test_data_card_names_the_detector_each_language_uses():
     from pipeline.audit.datacard import LIMITATIONS, stage_params
 
     said = {code: stage_params("langid", load_language(ROOT / "languages", code), {}, {}) for code in ("fr", "yo", "bm", "code")}
-    assert "fastText lid.176" in said["fr"] and "labels ['fr'], min score 0.8" in said["fr"]
+    assert "fastText lid.176" in said["fr"] and "labels `fr`, min score 0.8" in said["fr"]
     assert said["yo"].startswith("CLD2") and "fastText" not in said["yo"]
     assert "other_max" in said["bm"] and "unmeasured" in said["bm"]
     assert said["code"].startswith("the programming language of the file extension")
@@ -269,7 +290,7 @@ def test_data_card_names_the_detector_each_language_uses():
 def test_removal_rebuilds_the_card_with_the_run_config_and_a_broken_catalogue_changes_nothing(tmp_path):
     cfg = build(tmp_path, stages=("normalise", "dedup"))
     out = cfg.output / "fr"
-    assert "| dedup | exact True, near True" in (out / "DATACARD.md").read_text(encoding="utf-8")
+    assert "| dedup | exact on, near on" in (out / "README.md").read_text(encoding="utf-8")
     manifest = (out / "manifest.json").read_text()
     broken = tmp_path / "broken-catalogue"
     broken.mkdir()
@@ -279,8 +300,8 @@ def test_removal_rebuilds_the_card_with_the_run_config_and_a_broken_catalogue_ch
         apply_to_build(out, [req], cfg.model_copy(update={"catalogue": broken}))
     assert (out / "manifest.json").read_text() == manifest  # nothing was touched
     res = apply_to_build(out, [req], cfg)
-    card = (out / "DATACARD.md").read_text(encoding="utf-8")
-    assert res["documents_removed"] == 1 and "| dedup | exact True, near True" in card and "| normalise | unicode_form NFC" in card
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert res["documents_removed"] == 1 and "| dedup | exact on, near on" in card and "| normalise | unicode_form NFC" in card
 
 
 def test_remove_cleans_the_bins_of_the_training_config_it_is_given(tmp_path, monkeypatch):

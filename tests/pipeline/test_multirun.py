@@ -120,7 +120,7 @@ def test_one_pass_routes_each_document_once_and_equals_single_language_builds(mi
         assert {r["lang"] for r in kept} == {lang} and any(r["lang_pred2"] for r in kept)  # second best kept too
     everywhere = [i for lang in BUILT for i in kept_ids(mixed / "multi", lang)]
     assert len(everywhere) == len(set(everywhere))  # no document went to two languages
-    card = (mixed / "multi" / "_run" / "DATACARD.md").read_text()
+    card = (mixed / "multi" / "_run" / "README.md").read_text()
     assert "## Where the documents went" in card and "| web | fr |" in card
 
 

@@ -104,7 +104,7 @@ def test_inputs_and_output_on_s3_and_hf_give_the_tables_of_local_disk(tmp_path, 
         got = pa.concat_tables([pq.read_table((build / s["path"]).open("rb")) for s in manifest[part]])
         want = pq.read_table(tmp_path / "out" / "fr" / part)
         assert got.num_rows > 5 and got.equals(want), part
-    assert (build / "report.html").exists() and (build / "DATACARD.md").exists()
+    assert (build / "report.html").exists() and (build / "README.md").exists()
     for key in s3.find("builds"):  # no credential written anywhere
         blob = s3.cat(key)
         assert KEY_ID.encode() not in blob and SECRET.encode() not in blob, key

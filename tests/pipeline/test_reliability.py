@@ -176,7 +176,7 @@ def test_an_empty_corpus_and_a_removal_of_everything_give_valid_outputs_that_say
     res = apply_to_build(cfg.output / "fr", [req], cfg)
     manifest = json.loads((cfg.output / "fr" / "manifest.json").read_text())
     assert res["documents_removed"] == 6 and manifest["documents_kept"] == manifest["documents_rejected"] == 0
-    assert "every one was rejected or removed on request" in (cfg.output / "fr" / "DATACARD.md").read_text()
+    assert "every one was rejected or removed on request" in (cfg.output / "fr" / "README.md").read_text()
 
 
 def test_odd_text_never_crashes_a_stage(tmp_path):
