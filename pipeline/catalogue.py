@@ -89,6 +89,10 @@ class Read(Frozen):
     """textdir only: file endings that count as documents."""
     hf_builder: str | None = None
     """hf_dataset only: datasets builder (json, parquet, text, csv); guessed from the file ending if unset."""
+    extractor: Literal["trafilatura", "lxml"] = "trafilatura"
+    """warc only: how an HTML page becomes text. `trafilatura` keeps the main text (menus, footers, related
+    links and cookie notices removed), as Common Crawl pipelines do; `lxml` keeps every text block, for
+    documentation sites whose pages are all content (trafilatura finds no main text on some of them)."""
 
 
 class CatalogueEntry(Frozen):

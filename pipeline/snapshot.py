@@ -24,7 +24,7 @@ from pipeline.errors import UserError
 
 # Libraries whose version can change a measured value or a decision.
 PACKAGES = ("fasttext-numpy2-wheel", "pycld2", "presidio-analyzer", "phonenumbers", "sentencepiece", "kenlm",
-            "datatrove", "tldextract", "emoji")
+            "datatrove", "tldextract", "emoji", "trafilatura")
 COMPLETE = ".complete"
 
 

@@ -84,20 +84,47 @@ def test_hf_dataset_load_dataset_and_load_from_disk(tmp_path):
     assert [d.text for d in items] == FRENCH[:2]
 
 
-def test_warc_html_and_text_responses(tmp_path):
+BOILERPLATE = ["Accueil", "Forums", "Se connecter", "Nous utilisons des cookies pour mesurer l'audience. Accepter",
+               "Articles similaires : Installer Debian sur un Raspberry Pi", "Mentions légales", "© 2024 Exemple SARL"]
+
+
+def web_page(title: str, paragraphs: list[str]) -> bytes:
+    """A page as the web has them: menu, cookie banner, sidebar and footer around one article."""
+    nav = "".join(f"<li><a href='/{i}'>{x}</a></li>" for i, x in enumerate(BOILERPLATE[:3]))
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<html><head><title>{title} | Exemple</title><script>var tracker = 1;</script></head><body>"
+            f"<header><nav><ul>{nav}</ul></nav></header><div class='cookie-banner'><p>{BOILERPLATE[3]}</p></div>"
+            f"<main><article><h1>{title}</h1>{body}</article></main>"
+            f"<aside><h3>À lire aussi</h3><ul><li><a href='/rpi'>{BOILERPLATE[4]}</a></li></ul></aside>"
+            f"<footer><a href='/legal'>{BOILERPLATE[5]}</a><p>{BOILERPLATE[6]}</p></footer></body></html>").encode()
+
+
+def write_warc(path: Path, pages: list[tuple[str, str, bytes]]) -> None:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    with open(tmp_path / "f.warc.gz", "wb") as fh:
+    with open(path, "wb") as fh:
         w = WARCWriter(fh, gzip=True)
-        pages = [("http://a.example/", "text/html; charset=utf-8",
-                  f"<html><head><script>var x;</script></head><body><h1>Titre</h1><p>{FRENCH[0]}</p></body></html>".encode()),
-                 ("http://b.example/t.txt", "text/plain", FRENCH[1].encode()),
-                 ("http://c.example/i.png", "image/png", b"\x89PNG")]
         for url, ctype, body in pages:
             headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.0")
             w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers))
+
+
+def test_warc_main_text_without_boilerplate(tmp_path):
+    article = [" ".join(FRENCH[i:i + 3]) for i in range(0, len(FRENCH), 3)]
+    write_warc(tmp_path / "f.warc.gz", [
+        ("http://a.example/article", "text/html; charset=utf-8", web_page("Installer un paquet", article)),
+        ("http://b.example/t.txt", "text/plain", FRENCH[1].encode()),
+        ("http://c.example/i.png", "image/png", b"\x89PNG"),
+        ("http://d.example/vide", "text/html", b"<html><body><script>x()</script></body></html>")])
     items = read(tmp_path, "f.warc.gz", kind="warc")
-    assert items[0].text == f"Titre\n\n{FRENCH[0]}" and items[0].url_or_path == "http://a.example/"
+    page = items[0]
+    assert page.url_or_path == "http://a.example/article" and page.meta["extractor"].startswith("trafilatura ")
+    assert all(p in page.text for p in article)  # the article, whole
+    assert not [b for b in BOILERPLATE if b in page.text]  # menu, banner, sidebar, footer gone
     assert items[1].text == FRENCH[1]
     assert isinstance(items[2], Rejection) and items[2].rule == "unsupported_content_type"
+    assert isinstance(items[3], Rejection) and items[3].rule == "no_text" and "trafilatura" in items[3].detail
+    every_block = read(tmp_path, "f.warc.gz", kind="warc", extractor="lxml")[0]  # the option keeps every block
+    assert every_block.meta["extractor"].startswith("lxml ") and all(p in every_block.text for p in article)
+    assert BOILERPLATE[3] in every_block.text and BOILERPLATE[4] in every_block.text  # banner, sidebar
