@@ -252,8 +252,12 @@ def cmd_datacard(args) -> int:
     from pipeline.audit.datacard import CARD, multi_card
     from pipeline.shards import write_text_atomic
 
-    print(write_text_atomic(multi_card(args.out, [check_lang(x) for x in args.langs.split(",") if x], args.catalogue),
-                            args.out / CARD))
+    langs = [check_lang(x) for x in args.langs.split(",") if x]
+    missing = [lang for lang in langs if not (args.out / lang / "manifest.json").is_file()]
+    if missing:
+        raise UserError(f"no finished run for {', '.join(missing)} under {args.out} "
+                        f"(run `make corpus LANGS={','.join(langs)}` first)")
+    print(write_text_atomic(multi_card(args.out, langs, args.catalogue), args.out / CARD))
     return 0
 
 

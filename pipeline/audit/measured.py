@@ -14,11 +14,13 @@ the model has no label for), each ROOTS quality filter's
 """
 from __future__ import annotations
 
+import heapq
 import json
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import xxhash
 
 from pipeline.language import LanguageConfig
 from pipeline.stages import BY_NAME, ORDER, STAGES
@@ -61,6 +63,35 @@ def load_values(out_dir: Path, columns: list[str], text: bool = False) -> pa.Tab
                 t = t.append_column(c, pa.nulls(t.num_rows, pa.float64()))
         tables.append(t.select([*names, *columns]))
     return pa.concat_tables(tables, promote_options="permissive")
+
+
+def random_sample(out_dir: Path, per_source: int, seed: int = 0) -> dict[str, dict[str, list[dict]]]:
+    """source -> {"kept": rows, "rejected": rows}: `per_source` documents of each, drawn at random but fixed by
+    `seed` and the ids (the smallest hashes of seed + id), whatever the shard order. Reads the ids first and
+    the text of the drawn rows only, shard by shard."""
+    out: dict[str, dict[str, list[dict]]] = {}
+    for name, kind in (("data", "kept"), ("rejected", "rejected")):
+        best: dict[str, list[tuple[int, int, int]]] = {}  # source -> [(hash, file no., row)], smallest kept
+        files = shard_files(out_dir, name)
+        for f_no, f in enumerate(files):
+            t = read_table(f, columns=["id", "source"])
+            for row, (doc_id, src) in enumerate(zip(t["id"].to_pylist(), t["source"].to_pylist())):
+                key = xxhash.xxh3_64_intdigest(f"{seed}:{doc_id}")
+                heap = best.setdefault(src, [])
+                if len(heap) < per_source:
+                    heapq.heappush(heap, (-key, f_no, row))
+                elif -heap[0][0] > key:
+                    heapq.heapreplace(heap, (-key, f_no, row))
+        chosen = sorted((-k, f_no, row, src) for src, heap in best.items() for k, f_no, row in heap)
+        cols = ["id", "source", "text"] + (["stage", "rule", "value", "threshold"] if name == "rejected" else [])
+        rows: dict[tuple[int, int], dict] = {}
+        for f_no in sorted({c[1] for c in chosen}):
+            want = [row for _, fn, row, _ in chosen if fn == f_no]
+            for row, rec in zip(want, read_table(files[f_no], columns=cols).take(pa.array(want, pa.int64())).to_pylist()):
+                rows[(f_no, row)] = rec
+        for _, f_no, row, src in chosen:
+            out.setdefault(src, {}).setdefault(kind, []).append(rows[(f_no, row)])
+    return out
 
 
 def reached(table: pa.Table, stage: str) -> np.ndarray:
@@ -112,17 +143,24 @@ def simulate_stage(table: pa.Table, stage: str, ks: list[Knob], language: Langua
             "rules": rules, "mask": mask, "unmeasured": unmeasured}
 
 
-def histogram(values: np.ndarray, bins: int = 40) -> dict:
-    """Counts over `bins` equal bins from the 0.5th to the 99.5th percentile (outliers in the end bins)."""
+LOG_SPAN = 50  # a positive range whose end is this many times its start is binned on a log scale
+
+
+def histogram(values: np.ndarray, bins: int = 40, log: bool | None = None) -> dict:
+    """Counts over `bins` bins from the 0.5th to the 99.5th percentile (outliers in the end bins): equal
+    bins, or equal on a log scale (`log`; by default when the values are positive and span >= LOG_SPAN x)."""
     v = values[~np.isnan(values)]
     if not len(v):
-        return {"edges": [], "counts": [], "n": 0}
+        return {"edges": [], "counts": [], "n": 0, "log": False}
     lo, hi = np.percentile(v, [0.5, 99.5])
     if hi <= lo:
         lo, hi = float(v.min()), float(v.max()) + (1e-9 if v.max() == v.min() else 0)
-    counts, edges = np.histogram(np.clip(v, lo, hi), bins=bins, range=(lo, hi))
+    if log is None:
+        log = bool(lo > 0 and hi / lo >= LOG_SPAN)
+    edges = np.geomspace(lo, hi, bins + 1) if log else np.linspace(lo, hi, bins + 1)
+    counts, edges = np.histogram(np.clip(v, lo, hi), bins=edges)
     return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts], "n": int(len(v)),
-            "min": float(v.min()), "max": float(v.max())}
+            "min": float(v.min()), "max": float(v.max()), "log": log}
 
 
 def share_beyond(values: np.ndarray, k: Knob) -> float:

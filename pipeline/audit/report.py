@@ -19,21 +19,25 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.audit.datacard import CARD, empty_note, language_card, stage_params
-from pipeline.audit.measured import column, histogram, knobs, load_values, reached, share_beyond
+from pipeline.audit.measured import column, histogram, knobs, load_values, random_sample, reached, share_beyond
 from pipeline.base import location
 from pipeline.language import LanguageConfig
 from pipeline.shards import write_text_atomic
 from pipeline.stages import BY_NAME
 from pipeline.stages.base import Knob
 
-EXCERPT = 300
+EXCERPT = 600    # characters shown at once
+FULL = 20_000    # characters shown when an excerpt is opened
+SAMPLE = 5       # random documents per source, kept and rejected
+SEED = 0
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
 h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}h3{margin-bottom:.3em}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{background:#f4f4f4}td.l,th.l{text-align:left}.muted{color:#777}.drop{color:#b00}
 pre{white-space:pre-wrap;background:#f8f8f8;border:1px solid #eee;padding:6px;margin:4px 0;font-size:12px;max-height:12em;overflow:auto}
-details{margin:.4em 0}summary{cursor:pointer}.grid{display:flex;flex-wrap:wrap;gap:1em}
+details{margin:.4em 0}summary{cursor:pointer}
+details.more>summary{list-style:none}details.more[open]>summary>pre{display:none}.grid{display:flex;flex-wrap:wrap;gap:1em}
 .card{border:1px solid #ddd;padding:.6em;border-radius:4px}
 """
 
@@ -71,31 +75,68 @@ def flow_svg(stages: list[dict]) -> str:
     return "".join(parts)
 
 
+def ticks(lo: float, hi: float, log: bool) -> list[float]:
+    """Round values to label an axis from lo to hi: 1-2-5 steps, or powers of ten (and 2x, 5x) on a log scale."""
+    if hi <= lo:
+        return [lo]
+    if log:
+        out = [m * 10.0 ** e for e in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+               for m in (1, 2, 5)]
+        inside = [t for t in out if lo <= t <= hi]
+        return [t for t in inside if len(inside) <= 7 or np.log10(t).is_integer()] or [lo, hi]
+    raw = (hi - lo) / 5
+    mag = 10.0 ** np.floor(np.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    return [float(t) for t in np.arange(np.ceil(lo / step) * step, hi + step * 1e-9, step)]
+
+
 def histogram_svg(h: dict, k: Knob, share: float, label: str) -> str:
+    """Bars over the measured range with an x axis (ticks; log scale when the range needs it), a y axis of
+    document counts, and the thresholds in red (an arrow when one lies beyond the values)."""
     if not h["n"]:
         return f'<p class="muted">{esc(label)}: no measured values.</p>'
-    w, ht, pad = 420, 150, 30
-    counts, edges = h["counts"], h["edges"]
+    w, ht, left, right, top_pad = 400, 140, 48, 24, 28
+    counts, edges, log = h["counts"], h["edges"], h.get("log", False)
     lo, hi = edges[0], edges[-1]
     top = max(counts) or 1
     bw = w / len(counts)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w + 2 * pad}" height="{ht + 45}" role="img" '
+
+    def x_of(v: float) -> float:
+        c = min(max(v, lo), hi)
+        frac = np.log(c / lo) / np.log(hi / lo) if log and hi > lo else (c - lo) / ((hi - lo) or 1)
+        return left + w * float(frac)
+
+    base = top_pad + ht
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + w + right}" height="{base + 58}" role="img" '
              f'aria-label="histogram of {esc(label)}">']
     for i, c in enumerate(counts):
         bh = ht * c / top
-        parts.append(f'<rect x="{pad + i * bw:.1f}" y="{ht - bh + 5:.1f}" width="{max(bw - 1, 1):.1f}" height="{bh:.1f}" '
+        parts.append(f'<rect x="{left + i * bw:.1f}" y="{base - bh:.1f}" width="{max(bw - 1, 1):.1f}" height="{bh:.1f}" '
                      f'fill="#6a9fd4"><title>{fmt(edges[i])} – {fmt(edges[i + 1])}: {c:,}</title></rect>')
-    parts.append(f'<line x1="{pad}" y1="{ht + 5}" x2="{pad + w}" y2="{ht + 5}" stroke="#444"/>')
-    parts.append(f'<text x="{pad}" y="{ht + 20}" font-size="11">{fmt(lo)}</text>')
-    parts.append(f'<text x="{pad + w}" y="{ht + 20}" font-size="11" text-anchor="end">{fmt(hi)}</text>')
+    parts.append(f'<line x1="{left}" y1="{base}" x2="{left + w}" y2="{base}" stroke="#444"/>'
+                 f'<line x1="{left}" y1="{top_pad}" x2="{left}" y2="{base}" stroke="#444"/>')
+    for t in ticks(lo, hi, log):
+        x = x_of(t)
+        parts.append(f'<line x1="{x:.1f}" y1="{base}" x2="{x:.1f}" y2="{base + 4}" stroke="#444"/>'
+                     f'<text x="{x:.1f}" y="{base + 15}" font-size="10" text-anchor="middle">{fmt(t)}</text>')
+    for c in (0, top // 2, top) if top > 1 else (0, top):
+        y = base - ht * c / top
+        parts.append(f'<line x1="{left - 4}" y1="{y:.1f}" x2="{left}" y2="{y:.1f}" stroke="#444"/>'
+                     f'<text x="{left - 6}" y="{y + 3:.1f}" font-size="10" text-anchor="end">{c:,}</text>')
+    parts.append(f'<text x="{left + w / 2}" y="{base + 28}" font-size="11" text-anchor="middle">{esc(k.column)}'
+                 f'{" (log scale)" if log else ""}</text>'
+                 f'<text x="4" y="{top_pad - 14}" font-size="10" fill="#555">documents</text>')
     for t, name in ((k.min, "min"), (k.max, "max")):
         if t is None:
             continue
-        x = pad + w * (min(max(t, lo), hi) - lo) / ((hi - lo) or 1)
-        parts.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{ht + 5}" stroke="#d00" stroke-width="2"/>')
-        anchor = "end" if x > pad + w - 40 else "start" if x < pad + 40 else "middle"  # keep the label inside
-        parts.append(f'<text x="{x:.1f}" y="{ht + 34}" font-size="11" fill="#d00" text-anchor="{anchor}">{name} {fmt(t)}</text>')
-    parts.append(f'<text x="{pad + w}" y="14" font-size="12" fill="#d00" text-anchor="end">{share * 100:.1f} % discarded</text>')
+        x = x_of(t)
+        beyond = " →" if t > hi else "← " if t < lo else ""
+        text = f"{beyond}{name} {fmt(t)}" if t < lo else f"{name} {fmt(t)}{beyond}"
+        parts.append(f'<line x1="{x:.1f}" y1="{top_pad}" x2="{x:.1f}" y2="{base}" stroke="#d00" stroke-width="2"/>')
+        anchor = "end" if x > left + w - 60 else "start" if x < left + 60 else "middle"  # keep the label inside
+        parts.append(f'<text x="{x:.1f}" y="{base + 44}" font-size="11" fill="#d00" text-anchor="{anchor}">{esc(text)}</text>')
+    parts.append(f'<text x="{left + w}" y="{top_pad - 14}" font-size="12" fill="#d00" text-anchor="end">'
+                 f'{share * 100:.1f} % discarded</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -105,12 +146,13 @@ def bars_svg(items: list[tuple[str, int]], width: int = 420) -> str:
         return '<p class="muted">none</p>'
     top = max(v for _, v in items) or 1
     row = 20
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + 200}" height="{row * len(items) + 6}">']
+    lab = 12 + 7 * max(len(str(name)) for name, _ in items)  # room for the longest label, not a fixed 110 px
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{lab + width + 90}" height="{row * len(items) + 6}">']
     for i, (name, v) in enumerate(items):
         y = 3 + i * row
         parts.append(f'<text x="0" y="{y + 13}" font-size="12">{esc(name)}</text>')
-        parts.append(f'<rect x="110" y="{y}" width="{width * v / top:.1f}" height="15" fill="#8bb86a"/>')
-        parts.append(f'<text x="{114 + width * v / top:.1f}" y="{y + 12}" font-size="11">{v:,}</text>')
+        parts.append(f'<rect x="{lab}" y="{y}" width="{width * v / top:.1f}" height="15" fill="#8bb86a"/>')
+        parts.append(f'<text x="{lab + 4 + width * v / top:.1f}" y="{y + 12}" font-size="11">{v:,}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -136,12 +178,42 @@ def source_table(rep: dict) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
-def examples_html(examples: list[dict]) -> str:
+def excerpt_html(text: str, lang: str) -> str:
+    """A document's text for a reader of its language: `lang` and `dir="auto"` (Arabic, Hebrew, Urdu read right
+    to left, mixed runs ordered by the browser), the first EXCERPT characters, the rest up to FULL on a click."""
+    attrs = f'lang="{"zxx" if lang == "code" else esc(lang)}" dir="auto"'  # zxx: no human language (code)
+    head = f"<pre {attrs}>{esc(text[:EXCERPT])}</pre>"
+    if len(text) <= EXCERPT:
+        return head
+    more = f"{len(text) - FULL:,} more characters not shown" if len(text) > FULL else ""
+    return (f"<details class='more'><summary>{head}<span class='muted'>show all {len(text):,} characters</span></summary>"
+            f"<pre {attrs}>{esc(text[:FULL])}</pre>{more}</details>")
+
+
+def examples_html(examples: list[dict], lang: str) -> str:
     out = []
     for e in examples:
-        meta = f'{esc(e.get("id"))} · value {fmt(e.get("value"))} · threshold {fmt(e.get("threshold"))} {esc(e.get("detail") or "")}'
-        out.append(f'<div><span class="muted">{meta}</span><pre>{esc((e.get("text") or "")[:EXCERPT])}</pre></div>')
+        said = [f"{name} {fmt(e[name])}" for name in ("value", "threshold") if e.get(name) is not None]
+        meta = " · ".join([esc(e.get("id")), *said]) + f' {esc(e.get("detail") or "")}'
+        out.append(f'<div class="ex"><span class="muted">{meta}</span>{excerpt_html(e.get("text") or "", lang)}</div>')
     return "".join(out) or '<p class="muted">no examples</p>'
+
+
+def sample_html(sample: dict[str, dict[str, list[dict]]], lang: str, seed: int) -> list[str]:
+    """The random documents of each source, kept and rejected, for a native speaker to read."""
+    h = ["<h2 id='sample'>A random sample to read</h2>",
+         f"<p class='muted'>Per source, documents drawn at random (seed {seed}: the same documents on every rebuild of "
+         "these shards) from the kept ones and from the rejected ones, so a reader judges the output as it is, "
+         "not only the cases near a threshold.</p>"]
+    for src, parts in sorted(sample.items()):
+        for kind in ("kept", "rejected"):
+            rows = parts.get(kind, [])
+            if not rows:
+                continue
+            items = [{**r, "detail": f"{r['stage']}:{r['rule']}" if r.get("rule") else ""} for r in rows]
+            h.append(f"<details class='sample' id='sample-{esc(kind)}-{esc(src)}'><summary><b>{esc(src)}</b>: "
+                     f"{len(rows)} {kind} at random</summary>{examples_html(items, lang)}</details>")
+    return h
 
 
 def near_threshold(table: pa.Table, k: Knob, n: int) -> list[dict]:
@@ -163,7 +235,8 @@ def near_threshold(table: pa.Table, k: Knob, n: int) -> list[dict]:
             for r, i in zip(rows, idx)]
 
 
-def stage_section(s: dict, cls, stage_knobs: list[Knob], table: pa.Table | None, n_examples: int, params: str) -> list[str]:
+def stage_section(s: dict, cls, stage_knobs: list[Knob], table: pa.Table | None, n_examples: int, params: str,
+                  lang: str) -> list[str]:
     """One stage's part of the page: drops by rule and source, threshold histograms, examples, its panels."""
     name = s["stage"]
     h = [f'<h2 id="stage-{esc(name)}">Stage <code>{esc(name)}</code></h2>',
@@ -183,17 +256,17 @@ def stage_section(s: dict, cls, stage_knobs: list[Knob], table: pa.Table | None,
         h.append("</div>")
     for rule, exs in s.get("examples", {}).items():
         h.append(f"<details><summary>examples dropped by <b>{esc(rule)}</b> ({len(exs)})</summary>"
-                 + examples_html(exs[:n_examples]) + "</details>")
+                 + examples_html(exs[:n_examples], lang) + "</details>")
     for k in stage_knobs if table is not None else []:
         near = near_threshold(table, k, n_examples)
         if near:
             h.append(f"<details><summary>kept, closest to the <b>{esc(k.key)}</b> threshold ({len(near)})</summary>"
-                     + examples_html(near) + "</details>")
+                     + examples_html(near, lang) + "</details>")
     for panel in cls.panels(s):
         h.append(f"<h3 id='{esc(panel.id)}'>{esc(panel.title)}</h3>" + bars_svg(panel.items))
     for label, samples in s.get("samples", {}).items():
         h.append(f"<details><summary>{esc(cls.samples_title)}: {esc(label)} ({len(samples)})</summary>"
-                 + examples_html(samples[:n_examples]) + "</details>")
+                 + examples_html(samples[:n_examples], lang) + "</details>")
     return h
 
 
@@ -232,9 +305,10 @@ def build_report(out_dir: Path, language: LanguageConfig, n_examples: int = 3, c
                  f"<td>{kept:,}</td></tr>")
     h.append("</table>")
 
+    h += sample_html(random_sample(out_dir, SAMPLE, SEED), lang, SEED)
     for s in stages:
         h += stage_section(s, BY_NAME[s["stage"]], [k for k in ks if k.stage == s["stage"]], table, n_examples,
-                           stage_params(s["stage"], language, config, entries))
+                           stage_params(s["stage"], language, config, entries), lang)
     h.append("</body></html>")
     return "\n".join(h)
 

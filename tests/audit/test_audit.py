@@ -76,6 +76,30 @@ def test_report_shows_every_stage_rule_threshold_and_no_raw_pii(built):
                                    default=str, ensure_ascii=False)
 
 
+def test_report_is_readable_by_a_native_speaker(built):
+    """Every excerpt says its language and lets the browser set its direction; a seeded random sample of kept and
+    of rejected documents per source (not only threshold cases); long excerpts open to the whole text; axes."""
+    from pipeline.audit.report import EXCERPT, SAMPLE, build_report
+
+    out = built.output / "fr"
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count("<pre") == page.count('<pre lang="fr" dir="auto">') > 0
+    kept_ids = set(pq.read_table(out / "data", columns=["id"])["id"].to_pylist())
+    rejected = {r["id"]: r for r in pq.read_table(out / "rejected", columns=["id", "stage", "rule"]).to_pylist()}
+    kept_part = page.split("id='sample-kept-manuals'")[1].split("</details>\n")[0]
+    drawn = re.findall(r'<span class="muted">(manuals/[^ <]+)', kept_part)
+    assert len(drawn) == SAMPLE and set(drawn) <= kept_ids
+    assert drawn != sorted(kept_ids)[:SAMPLE]  # drawn, not the first ones
+    rej_part = page.split("id='sample-rejected-manuals'")[1].split("</details>\n")[0]
+    drawn_rej = re.findall(r'<span class="muted">(manuals/[^ <]+)', rej_part)
+    assert len(drawn_rej) == SAMPLE and all(f"{rejected[i]['stage']}:{rejected[i]['rule']}" in rej_part for i in drawn_rej)
+    assert build_report(out, load_language(built.languages, "fr")).count(drawn[0]) >= 1  # the same draw again
+    assert "show all" in page and any(len(t) > EXCERPT for t in pq.read_table(out / "data", columns=["text"])["text"].to_pylist())
+    wc = page.split('id="hist-quality.word_count"')[1].split("</div>")[0]
+    assert "word_count (log scale)" in wc and wc.count('text-anchor="middle">') >= 3  # tick labels under the axis
+    assert ">documents</text>" in wc
+
+
 def test_report_histogram_share_matches_the_stage_decisions(built):
     """The share a histogram prints equals the share of documents whose stored value is beyond the threshold."""
     out = built.output / "fr"
