@@ -85,6 +85,8 @@ class TrainConfig(Strict):
     grad_clip: float = Field(1.0, ge=0)
     """Clip the gradient norm to this (0 = off)."""
     eval_interval: int = Field(100, gt=0)
+    log_interval: int = Field(10, gt=0)
+    """Every this many steps a console line: step, loss of the step, learning rate, tokens/s, ETA."""
     eval_iters: int = Field(20, gt=0)
     """Batches averaged for each train/val loss estimate."""
     checkpoint_interval: int = Field(100, gt=0)

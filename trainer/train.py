@@ -80,6 +80,15 @@ def unigram_baseline(ct: np.ndarray, cv: np.ndarray) -> dict:
             "unigram_val_loss": float(-(cv * np.log(q)).sum() / cv.sum())}
 
 
+def interval_line(step: int, end: int, loss: float, lr: float, steps: int, seconds: float, tokens_per_step: int) -> str:
+    """`step 120/600  loss 4.812  lr 2.91e-03  1,234 tokens/s  ETA 3m05s` (rates over this session's steps)."""
+    per_step = seconds / max(steps, 1)
+    eta = int(round(per_step * (end - step)))
+    h, m, sec = eta // 3600, eta // 60 % 60, eta % 60
+    return (f"step {step:>5}/{end}  loss {loss:.3f}  lr {lr:.2e}  {tokens_per_step / per_step if per_step else 0:,.0f} "
+            f"tokens/s  ETA " + (f"{h}h{m:02d}m{sec:02d}s" if h else f"{m}m{sec:02d}s"))
+
+
 def lr_at(it: int, tc) -> float:
     if it < tc.warmup_iters:
         return tc.learning_rate * (it + 1) / tc.warmup_iters
@@ -109,7 +118,8 @@ def train(cfg: TrainRunConfig, fresh: bool = False, stop_after: int | None = Non
     train_data = TokenSampler(bins, "train", mc.block_size)
     val_data = TokenSampler(bins, "val", mc.block_size)
     run_key = stable_hash({"model": mc.model_dump(), "train": tc.model_dump(exclude={"device", "threads",
-                           "sample_tokens", "eval_interval", "eval_iters", "checkpoint_interval"}),
+                           "sample_tokens", "eval_interval", "log_interval", "eval_iters",
+                                                               "checkpoint_interval"}),
                            "bins": manifest["shards"], "vocab": tok.vocab_size})
     model = GPT(mc, tok.vocab_size).to(device)
     opt = model.optimizer(tc.learning_rate, tc.weight_decay)
@@ -172,7 +182,7 @@ def train(cfg: TrainRunConfig, fresh: bool = False, stop_after: int | None = Non
             e = {"iter": it, **evaluate(), "lr": lr_at(it, tc)}
             log.append(e)
             bar.write(f"step {it:>5}: train {e['train_loss']:.3f}  val {e['val_loss']:.3f}  "
-                      f"(unigram baseline {baseline['unigram_val_loss']:.3f})")
+                      f"(unigram baseline {baseline['unigram_val_loss']:.3f})  lr {e['lr']:.2e}")
             sys.stdout.flush()
         t0 = time.perf_counter()
         for g in opt.param_groups:
@@ -188,6 +198,10 @@ def train(cfg: TrainRunConfig, fresh: bool = False, stop_after: int | None = Non
         steps_timed += 1
         bar.update(1)
         bar.set_postfix(loss=f"{loss.item():.3f}")
+        if (it + 1) % tc.log_interval == 0:
+            bar.write(interval_line(it + 1, end, loss.item(), lr_at(it, tc), steps_timed, step_time,
+                                    tc.batch_size * mc.block_size))
+            sys.stdout.flush()
         if (it + 1) % tc.checkpoint_interval == 0 or it + 1 == end:
             save(it + 1)
     bar.close()

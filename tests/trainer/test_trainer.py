@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -247,10 +248,13 @@ def test_token_dtype_follows_the_vocabulary(tmp_path):
     assert r.dtype == np.int32 and r.doc(0).tolist() == [65_536, 69_999, 3]
 
 
-def test_training_lowers_the_loss_below_the_unigram_baseline(packed):
+def test_training_lowers_the_loss_below_the_unigram_baseline(packed, capsys):
     from trainer.train import train
 
     s = train(packed, fresh=True)
+    lines = re.findall(r"step +(\d+)/150  loss ([\d.]+)  lr ([\d.e+-]+)  ([\d,]+) tokens/s  ETA (\S+)", capsys.readouterr().out)
+    assert [int(x[0]) for x in lines] == list(range(10, 151, 10))  # one line per log_interval
+    assert float(lines[0][2]) > float(lines[-1][2]) and lines[-1][4] == "0m00s"  # cosine decay; nothing left
     log = [json.loads(x) for x in (packed.output / "model" / "log.jsonl").read_text().splitlines()]
     first = log[0]
     assert first["iter"] == 0 and s["finished"] and s["iter"] == 150
