@@ -38,7 +38,7 @@ from pipeline.progress import Progress
 from pipeline.readers import number_lines, plan_parts
 from pipeline.removals import REMOVED, load_removals
 from pipeline.reports import StageStats, check_conservation, merge_units, write_stage_reports
-from pipeline.shards import compact, kept_schema, rejected_schema, write_json_atomic
+from pipeline.shards import SCHEMA_VERSION, compact, kept_schema, rejected_schema, write_json_atomic
 from pipeline.snapshot import local_snapshot, take_snapshot
 from pipeline.stages import BY_NAME, StageContext, build_stages, corpus_stages, stage_columns
 from pipeline.stages.ingest import Ingest
@@ -62,7 +62,8 @@ class Run:
         disk = StageContext(config, lang, entries, self.removals)
         self.language_file = disk.language_file
         self.snapshot = take_snapshot(disk, [Ingest, *(BY_NAME[n] for n in config.stages)])
-        self.config_hash = stable_hash({"lang": lang, "stages": config.stage_params(), "snapshot": self.snapshot.digest,
+        self.config_hash = stable_hash({"lang": lang, "schema": SCHEMA_VERSION, "stages": config.stage_params(),
+                                        "snapshot": self.snapshot.digest,
                                         "removals": [r.model_dump() for r in self.removals],
                                         "sources": [s.entry.model_dump(mode="json") for s in self.sources]})
         self.work = self.layout.work / self.config_hash

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from pipeline import storage
 from pipeline.record import Document, Rejection
 
+SCHEMA_VERSION = 2  # part of every work key: work written under another schema (v1: `pii` as JSON text) is redone
 BASE = [("id", pa.string()), ("text", pa.string()), ("lang", pa.string()), ("source", pa.string()),
         ("url_or_path", pa.string()), ("license", pa.string()), ("meta", pa.string())]
 VERDICT = [("stage", pa.string()), ("rule", pa.string()), ("value", pa.float64()),

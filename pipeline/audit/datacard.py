@@ -109,6 +109,27 @@ def _effect(rep: dict) -> str:
         (f"; dropped: {dropped}" if dropped else "")
 
 
+def sources_section(manifest: dict, entries: dict, last: dict) -> list[str]:
+    """The card's table of sources (custodian, licence, PII likelihood, documents kept) and their descriptions."""
+    lines = ["## Sources", "", "| source | custodian | licence | PII likelihood | documents kept | homepage |",
+             "|---|---|---|---|---|---|"]
+    for uid, src in manifest["sources"].items():
+        e = entries.get(uid)
+        kept = last.get("per_source", {}).get(uid, {}).get("docs_out", 0)
+        if e is None:
+            lines.append(f"| {uid} | (not in catalogue) | {src['licence']} | | {kept:,} | |")
+            continue
+        cust = f"{e.custodian.name} ({e.custodian.type})"
+        lines.append(f"| {uid}: {e.name} | {cust} | {e.licence.text} ({src['licence_class']}) | {e.pii.likelihood} | "
+                     f"{kept:,} | {e.homepage or ''} |")
+    lines += ["", "Source descriptions:", ""]
+    for uid in manifest["sources"]:
+        if uid in entries:
+            e = entries[uid]
+            lines.append(f"- **{uid}**: {e.description.strip()} Procurement: {e.procurement.how.strip()}")
+    return lines
+
+
 def language_card(out_dir: Path, language: LanguageConfig, entries: dict, config: dict | None = None) -> str:
     """The card of one language's build; `entries` = catalogue entries by uid (a source not among them is
     listed with what the manifest knows)."""
@@ -135,22 +156,7 @@ def language_card(out_dir: Path, language: LanguageConfig, entries: dict, config
              "`url_or_path`, `license`, `meta` (the source's metadata as JSON text: its keys differ per source), "
              "and one typed column per measured value (`pii` counts every PII type).", "",
              *([f"**{empty_note(manifest)}**", ""] if empty_note(manifest) else []),
-             "## Sources", "",
-             "| source | custodian | licence | PII likelihood | documents kept | homepage |", "|---|---|---|---|---|---|"]
-    for uid, src in manifest["sources"].items():
-        e = entries.get(uid)
-        kept = last.get("per_source", {}).get(uid, {}).get("docs_out", 0)
-        if e is None:
-            lines.append(f"| {uid} | (not in catalogue) | {src['licence']} | | {kept:,} | |")
-            continue
-        cust = f"{e.custodian.name} ({e.custodian.type})"
-        lines.append(f"| {uid}: {e.name} | {cust} | {e.licence.text} ({src['licence_class']}) | {e.pii.likelihood} | "
-                     f"{kept:,} | {e.homepage or ''} |")
-    lines += ["", "Source descriptions:", ""]
-    for uid in manifest["sources"]:
-        if uid in entries:
-            e = entries[uid]
-            lines.append(f"- **{uid}**: {e.description.strip()} Procurement: {e.procurement.how.strip()}")
+             *sources_section(manifest, entries, last)]
     lines += ["", "## Processing", "", "| step | parameters | effect |", "|---|---|---|"]
     for stage in manifest["stages"]:
         if stage in reports:
