@@ -8,6 +8,9 @@ per type, per source, and a few redacted excerpts per type; never an original va
 """
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+
 import pyarrow as pa
 
 from pipeline.base import say
@@ -41,16 +44,29 @@ class Pii(Stage):
         self.max_samples = ctx.config.report_examples
 
     def _apply(self, docs: list[Document], tally: Tally, prefix: str = "") -> list[list[str]]:
-        """Redact `docs` in place, count into `tally`; returns each document's drop tags."""
+        """Redact `docs` in place (the text, `url_or_path` and every value in `meta`), count into `tally`;
+        returns each document's drop tags."""
         if self.redactor is None:
             return [[] for _ in docs]
-        drops = []
-        for doc, (text, counts, drop) in zip(docs, self.redactor.redact([d.text for d in docs])):
+        fields = [list(stored_fields(d)) for d in docs]
+        # a meta value is read after its key (`fax: 33198765432`), which is the context a bare number needs
+        heads = [[f"{path[-1]}: " if path[0] == "meta" and isinstance(path[-1], str) else "" for path, _ in f] for f in fields]
+        flat = self.redactor.redact([h + value for f, hs in zip(fields, heads) for (_, value), h in zip(f, hs)])
+        flat = [(new.removeprefix(h) if new.startswith(h) else new, c, d)
+                for (new, c, d), h in zip(flat, [h for hs in heads for h in hs])]
+        drops, at = [], 0
+        for doc, f in zip(docs, fields):
+            results, at = flat[at:at + len(f)], at + len(f)
+            counts = dict(sum((Counter(c) for _, c, _ in results), Counter()))
+            drop = sorted({t for _, _, d in results for t in d})
             doc.scores.update(pii={tag: counts.get(tag, 0) for tag in TAGS}, pii_count=sum(counts.values()))
             drops.append(drop)
             if not counts:
                 continue
-            doc.text = text
+            for (path, _), (new, c, _) in zip(f, results):
+                if c:
+                    put_field(doc, path, new)
+            text = doc.text
             tally.count(prefix + "documents_redacted", 1, doc.source)
             for tag, n in counts.items():
                 tally.count(prefix + tag, n, doc.source)
@@ -95,6 +111,39 @@ class Pii(Stage):
         dropped = {k.removeprefix(REJECTED): v for k, v in c.items() if k.startswith(REJECTED)}
         return [Panel("pii-counts", "PII found in kept documents, by type", top_items(kept)),
                 Panel("pii-rejected", "PII found in rejected documents, by type", top_items(dropped))]
+
+
+def stored_fields(doc: Document) -> Iterator[tuple[tuple, str]]:
+    """(path, value) of every stored string of a document: its text, url_or_path, and each value in `meta`
+    (nested lists and mappings walked; numbers as their text, since a phone number can be one)."""
+    yield ("text",), doc.text
+    if doc.url_or_path:
+        yield ("url_or_path",), doc.url_or_path
+
+    def walk(value: object, path: tuple) -> Iterator[tuple[tuple, str]]:
+        if isinstance(value, str):
+            yield path, value
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            yield path, str(value)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                yield from walk(v, (*path, k))
+        elif isinstance(value, list):  # meta comes from JSON or Arrow: lists, never tuples
+            for i, v in enumerate(value):
+                yield from walk(v, (*path, i))
+
+    yield from walk(doc.meta, ("meta",))
+
+
+def put_field(doc: Document, path: tuple, value: str) -> None:
+    """Set the stored string at `path` (from `stored_fields`) to its redacted form."""
+    if path[0] != "meta":
+        setattr(doc, path[0], value)
+        return
+    box = doc.meta
+    for key in path[1:-1]:
+        box = box[key]
+    box[path[-1]] = value
 
 
 def _excerpt(text: str, marker: str) -> str:

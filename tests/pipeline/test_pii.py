@@ -162,10 +162,14 @@ def test_no_raw_pii_in_data_rejected_sets_or_reports(tmp_path):
                "configuration of the servers and the network, which is documented in the handbook.")
     rows = [{"id": f"k{i}", "text": kept_text + f" Serveur 192.168.1.{i + 10}."} for i in range(3)]
     rows += [{"id": "lid", "text": english}, {"id": "short", "text": "IBAN FR76 3000 6000 0112 3456 7890 189"}]
+    for i, r in enumerate(rows):  # the same values in the URL and in metadata (a string, a nested record, a number)
+        r.update(url=f"http://10.20.30.{i + 40}/~paul/page.html?mail=paul.martin@example.net",
+                 author=f"Relu par sophie.leroy{i}@example.com", contact={"tel": ["+33 6 98 76 54 32"]}, fax=33198765432)
     lines = [json.dumps(r, ensure_ascii=False) for r in rows] + ['{"id": "broken", "text": "mail marie@example.org']
     (src / "fr.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     cat = tmp_path / "cat"
-    write_entry(cat, entry("piisrc", "../src/{lang}.jsonl", id_field="id"))
+    write_entry(cat, entry("piisrc", "../src/{lang}.jsonl", id_field="id", url_field="url",
+                           meta_fields=["author", "contact", "fax"]))
     cfg = RunConfig(catalogue=cat, output=tmp_path / "out", executor="local", languages=LANGUAGES,
                     stages=["normalise", "langid", "quality", "pii", "dedup"], report_examples=10)
     summary = Run(cfg, "fr").execute(progress=False)
@@ -179,17 +183,20 @@ def test_no_raw_pii_in_data_rejected_sets_or_reports(tmp_path):
         elif f.suffix == ".json":
             everything += f.read_text(encoding="utf-8")
     for raw in ["jean.dupont@example.fr", "+33 6 12 34 56 78", "192.168.1.1", "admin.person@example.org",
-                "3000 6000 0112", "marie@example.org"]:
+                "3000 6000 0112", "marie@example.org", "10.20.30.", "paul.martin@example.net", "sophie.leroy",
+                "+33 6 98 76 54 32", "33198765432"]:
         assert raw not in everything, raw
     kept = pq.read_table(next((out / "data").glob("*.parquet"))).to_pylist()
     assert all("PI:EMAIL" in r["text"] and "PI:PHONE" in r["text"] for r in kept)
     assert {tuple((k, n) for k, n in sorted(r["pii"].items()) if n) for r in kept} == {  # a typed count per type
-        (("EMAIL", 1), ("IP_ADDRESS", 1), ("PHONE", 1))}
+        (("EMAIL", 3), ("IP_ADDRESS", 2), ("PHONE", 3))}  # text, URL and meta: e-mail 1+1+1, IP 1+1, phone 1+1+1
     assert pq.read_schema(next((out / "data").glob("*.parquet"))).field("pii").type.field("EMAIL").type == pa.int32()
     report = json.loads((out / "reports" / "pii.json").read_text())
-    assert report["counters"]["EMAIL"] == 3 and report["counters"]["documents_redacted"] == 3
-    assert report["source_counters"]["piisrc"]["PHONE"] == 3
-    assert report["counters"]["rejected:EMAIL"] == 2 and report["counters"]["rejected:IBAN"] == 1
+    assert report["counters"]["EMAIL"] == 9 and report["counters"]["documents_redacted"] == 3  # 3 documents x 3 fields
+    assert report["source_counters"]["piisrc"]["PHONE"] == 9
+    # lid: 3 e-mails (text, URL, author), 2 phones (meta); short: 2 e-mails, 2 phones, the IBAN; broken: its raw line
+    assert report["counters"]["rejected:EMAIL"] == 6 and report["counters"]["rejected:IBAN"] == 1
+    assert report["counters"]["rejected:PHONE"] == 4 and report["counters"]["rejected:IP_ADDRESS"] == 2
     assert all("PI:" in s["text"] for samples in report["samples"].values() for s in samples)
     rejected = pq.read_table(next((out / "rejected").glob("*.parquet"))).to_pylist()
     assert {r["id"].split("/")[-1] for r in rejected} >= {"lid", "short", "k1", "k2"}
@@ -233,3 +240,38 @@ def test_a_match_after_the_last_word_of_a_window_does_not_crash_the_context_pass
     redactor = Redactor(load_language(ROOT / "languages", "zh").pii, "zh")
     [(out, counts, drop)] = redactor.redact([text])
     assert out == text and not counts and not drop
+
+
+REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real changelogs and the issue
+    ("en", "Write to jane at example dot org for help.", {"EMAIL": 1}),
+    ("en", "Mail jane[at]example.org or john (at) mail (dot) co (dot) uk now.", {"EMAIL": 2}),
+    ("es", "Escriba a juan arroba ejemplo punto es hoy.", {"EMAIL": 1}),
+    ("en", "Most of the changes have occured at some point in time.", {}),
+    ("en", "See http://10.20.30.40/~paul/page.html?mail=paul.martin@example.net", {"IP_ADDRESS": 1, "EMAIL": 1}),
+    ("fr", "Appelez le 078.123.84.49 ou le +32 (0)470 12 34 56.", {"PHONE": 2}),
+    ("es", "Llame al 612.34.43.85 hoy.", {"PHONE": 1}),
+    ("en", "commit 3f786850e387550fdab836ed7e6dc881de23001b, UUID=123e4567-e89b-12d3-a456-426614174000", {}),
+    ("en", "Add new upstream signing key 19882D92DDA4C400C22C0D56CC2AF4472167BE03", {}),
+    ("en", "* debian/patches/revert-eabcfb3f18a6944d9ad89cecd3eb3ca7a2259cf3.diff and tdf148395-do-no-rely-on.patch", {}),
+    ("en", "in XF86VidModeGetAllModeLines() and extractContigSamples24bits()", {}),
+    ("en", "token: 3f786850e387550fdab836ed7e6dc881de23001b", {"KEY": 1}),
+    ("en", "api_key = sk_live_4eC39HqLyjWDarjtT1zdp7dc", {"KEY": 1}),
+    ("es", "Actualizado a la versión 1.2.3.4 ayer.", {}),
+    ("zh", "升级到版本 2.6.32.5 后", {}),
+    ("ar", "تم التحديث إلى الإصدار 4.2.2.177 أمس", {}),
+    ("hi", "संस्करण 1.2.3.4 जारी", {}),
+    ("vi", "phiên bản 7.2.0.4 mới", {}),
+    ("en", "Standards-Version to 3.6.1.0. Project-Id-Version: sed 4.2.2.177", {}),
+    ("en", "binutils (2.13.90.0.18-1.7) unstable; urgency=high", {}),
+    ("en", "gcc-12 (12-20220428-1) unstable; urgency=medium", {}),
+    ("en", "51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA", {}),
+    ("en", "drm/i915: Extend Wa_1607297627 to Alderlake-P; allow GID from 2147483648", {}),
+    ("en", "net: bridge: Describe @tunnel_hash member; fix @list; perl's @INC", {}),
+    ("en", "Reported by Cassidy Kim (@cassidy6564). version 9; server 10.1.2.3 is down.", {"USER": 1, "IP_ADDRESS": 1}),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), REAL_TEXT_CASES)
+def test_look_alikes_and_formats_of_real_technical_text(lang, text, expected):
+    r = Redactor(load_language(LANGUAGES, lang).pii, lang)
+    assert r.redact([text])[0][1] == expected

@@ -1,0 +1,78 @@
+"""Words, in the languages the project builds, that tell a PII look-alike from the real thing.
+
+Technical text mixes languages (a Spanish manual quotes `Standards-Version`, a changelog translated into
+Chinese keeps `release`), so every list applies to every language. Matching is case-insensitive; a word
+is matched whole, except in scripts written without spaces (Chinese, Japanese), where it is a substring.
+
+VERSION_WORDS: earlier on the same line, shortly before four dotted numbers, they make them a version
+(`versión 1.2.3.4`, `版本 2.6.32.5`, `Standards-Version to 3.6.1.0`), not an IP address. SECTION_WORDS do
+the same right before the numbers only (`Sección 6.1.2.2`; a `routing table: 10.0.0.1` line is an IP).
+AT_WORDS and DOT_WORDS: how people spell `@` and `.` to hide an address from robots (`jane at example dot
+org`, `jane[at]example.org`, `juan arroba ejemplo punto es`). Between brackets any language's word counts;
+without brackets only a pair of one language, the text's own or English (so `at some point in` is prose).
+"""
+from __future__ import annotations
+
+import re
+
+VERSION_WORDS = {
+    "en": ("version", "versions", "release", "releases", "released", "revision", "policy", "firmware",
+           "standards", "update from", "updated to", "upgrade to", "bump", "bumped", ">=", "<=", ">>", "<<"),
+    "fr": ("version", "versions", "révision"),
+    "es": ("versión", "version", "versiones", "revisión"),
+    "it": ("versione", "versioni", "revisione", "rilascio"),
+    "pt": ("versão", "versões", "revisão"),
+    "de": ("version", "versionen", "revision"),
+    "nl": ("versie", "uitgave"),
+    "ca": ("versió", "versions", "revisió"),
+    "eu": ("bertsioa", "bertsio", "bertsioan"),
+    "ru": ("версия", "версии", "версию", "версией", "выпуск", "релиз"),
+    "uk": ("версія", "версії"),
+    "pl": ("wersja", "wersji", "wydanie"),
+    "id": ("versi", "rilis"),
+    "vi": ("phiên bản", "bản phát hành"),
+    "tr": ("sürüm", "sürümü"),
+    "ar": ("الإصدار", "إصدار", "الاصدار", "اصدار", "النسخة", "نسخة"),
+    "fa": ("نسخه",),
+    "ur": ("ورژن", "نسخہ"),
+    "hi": ("संस्करण", "वर्ज़न", "वर्जन"),
+    "bn": ("সংস্করণ", "ভার্সন"),
+    "mr": ("आवृत्ती",),
+    "ta": ("பதிப்பு",),
+    "zh": ("版本", "发行版", "發行版"),
+    "ja": ("バージョン",),
+    "ko": ("버전",),
+}
+SECTION_WORDS = {
+    "en": ("section", "chapter", "figure", "table", "step", "appendix"),
+    "fr": ("section", "chapitre", "figure", "tableau", "étape", "annexe"),
+    "es": ("sección", "capítulo", "figura", "tabla", "paso", "apéndice"),
+    "it": ("sezione", "capitolo", "figura", "tabella", "passo"),
+    "pt": ("secção", "seção", "capítulo", "figura", "tabela", "passo"),
+    "de": ("abschnitt", "kapitel", "abbildung", "tabelle", "schritt"),
+    "ru": ("раздел", "глава", "рисунок", "таблица"),
+    "id": ("bagian", "bab", "gambar", "tabel"),
+    "vi": ("mục", "chương", "hình", "bảng"),
+    "ar": ("القسم", "الفصل", "الشكل", "الجدول"),
+    "hi": ("खंड", "अध्याय", "चित्र", "तालिका"),
+    "zh": ("章节", "小节", "图表"),
+    "ja": ("セクション",),
+}
+AT_WORDS = {"en": ("at",), "fr": ("arobase",), "es": ("arroba",), "pt": ("arroba",), "ca": ("arrova",),
+            "it": ("chiocciola",), "de": ("ät",), "ru": ("собака",), "zh": ("艾特",)}
+DOT_WORDS = {"en": ("dot",), "fr": ("point",), "es": ("punto",), "pt": ("ponto",), "ca": ("punt",), "it": ("punto",),
+             "de": ("punkt",), "ru": ("точка",), "zh": ("点",)}
+UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")  # kana and Han: no spaces between words
+
+
+def any_word(words: list[str] | tuple[str, ...]) -> str:
+    """A regex alternation matching one of `words` whole (a substring in unspaced scripts)."""
+    alts = []
+    for w in sorted(set(words), key=len, reverse=True):
+        esc = re.escape(w).replace(r"\ ", r"\s+")
+        alts.append(esc if UNSPACED.match(w) else rf"(?<![^\W\d_]){esc}(?![^\W\d_])")
+    return "|".join(alts)
+
+
+def all_words(table: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(sorted({w for words in table.values() for w in words}))
