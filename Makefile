@@ -18,7 +18,7 @@ KENLM_BIN := tools/kenlm/bin
 # Every Python run gets a UTF-8 locale whatever LANG says.
 RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONUTF8=1 $(PY)
 
-.PHONY: setup sysdeps venv kenlm data lm corpus calibrate test lint bench faults pii-eval validate wordlists clean help \
+.PHONY: setup sysdeps venv kenlm data lm corpus calibrate test lint bench faults pii-eval dedup-eval validate wordlists clean help \
 	corpora tokenizer pack train tune lid-eval
 
 help:
@@ -32,6 +32,7 @@ help:
 	@echo "make test                  check the code style (ruff) and run the test suite"
 	@echo "make bench                 measure every stage, results in \$$(OUT)/bench/*.json"
 	@echo "make pii-eval              PII precision/recall per type on a labelled set, \$$(OUT)/bench/pii_eval.json"
+	@echo "make dedup-eval            near-dedup per script and the copy kept, \$$(OUT)/bench/dedup_scripts.json"
 	@echo "make faults                inject faults (kill -9, corrupt files, full disk, two runs) into real runs, \$$(OUT)/bench/faults.json"
 	@echo "make validate              check the catalogue and configs"
 	@echo "make tokenizer             build the TRAIN_CONFIG languages' corpora if missing, train sentencepiece"
@@ -122,6 +123,10 @@ faults: $(STAMP)
 
 pii-eval: $(STAMP) data
 	$(RUN) -m pipeline.evals.pii_eval --out $(OUT)/bench/pii_eval.json
+
+# Near-dedup recall/precision per script and which copy is kept (needs the models of `make lm` for fr ar zh hi).
+dedup-eval: $(STAMP) data
+	$(RUN) -m pipeline.evals.dedup_scripts_eval --out $(OUT)/bench/dedup_scripts.json
 
 # Regenerate languages/wordlists/ from spaCy (stop words) and the npm package naughty-words (LDNOOBW).
 wordlists: $(STAMP)

@@ -113,6 +113,9 @@ class CatalogueEntry(Frozen):
     media: Media
     procurement: Procurement
     read: Read
+    priority: int = 0
+    """Dedup keeps, of copies of one document, the one from the source with the highest priority (when the
+    run config's `dedup.keep` lists `source`, as it does by default): e.g. an edited collection over a crawl."""
     cleaning: list[CleaningStep] = []
     """Per-source cleaning steps (pipeline/cleaning.py), applied by the `clean` stage in this order."""
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from pipeline.base import Strict
 
@@ -28,6 +28,15 @@ class DedupConfig(Strict):
     """With verify: a candidate pair is a duplicate only at or above this Jaccard similarity."""
     partitions: int = Field(16, gt=0)
     """Hash partitions of the band buckets (parallel reduce tasks)."""
-    keep: Literal["longest"] = "longest"
-    """Which document of a cluster is kept: the longest (most characters that are not whitespace, digits
-    or punctuation, so a re-spaced copy does not win; ties: the earliest)."""
+    keep: list[Literal["source", "perplexity", "length"]] = ["source", "perplexity", "length"]
+    """Which document of a cluster is kept, by these criteria in order (each breaks the ties of the one
+    before; the last tie goes to the earliest document): `source` = the catalogue entry's `priority`
+    (higher wins), `perplexity` = the lower perplexity the perplexity stage measured (a copy wrapped in
+    menus or stuffed with junk words scores higher; documents without a value come last), `length` = more
+    content characters (not whitespace, digits or punctuation, so a re-spaced copy does not win). The kept
+    document's `dup_keep_reason` says which criterion chose it. `longest` (the former value) = [length]."""
+
+    @field_validator("keep", mode="before")
+    @classmethod
+    def _longest(cls, v):
+        return ["length"] if v == "longest" else v

@@ -15,14 +15,19 @@ from pipeline.storage import parquet_file, read_table
 MapFn = Callable[[Callable, list], list]  # (fn, [args tuple]) -> [fn(*args)]: a loop, or Ray tasks
 
 
-def step_signatures(part, offset, out, cfg, split) -> Path:
+def step_signatures(part, offset, out, cfg, split, priority: dict[str, int] | None = None) -> Path:
+    """Per document: the exact key, the signature and band keys, and what the keep rule ranks by (source
+    priority, perplexity, content characters)."""
     if out.exists():
         return out
     perms = permutations(cfg)
     names = parquet_file(part).schema_arrow.names
-    t = read_table(part, columns=["id", "text"] + (["url_or_path"] if "url_or_path" in names else []))
+    t = read_table(part, columns=["id", "text", *(c for c in ("url_or_path", "source", "perplexity") if c in names)])
     texts = t["text"].to_pylist()
     urls = t["url_or_path"].to_pylist() if "url_or_path" in names else [None] * len(texts)
+    sources = t["source"].to_pylist() if "source" in names else [None] * len(texts)
+    ppl = t["perplexity"].cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False) if "perplexity" in names \
+        else np.full(len(texts), np.nan)
     n = len(texts)
     sig = np.zeros((n, cfg.num_bands * cfg.rows_per_band), dtype=np.uint64)
     for s in range(0, n, 1000):
@@ -30,6 +35,8 @@ def step_signatures(part, offset, out, cfg, split) -> Path:
     table = pa.table({
         "idx": pa.array(np.arange(offset, offset + n, dtype=np.int64)),
         "n_chars": pa.array([len(content(x)) for x in texts], type=pa.int64()),
+        "priority": pa.array([(priority or {}).get(s, 0) for s in sources], type=pa.int64()),
+        "ppl": pa.array(ppl, type=pa.float64()),
         "exact": pa.array([exact_key(x) for x in texts], type=pa.binary(16)),
         "url": pa.array([url_key(u) for u in urls], type=pa.uint64()),
         "bands": pa.FixedSizeListArray.from_arrays(pa.array(band_keys(sig, cfg).ravel()), cfg.num_bands),
@@ -144,7 +151,7 @@ def connected_components(edge_files: list[str], n: int, map_fn: MapFn, put: Call
 
 
 def run_dedup(parts: list[Path], work: Path, cfg: DedupConfig, split: str, map_fn: MapFn,
-              put: Callable = lambda x: x) -> pa.Table:
+              put: Callable = lambda x: x, priority: dict[str, int] | None = None) -> pa.Table:
     """Decisions for every document of `parts` (in order): idx, keep, dup_of (idx), cluster (kept idx),
     cluster_size, rule (exact/near/None), value (Jaccard to the kept document, signature estimate)."""
     done = work / "decisions.parquet"
@@ -153,7 +160,7 @@ def run_dedup(parts: list[Path], work: Path, cfg: DedupConfig, split: str, map_f
     rows = [parquet_file(p).metadata.num_rows for p in parts]
     offsets = np.cumsum([0] + rows[:-1]).astype(np.int64)
     n = int(sum(rows))
-    sig_files = map_fn(step_signatures, [(p, int(o), work / "sig" / f"{i:05d}.parquet", cfg, split)
+    sig_files = map_fn(step_signatures, [(p, int(o), work / "sig" / f"{i:05d}.parquet", cfg, split, priority)
                                          for i, (p, o) in enumerate(zip(parts, offsets))])
     for f in (work / "buckets").glob("p*/.*.tmp-*") if (work / "buckets").exists() else []:
         f.unlink()
@@ -164,9 +171,30 @@ def run_dedup(parts: list[Path], work: Path, cfg: DedupConfig, split: str, map_f
         edge_files = map_fn(step_verify, [(e, work / "verified" / e.name, list(parts), offsets, cfg, split)
                                           for e in edge_files])
     labels, rounds = connected_components(edge_files, n, map_fn, put)
-    sig = pa.concat_tables([read_table(f, columns=["idx", "n_chars", "exact", "url", "sig"]) for f in sig_files]) \
-        if n else None
+    sig = pa.concat_tables([read_table(f, columns=["idx", "n_chars", "priority", "ppl", "exact", "url", "sig"])
+                            for f in sig_files]) if n else None
     return decide(labels, sig, cfg, done, rounds)
+
+
+def keep_ranks(sig: pa.Table, order: np.ndarray, cfg: DedupConfig) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Per keep criterion: (name, rank where lower is better, the measured value), in document order."""
+    raw = {"source": sig["priority"].to_numpy()[order].astype(np.float64),
+           "perplexity": sig["ppl"].to_numpy(zero_copy_only=False)[order],
+           "length": sig["n_chars"].to_numpy()[order].astype(np.float64)}
+    rank = {"source": -raw["source"], "perplexity": np.nan_to_num(raw["perplexity"], nan=np.inf), "length": -raw["length"]}
+    return [(c, rank[c], raw[c]) for c in cfg.keep]
+
+
+def keep_reasons(ranks: list, keepers: np.ndarray, runners_up: np.ndarray) -> list[str]:
+    """Why each keeper won over the next-best document of its cluster: the first criterion that differs."""
+    words = {"source": "source priority {:.0f} > {:.0f}", "perplexity": "perplexity {:.1f} < {:.1f}",
+             "length": "longer: {:.0f} > {:.0f} characters"}
+    out = []
+    for k, r in zip(keepers.tolist(), runners_up.tolist()):
+        said = next((words[name].format(raw[k], raw[r]).replace("nan", "none") for name, rank, raw in ranks
+                     if rank[k] != rank[r]), None)
+        out.append(said or "earliest of equals")
+    return out
 
 
 def decide(labels: np.ndarray, sig: pa.Table | None, cfg: DedupConfig, out: Path, rounds: int) -> pa.Table:
@@ -176,10 +204,11 @@ def decide(labels: np.ndarray, sig: pa.Table | None, cfg: DedupConfig, out: Path
     cluster = np.arange(n, dtype=np.int64)
     size = np.ones(n, dtype=np.int64)
     rule = np.array([None] * n, dtype=object)
+    reason = np.array([None] * n, dtype=object)
     value = np.full(n, np.nan)
     if n:
         order_idx = np.argsort(sig["idx"].to_numpy())
-        n_chars = sig["n_chars"].to_numpy()[order_idx]
+        ranks = keep_ranks(sig, order_idx, cfg)
         exact = np.array(sig["exact"].to_pylist(), dtype=object)[order_idx]
         url = sig["url"].to_numpy()[order_idx]
         sigs = sig["sig"].combine_chunks().flatten().to_numpy().reshape(n, -1)[order_idx]
@@ -187,10 +216,12 @@ def decide(labels: np.ndarray, sig: pa.Table | None, cfg: DedupConfig, out: Path
         multi = np.nonzero(counts[labels] > 1)[0]
         if len(multi):
             lab = labels[multi]
-            # keeper per cluster: longest, ties to the earliest document
-            o = np.lexsort((multi, -n_chars[multi], lab))
+            # keeper per cluster: the best by the keep criteria in order, ties to the earliest document
+            o = np.lexsort((multi, *(r[multi] for _, r, _ in reversed(ranks)), lab))
             first = np.concatenate([[True], lab[o][1:] != lab[o][:-1]])
             keeper_of = dict(zip(lab[o][first].tolist(), multi[o][first].tolist()))
+            at = np.nonzero(first)[0]
+            reason[multi[o][at]] = keep_reasons(ranks, multi[o][at], multi[o][at + 1])
             keepers = np.array([keeper_of[x] for x in lab.tolist()])
             cluster[multi] = keepers
             size[multi] = counts[lab]
@@ -202,7 +233,8 @@ def decide(labels: np.ndarray, sig: pa.Table | None, cfg: DedupConfig, out: Path
             same_url = (url[drop] == url[kd]) & (url[drop] != 0) if cfg.url else np.zeros(len(drop), dtype=bool)
             rule[drop] = np.where(exact[drop] == exact[kd], "exact", np.where(same_url, "url", "near"))
     table = pa.table({"idx": np.arange(n, dtype=np.int64), "keep": keep, "dup_of": dup_of, "cluster": cluster,
-                      "cluster_size": size, "rule": pa.array(rule.tolist(), pa.string()), "value": value})
+                      "cluster_size": size, "rule": pa.array(rule.tolist(), pa.string()), "value": value,
+                      "reason": pa.array(reason.tolist(), pa.string())})
     table = table.replace_schema_metadata({"cc_rounds": str(rounds)})
     write_atomic(table, out)
     return table

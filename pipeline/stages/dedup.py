@@ -27,10 +27,11 @@ from pipeline.storage import read_table
 
 class Dedup(Stage):
     name = "dedup"
-    help = "global exact + MinHash-LSH near dedup across the language's sources (parallel, on disk); keeps the longest"
+    help = ("global exact + MinHash-LSH near dedup across the language's sources (parallel, on disk); keeps the best "
+            "copy (source priority, perplexity, length)")
     Params = DedupConfig
     corpus_wide = True
-    kept_columns = {"dup_cluster_id": pa.string(), "dup_cluster_size": pa.int64()}
+    kept_columns = {"dup_cluster_id": pa.string(), "dup_cluster_size": pa.int64(), "dup_keep_reason": pa.string()}
     rejected_columns = {"dup_of": pa.string()}
 
     def __init__(self, ctx):
@@ -43,7 +44,8 @@ class Dedup(Stage):
         """Decide over the kept `parts` (in order), write the rejected rows, and return the kept batches (a
         generator that also counts the kept documents' cluster sizes into `stats`) and the rejected files."""
         t0 = time.process_time()
-        decisions = run_dedup(parts, work, self.cfg, self.split, executor.map, executor.put)
+        priority = {uid: e.priority for uid, e in self.ctx.sources.items()}
+        decisions = run_dedup(parts, work, self.cfg, self.split, executor.map, executor.put, priority)
         stats.seconds += time.process_time() - t0
         keep = decisions["keep"].to_numpy(zero_copy_only=False)
         stats.extra = {"cc_rounds": int((decisions.schema.metadata or {}).get(b"cc_rounds", b"0")),
@@ -101,7 +103,8 @@ class Dedup(Stage):
             sl = slice(offset, offset + t.num_rows)
             offset += t.num_rows
             t = t.append_column("dup_cluster_id", cluster_ids[sl]) \
-                 .append_column("dup_cluster_size", decisions["cluster_size"][sl]).filter(pa.array(keep[sl]))
+                 .append_column("dup_cluster_size", decisions["cluster_size"][sl]) \
+                 .append_column("dup_keep_reason", decisions["reason"][sl]).filter(pa.array(keep[sl]))
             sizes.update(t["dup_cluster_size"].to_pylist())
             yield from t.cast(kschema).to_batches(max_chunksize=4096)
         stats.extra["cluster_sizes"] = {str(k): v for k, v in sorted(sizes.items())}

@@ -88,6 +88,7 @@ def test_run_drops_planted_duplicates_with_reasons(tmp_path: Path):
     assert summary["documents_in"] == 43 and len(kept) + len(rejected) == 43
     # the longest member (content characters, not spaces) is kept: the copy with an appended paragraph
     assert "mirror/copy-appended" in kept and kept["mirror/copy-appended"]["dup_cluster_size"] == 4
+    assert kept["mirror/copy-appended"]["dup_keep_reason"].startswith("longer: ")  # no perplexity ran: length decides
     assert rejected["main/r0"]["rule"] == "near" and rejected["main/r0"]["dup_of"] == "mirror/copy-appended"
     assert rejected["mirror/copy-respaced"]["rule"] == "near"  # same exact key as r0, but not as the kept copy
     assert rejected["mirror/copy-shorter"]["stage"] == "dedup" and rejected["mirror/copy-shorter"]["value"] > 0.7
@@ -97,6 +98,38 @@ def test_run_drops_planted_duplicates_with_reasons(tmp_path: Path):
     assert sum(d["docs"] for d in report["per_source"]["main"]["dropped"].values()) == 1
     # rerun: every step resumes from disk
     assert Run(cfg, "fr").execute(progress=False)["documents_kept"] == 40
+
+
+def test_keep_rule_takes_the_criteria_in_order_and_says_why(tmp_path):
+    """source priority, then lower perplexity (unmeasured last), then length, then the earliest."""
+    from pipeline.dedup.steps import decide
+
+    sig = pa.table({"idx": np.arange(6), "n_chars": [100, 120, 90, 80, 80, 50], "priority": [0, 0, 0, 1, 0, 0],
+                    "ppl": [300.0, 450.0, np.nan, np.nan, np.nan, np.nan], "exact": [bytes(16)] * 6, "url": [0] * 6,
+                    "sig": pa.FixedSizeListArray.from_arrays(pa.array(np.zeros(6 * 4, np.uint64)), 4)})
+    labels = np.array([0, 0, 0, 3, 3, 5])  # clusters {0, 1, 2}, {3, 4}, {5}
+    t = decide(labels, sig, DedupConfig(), tmp_path / "d.parquet", 1).to_pydict()
+    assert t["keep"] == [True, False, False, True, False, True]
+    assert t["reason"][0] == "perplexity 300.0 < 450.0"   # not the longest (1): its copy has lower perplexity
+    assert t["reason"][3] == "source priority 1 > 0"       # equal length: the source with priority wins
+    assert t["reason"][5] is None                          # alone: nothing to choose
+    by_length = decide(labels, sig, DedupConfig(keep="longest"), tmp_path / "e.parquet", 1).to_pydict()
+    assert by_length["keep"] == [False, True, False, True, False, True]  # `longest` is [length]
+    assert by_length["reason"][3] == "earliest of equals"
+
+
+def test_words_keep_their_vowel_signs_in_every_script():
+    """Devanagari and Bengali vowel signs and the virama are inside words (ROOTS's special-character list cut
+    words at them), so words are what spaces separate; shingles of a 5%-edited copy still overlap."""
+    from pipeline.dedup.minhash import word_hashes
+
+    for text in ("महाराष्ट्र राज्याची राजधानी मुंबई आहे आणि ते सर्वात मोठे शहर आहे",
+                 "आमार सोनार बांग्ला", "আমার সোনার বাংলা, আমি তোমায় ভালোবাসি।", "مرحبا بكم في دبيان الحر"):
+        assert len(word_hashes(text)) == len(text.replace(",", " ").replace("।", " ").split())
+    a = "सभी मनुष्यों को गौरव और अधिकारों के मामले में जन्मजात स्वतन्त्रता और समानता प्राप्त है। " * 3
+    b = a.replace("स्वतन्त्रता", "स्वतंत्रता", 1)
+    sa, sb = set(shingles(a, 5, "whitespace").tolist()), set(shingles(b, 5, "whitespace").tolist())
+    assert len(sa & sb) / len(sa | sb) > 0.7
 
 
 def test_near_dedup_quality_on_real_text_with_controlled_edits(tmp_path):
