@@ -31,7 +31,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from pipeline.evals.pii_sets import Doc, bitcoin, card, carriers, copyright_emails, handle, iban, ipv4, ipv6, key, phone, score
+from pipeline.evals.pii_sets import Doc, assemble, bitcoin, card, carriers, copyright_emails, handle, iban, ipv4, ipv6, key, phone, score
 from pipeline.pii.config import PiiConfig
 from pipeline.pii.redactor import Redactor
 
@@ -78,22 +78,8 @@ def build_planted(data: Path, per_lang: int, seed: int = 7, langs=LANGS, languag
             for _ in range(rng.randint(1, 4)):
                 kind = rng.choice(sorted(LOOK_ALIKES))
                 inserts[rng.randint(0, len(sentences))].append(("alike", kind, "", rng.choice(LOOK_ALIKES[kind])))
-            doc, out = Doc(lang, ""), []
-            pos = 0
-            for i in range(len(sentences) + 1):
-                for what, label, lead, value in inserts.get(i, []):
-                    piece = f"{lead} " if lead else ""
-                    out.append(piece)
-                    pos += len(piece)
-                    (doc.gold if what == "pii" else doc.alikes).append((pos, pos + len(value), label))
-                    sep = rng.choice([". ", ", ", "; ", " — "])  # values end a phrase, as in real text
-                    out.append(value + sep)
-                    pos += len(value) + len(sep)
-                if i < len(sentences):
-                    out.append(sentences[i] + " ")
-                    pos += len(sentences[i]) + 1
-            doc.text = "".join(out)
-            docs.append(doc)
+            # values end a phrase, as in real text
+            docs.append(assemble(Doc(lang, ""), sentences, inserts, lambda: rng.choice([". ", ", ", "; ", " — "])))
     return docs
 
 

@@ -99,28 +99,58 @@ def bitcoin(rng: random.Random) -> str:
     return "1" * (len(raw) - len(raw.lstrip(b"\0"))) + out
 
 
-def phone(rng: random.Random, regions: list[str]) -> str:
+def valid_number(rng: random.Random, regions: list[str], tries: int = 50):
+    """(a phonenumbers number valid in one of `regions`, the region): phonenumbers' example number of a
+    mobile or fixed line with four new subscriber digits, kept only if still valid."""
     import phonenumbers
-    from phonenumbers import PhoneNumberFormat as F
     from phonenumbers import PhoneNumberType as T
 
-    for _ in range(50):
+    for _ in range(tries):
         region = rng.choice(regions)
         ex = phonenumbers.example_number_for_type(region, rng.choice([T.MOBILE, T.FIXED_LINE]))
         if ex is None:
             continue
         nat = str(ex.national_number)
         cand = phonenumbers.parse(nat[:-4] + "".join(rng.choice(string.digits) for _ in range(4)), region)
-        if not phonenumbers.is_valid_number(cand):
-            continue
-        style = rng.choice(["intl", "national", "e164", "dots"])
-        if style == "intl":
-            return phonenumbers.format_number(cand, F.INTERNATIONAL)
-        if style == "e164":
-            return phonenumbers.format_number(cand, F.E164)
-        national = phonenumbers.format_number(cand, F.NATIONAL)
-        return national.replace(" ", ".") if style == "dots" and region in ("FR", "BE") else national
+        if phonenumbers.is_valid_number(cand):
+            return cand, region
     raise RuntimeError(f"no valid phone number for {regions}")
+
+
+def assemble(doc: Doc, sentences: list[str], inserts: dict, next_sep) -> Doc:
+    """`doc` with the text of `sentences` and, before sentence i, the values of inserts[i] ((what, label,
+    lead, value): `pii` values labelled in `doc.gold`, look-alikes in `doc.alikes`), each ending with
+    `next_sep()`."""
+    out, pos = [], 0
+    for i in range(len(sentences) + 1):
+        for what, label, lead, value in inserts.get(i, []):
+            piece = f"{lead} " if lead else ""
+            out.append(piece)
+            pos += len(piece)
+            (doc.gold if what == "pii" else doc.alikes).append((pos, pos + len(value), label))
+            sep = next_sep()
+            out.append(value + sep)
+            pos += len(value) + len(sep)
+        if i < len(sentences):
+            out.append(sentences[i] + " ")
+            pos += len(sentences[i]) + 1
+    doc.text = "".join(out)
+    return doc
+
+
+def phone(rng: random.Random, regions: list[str]) -> str:
+    """A valid number of `regions` in international, national, E.164 or (FR, BE) dotted format."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat as F
+
+    cand, region = valid_number(rng, regions)
+    style = rng.choice(["intl", "national", "e164", "dots"])
+    if style == "intl":
+        return phonenumbers.format_number(cand, F.INTERNATIONAL)
+    if style == "e164":
+        return phonenumbers.format_number(cand, F.E164)
+    national = phonenumbers.format_number(cand, F.NATIONAL)
+    return national.replace(" ", ".") if style == "dots" and region in ("FR", "BE") else national
 
 
 def ipv4(rng: random.Random) -> str:

@@ -35,7 +35,7 @@ import string
 from collections import Counter
 from pathlib import Path
 
-from pipeline.evals.pii_sets import Doc, carriers, ipv4, score
+from pipeline.evals.pii_sets import Doc, assemble, carriers, ipv4, score, valid_number
 from pipeline.pii.words import AT_WORDS, DOT_WORDS, VERSION_WORDS
 
 LANGS = ("fr", "es", "de", "it", "pt", "en", "zh", "ar", "vi", "ru")
@@ -89,29 +89,19 @@ def phone_new_format(rng: random.Random, lang: str) -> str:
     CH ES IT US), `+CC (0)...` where the national number starts with the trunk 0, or `00`-prefixed."""
     import phonenumbers
     from phonenumbers import PhoneNumberFormat as F
-    from phonenumbers import PhoneNumberType as T
 
-    for _ in range(100):
-        region = rng.choice(REGIONS[lang])
-        ex = phonenumbers.example_number_for_type(region, rng.choice([T.MOBILE, T.FIXED_LINE]))
-        if ex is None:
-            continue
-        nat = str(ex.national_number)
-        num = phonenumbers.parse(nat[:-4] + "".join(rng.choice(string.digits) for _ in range(4)), region)
-        if not phonenumbers.is_valid_number(num):
-            continue
-        intl = phonenumbers.format_number(num, F.INTERNATIONAL)
-        national = phonenumbers.format_number(num, F.NATIONAL)
-        styles = ["00"] + (["paren0"] if national.startswith("0") else []) + \
-            (["dots"] if region in DOTTED and re.fullmatch(r"[\d ]+", national) and " " in national else [])
-        style = rng.choice(styles)
-        if style == "00":
-            return "00" + intl[1:]
-        if style == "paren0":
-            cc, rest = intl.split(" ", 1)
-            return f"{cc} (0){rest.removeprefix('0')}"
-        return national.replace(" ", ".")
-    raise RuntimeError(f"no number for {lang}")
+    num, region = valid_number(rng, REGIONS[lang], tries=100)
+    intl = phonenumbers.format_number(num, F.INTERNATIONAL)
+    national = phonenumbers.format_number(num, F.NATIONAL)
+    styles = ["00"] + (["paren0"] if national.startswith("0") else []) + \
+        (["dots"] if region in DOTTED and re.fullmatch(r"[\d ]+", national) and " " in national else [])
+    style = rng.choice(styles)
+    if style == "00":
+        return "00" + intl[1:]
+    if style == "paren0":
+        cc, rest = intl.split(" ", 1)
+        return f"{cc} (0){rest.removeprefix('0')}"
+    return national.replace(" ", ".")
 
 
 def spelt_email(rng: random.Random, lang: str) -> str:
@@ -141,20 +131,7 @@ def build_technical(data: Path, per_lang: int, seed: int = 11, langs=LANGS) -> l
                      rng.choice([_hex(rng, 40), "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(32))])),
                     ("IP_ADDRESS", rng.choice(["IP", "serveur", "host", "server:"]), ipv4(rng))])
                 inserts.setdefault(rng.randint(0, len(sentences)), []).append(("pii", tag, lead, value))
-            doc, out, pos = Doc(lang, ""), [], 0
-            for i in range(len(sentences) + 1):
-                for what, label, lead, value in inserts.get(i, []):
-                    piece = f"{lead} " if lead else ""
-                    out.append(piece)
-                    pos += len(piece)
-                    (doc.gold if what == "pii" else doc.alikes).append((pos, pos + len(value), label))
-                    out.append(value + "; ")
-                    pos += len(value) + 2
-                if i < len(sentences):
-                    out.append(sentences[i] + " ")
-                    pos += len(sentences[i]) + 1
-            doc.text = "".join(out)
-            docs.append(doc)
+            docs.append(assemble(Doc(lang, ""), sentences, inserts, lambda: "; "))
     return docs
 
 
