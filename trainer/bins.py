@@ -108,7 +108,8 @@ def read_header(idx: Path) -> dict:
         raise CorruptBin(f"{idx}: shorter than the {HEADER.size}-byte header")
     magic, version, code, n_seq, n_doc_idx = HEADER.unpack_from(raw)
     if magic != MAGIC:
-        raise CorruptBin(f"{idx}: not a Megatron token index (magic {magic!r}, expected {MAGIC!r})")
+        hint = " (bins of this project before format 2: run `make pack` again)" if magic.startswith(b"ROOTSIDX") else ""
+        raise CorruptBin(f"{idx}: not a Megatron token index (magic {magic!r}, expected {MAGIC!r}){hint}")
     if version != VERSION:
         raise CorruptBin(f"{idx}: index version {version}; this code reads version {VERSION}")
     if code not in CODE_DTYPES:
