@@ -16,11 +16,17 @@ every intermediate result is a Parquet file on disk (the corpus never has to fit
                  sets is under `jaccard_min` are dropped (false positives of LSH).
  5. components   parallel connected components: each round maps over edge files proposing the smaller
                  label to both ends (hash-to-min), then pointer jumping; rounds until nothing changes.
- 6. decisions    one document per cluster is kept by a stated rule (`longest`: most content characters,
-                 i.e. not counting whitespace, digits and punctuation; ties to the earliest), the others
-                 are rejected as `dedup:exact` (same exact key as the kept one) or `dedup:near`, with
-                 the id they duplicate and the signature-estimated Jaccard.
+ 6. stars        per partition of clusters (hash of the cluster, one partition per 100,000 clustered
+                 documents): the best member by the `keep` criteria (source priority, the copy most like
+                 the others, perplexity, length; ties to the earliest) keeps every member that truly
+                 duplicates it (Jaccard >= jaccard_min on the same shingles, or the same exact key, or
+                 with `url` the same URL); the best of the rest keeps those that duplicate it, and so on,
+                 so a chain A~B~C never drops C against an A it does not resemble. Dropped documents are
+                 `dedup:exact` (same exact key as their keeper) or `dedup:near`, with the id they
+                 duplicate and the Jaccard to it; the keeper's reason names the criterion that chose it.
+ 7. decisions    the driver gathers every document's keeper into one table.
 
 Memory: per document, 16 bytes of exact key + 8 x bands of band keys + 8 x perms of signature on disk;
-in memory only the label vector (8 bytes per document) and one partition at a time.
+in memory only the label vector (8 bytes per document), the clustered documents' keepers and one partition
+at a time.
 """

@@ -28,13 +28,16 @@ class DedupConfig(Strict):
     """With verify: a candidate pair is a duplicate only at or above this Jaccard similarity."""
     partitions: int = Field(16, gt=0)
     """Hash partitions of the band buckets (parallel reduce tasks)."""
-    keep: list[Literal["source", "perplexity", "length"]] = ["source", "perplexity", "length"]
+    keep: list[Literal["source", "perplexity", "central", "length"]] = ["source", "central", "perplexity", "length"]
     """Which document of a cluster is kept, by these criteria in order (each breaks the ties of the one
     before; the last tie goes to the earliest document): `source` = the catalogue entry's `priority`
-    (higher wins), `perplexity` = the lower perplexity the perplexity stage measured (a copy wrapped in
-    menus or stuffed with junk words scores higher; documents without a value come last), `length` = more
-    content characters (not whitespace, digits or punctuation, so a re-spaced copy does not win). The kept
-    document's `dup_keep_reason` says which criterion chose it. `longest` (the former value) = [length]."""
+    (higher wins); `central` = the copy most like the other copies of its cluster (mean signature
+    similarity: what only one copy has -- its site's menu, inserted junk, a changed sentence -- makes it
+    less central; needs no model; in a pair both are equal); `perplexity` = the lower perplexity the
+    perplexity stage measured (a copy wrapped in menus or stuffed with junk words scores higher; documents
+    without a value come last); `length` = more content characters (not whitespace, digits or
+    punctuation, so a re-spaced copy does not win). The kept document's `dup_keep_reason` says which
+    criterion chose it. `longest` (the former value) = [length]. `make dedup-eval` measures the choice."""
 
     @field_validator("keep", mode="before")
     @classmethod

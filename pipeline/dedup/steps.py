@@ -171,34 +171,146 @@ def run_dedup(parts: list[Path], work: Path, cfg: DedupConfig, split: str, map_f
         edge_files = map_fn(step_verify, [(e, work / "verified" / e.name, list(parts), offsets, cfg, split)
                                           for e in edge_files])
     labels, rounds = connected_components(edge_files, n, map_fn, put)
-    sig = pa.concat_tables([read_table(f, columns=["idx", "n_chars", "priority", "ppl", "exact", "url", "sig"])
-                            for f in sig_files]) if n else None
-    return decide(labels, sig, cfg, done, rounds)
+    cluster_files = write_clusters(labels, work / "clusters", cfg)
+    star_files = map_fn(step_stars, [(f, work / "stars" / f.name, list(parts), list(sig_files), offsets, cfg, split)
+                                     for f in cluster_files])
+    return decide(n, star_files, done, rounds)
 
 
-def keep_ranks(sig: pa.Table, order: np.ndarray, cfg: DedupConfig) -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """Per keep criterion: (name, rank where lower is better, the measured value), in document order."""
-    raw = {"source": sig["priority"].to_numpy()[order].astype(np.float64),
-           "perplexity": sig["ppl"].to_numpy(zero_copy_only=False)[order],
-           "length": sig["n_chars"].to_numpy()[order].astype(np.float64)}
-    rank = {"source": -raw["source"], "perplexity": np.nan_to_num(raw["perplexity"], nan=np.inf), "length": -raw["length"]}
-    return [(c, rank[c], raw[c]) for c in cfg.keep]
+def write_clusters(labels: np.ndarray, out_dir: Path, cfg: DedupConfig) -> list[Path]:
+    """The members of every cluster with more than one document, hash-partitioned by cluster (one partition
+    per 100,000 members, at most `partitions`), so that each cluster is decided by one task."""
+    counts = np.bincount(labels, minlength=len(labels))
+    multi = np.nonzero(counts[labels] > 1)[0]
+    n_parts = max(1, min(cfg.partitions, len(multi) // 100_000 + 1))
+    part = labels[multi] % n_parts
+    outs = []
+    for p in range(n_parts):
+        m = part == p
+        out = out_dir / f"{p:04d}.parquet"
+        if not out.exists():
+            write_atomic(pa.table({"idx": multi[m], "label": labels[multi][m]}), out)
+        outs.append(out)
+    return outs
 
 
-def keep_reasons(ranks: list, keepers: np.ndarray, runners_up: np.ndarray) -> list[str]:
-    """Why each keeper won over the next-best document of its cluster: the first criterion that differs."""
-    words = {"source": "source priority {:.0f} > {:.0f}", "perplexity": "perplexity {:.1f} < {:.1f}",
-             "length": "longer: {:.0f} > {:.0f} characters"}
-    out = []
-    for k, r in zip(keepers.tolist(), runners_up.tolist()):
-        said = next((words[name].format(raw[k], raw[r]).replace("nan", "none") for name, rank, raw in ranks
-                     if rank[k] != rank[r]), None)
-        out.append(said or "earliest of equals")
+def _rows(files: list[Path], offsets: np.ndarray, idx: np.ndarray, columns: list[str]) -> pa.Table:
+    """Rows `idx` (global document numbers, sorted) of the per-part files, in that order."""
+    which = np.searchsorted(offsets, idx, side="right") - 1
+    tables = [read_table(files[p], columns=columns).take(pa.array(idx[which == p] - offsets[p]))
+              for p in np.unique(which)]
+    return pa.concat_tables(tables) if tables else pa.table({c: [] for c in columns})
+
+
+def step_stars(cluster_path, out, parts, sig_files, offsets, cfg, split) -> Path:
+    """Decide the clusters of one partition: each member's keeper, its similarity to it, the rule, and why the
+    keeper was chosen (see `stars`)."""
+    if out.exists():
+        return out
+    m = read_table(cluster_path)
+    idx, label = m["idx"].to_numpy(), m["label"].to_numpy()
+    o = np.lexsort((idx, label))
+    idx, label = idx[o], label[o]
+    by_idx = np.argsort(idx)
+    sig = _rows(sig_files, offsets, idx[by_idx], ["n_chars", "priority", "ppl", "exact", "url", "sig"])
+    back = np.empty_like(by_idx)
+    back[by_idx] = np.arange(len(idx))
+    sig = sig.take(pa.array(back))  # back in (cluster, idx) order
+    texts = _rows(parts, offsets, idx[by_idx], ["text"])["text"].take(pa.array(back)).to_pylist() \
+        if cfg.verify and cfg.near else None
+    measures = {"priority": sig["priority"].to_numpy().astype(np.float64),
+                "ppl": sig["ppl"].to_numpy(zero_copy_only=False).astype(np.float64),
+                "n_chars": sig["n_chars"].to_numpy().astype(np.float64),
+                "exact": np.array(sig["exact"].to_pylist(), dtype=object), "url": sig["url"].to_numpy(),
+                "sig": sig["sig"].combine_chunks().flatten().to_numpy().reshape(len(idx), -1) if len(idx) else
+                np.zeros((0, 1), np.uint64)}
+    keeper = np.empty(len(idx), np.int64)
+    value = np.ones(len(idx))
+    rule = np.array([None] * len(idx), dtype=object)
+    reason = np.array([None] * len(idx), dtype=object)
+    starts = np.concatenate([[0], np.nonzero(label[1:] != label[:-1])[0] + 1, [len(idx)]]) if len(idx) else [0]
+    for a, b in zip(starts[:-1], starts[1:]):
+        sl = slice(int(a), int(b))
+        k, v, r, why = stars({c: x[sl] for c, x in measures.items()}, texts[sl] if texts is not None else None,
+                             cfg, split)
+        keeper[sl], value[sl], rule[sl], reason[sl] = idx[sl][k], v, r, why
+    write_atomic(pa.table({"idx": idx, "keeper": keeper, "value": value, "rule": pa.array(rule.tolist(), pa.string()),
+                           "reason": pa.array(reason.tolist(), pa.string())}), out)
     return out
 
 
-def decide(labels: np.ndarray, sig: pa.Table | None, cfg: DedupConfig, out: Path, rounds: int) -> pa.Table:
-    n = len(labels)
+CENTRAL_SAMPLE = 256  # a member's centrality is measured against at most this many members of its cluster
+
+
+def centrality(sig: np.ndarray) -> np.ndarray:
+    """Each member's mean estimated Jaccard similarity to the other members (at most CENTRAL_SAMPLE of them)."""
+    ref = sig[:CENTRAL_SAMPLE]
+    k = len(ref)
+    total = np.concatenate([(sig[s:s + 1024, None, :] == ref[None, :, :]).mean(axis=2).sum(axis=1)
+                            for s in range(0, len(sig), 1024)]) if len(sig) else np.zeros(0)
+    self_in_ref = np.arange(len(sig)) < k
+    return (total - self_in_ref) / np.maximum(1, np.where(self_in_ref, k - 1, k))
+
+
+def keep_ranks(m: dict, cfg: DedupConfig) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Per keep criterion for the members of one cluster: (name, rank where lower is better, the value)."""
+    ppl = m["ppl"]
+    central = centrality(m["sig"]) if "central" in cfg.keep else np.zeros(len(ppl))
+    raw = {"source": m["priority"], "perplexity": ppl, "central": central, "length": m["n_chars"]}
+    rank = {"source": -m["priority"], "perplexity": np.nan_to_num(ppl, nan=np.inf),
+            "central": -np.round(central, 9), "length": -m["n_chars"]}
+    return [(c, rank[c], raw[c]) for c in cfg.keep]
+
+
+def keep_reason(ranks: list, k: int, r: int) -> str:
+    """Why member k won over member r: the first criterion that differs."""
+    words = {"source": "source priority {:.0f} > {:.0f}", "perplexity": "perplexity {:.1f} < {:.1f}",
+             "central": "more like the other copies: {:.2f} > {:.2f}",
+             "length": "longer: {:.0f} > {:.0f} characters"}
+    said = next((words[name].format(raw[k], raw[r]).replace("nan", "none") for name, rank, raw in ranks
+                 if rank[k] != rank[r]), None)
+    return said or "earliest of equals"
+
+
+def stars(m: dict, texts: list[str] | None, cfg: DedupConfig, split: str
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One cluster (members in document order): the best member by the keep criteria keeps every member that
+    truly duplicates it (Jaccard >= jaccard_min, or the same exact key, or with `url` the same URL); the best
+    of the rest keeps those that duplicate it, and so on. A chain A~B~C does not drop C against an A it does
+    not resemble. Returns, per member, the position of its keeper, the Jaccard to it (true with `verify`, else
+    the signature estimate), the rule (None for keepers) and, for keepers with copies, why it was chosen."""
+    n = len(m["n_chars"])
+    ranks = keep_ranks(m, cfg)
+    order = np.lexsort((np.arange(n), *(r for _, r, _ in reversed(ranks))))
+    sets = [set(shingles(t, cfg.ngram, split).tolist()) for t in texts] if texts is not None else None
+    keeper = np.full(n, -1, np.int64)
+    value = np.ones(n)
+    rule = np.array([None] * n, dtype=object)
+    reason = np.array([None] * n, dtype=object)
+    left = order
+    while len(left):
+        k, rest = int(left[0]), left[1:]
+        keeper[k] = k
+        if sets is not None:
+            a = sets[k]
+            jac = np.array([len(a & sets[j]) / len(a | sets[j]) if a or sets[j] else 1.0 for j in rest.tolist()])
+        else:
+            jac = (m["sig"][rest] == m["sig"][k]).mean(axis=1)
+        exact = m["exact"][rest] == m["exact"][k]
+        same_url = (m["url"][rest] == m["url"][k]) & (m["url"][k] != 0) if cfg.url else np.zeros(len(rest), bool)
+        dup = exact | same_url | (jac >= cfg.jaccard_min)
+        d = rest[dup]
+        keeper[d], value[d] = k, jac[dup]
+        rule[d] = np.where(exact[dup], "exact", np.where(same_url[dup], "url", "near"))
+        if len(d):  # against the best copy that is not its equal on every criterion (exact copies are)
+            reason[k] = keep_reason(ranks, k, next((int(j) for j in d if any(r[j] != r[k] for _, r, _ in ranks)),
+                                                   int(d[0])))
+        left = rest[~dup]
+    return keeper, value, rule, reason
+
+
+def decide(n: int, star_files: list[Path], out: Path, rounds: int) -> pa.Table:
+    """Every document's decision: kept alone, kept for its copies, or dropped as a duplicate of its keeper."""
     keep = np.ones(n, dtype=bool)
     dup_of = np.full(n, -1, dtype=np.int64)
     cluster = np.arange(n, dtype=np.int64)
@@ -206,32 +318,18 @@ def decide(labels: np.ndarray, sig: pa.Table | None, cfg: DedupConfig, out: Path
     rule = np.array([None] * n, dtype=object)
     reason = np.array([None] * n, dtype=object)
     value = np.full(n, np.nan)
-    if n:
-        order_idx = np.argsort(sig["idx"].to_numpy())
-        ranks = keep_ranks(sig, order_idx, cfg)
-        exact = np.array(sig["exact"].to_pylist(), dtype=object)[order_idx]
-        url = sig["url"].to_numpy()[order_idx]
-        sigs = sig["sig"].combine_chunks().flatten().to_numpy().reshape(n, -1)[order_idx]
-        counts = np.bincount(labels, minlength=n)
-        multi = np.nonzero(counts[labels] > 1)[0]
-        if len(multi):
-            lab = labels[multi]
-            # keeper per cluster: the best by the keep criteria in order, ties to the earliest document
-            o = np.lexsort((multi, *(r[multi] for _, r, _ in reversed(ranks)), lab))
-            first = np.concatenate([[True], lab[o][1:] != lab[o][:-1]])
-            keeper_of = dict(zip(lab[o][first].tolist(), multi[o][first].tolist()))
-            at = np.nonzero(first)[0]
-            reason[multi[o][at]] = keep_reasons(ranks, multi[o][at], multi[o][at + 1])
-            keepers = np.array([keeper_of[x] for x in lab.tolist()])
-            cluster[multi] = keepers
-            size[multi] = counts[lab]
-            drop = multi[multi != keepers]
-            kd = keepers[multi != keepers]
-            keep[drop] = False
-            dup_of[drop] = kd
-            value[drop] = (sigs[drop] == sigs[kd]).mean(axis=1)
-            same_url = (url[drop] == url[kd]) & (url[drop] != 0) if cfg.url else np.zeros(len(drop), dtype=bool)
-            rule[drop] = np.where(exact[drop] == exact[kd], "exact", np.where(same_url, "url", "near"))
+    for f in star_files:
+        t = read_table(f)
+        idx, kp = t["idx"].to_numpy(), t["keeper"].to_numpy()
+        cluster[idx] = kp
+        drop = idx != kp
+        keep[idx[drop]] = False
+        dup_of[idx[drop]] = kp[drop]
+        value[idx[drop]] = t["value"].to_numpy()[drop]
+        rule[idx] = np.array(t["rule"].to_pylist(), dtype=object)
+        reason[idx] = np.array(t["reason"].to_pylist(), dtype=object)
+    counts = np.bincount(cluster, minlength=n)
+    size = counts[cluster]
     table = pa.table({"idx": np.arange(n, dtype=np.int64), "keep": keep, "dup_of": dup_of, "cluster": cluster,
                       "cluster_size": size, "rule": pa.array(rule.tolist(), pa.string()), "value": value,
                       "reason": pa.array(reason.tolist(), pa.string())})

@@ -28,7 +28,7 @@ from pipeline.storage import read_table
 class Dedup(Stage):
     name = "dedup"
     help = ("global exact + MinHash-LSH near dedup across the language's sources (parallel, on disk); keeps the best "
-            "copy (source priority, perplexity, length)")
+            "copy (source priority, the copy most like the others, perplexity, length)")
     Params = DedupConfig
     corpus_wide = True
     kept_columns = {"dup_cluster_id": pa.string(), "dup_cluster_size": pa.int64(), "dup_keep_reason": pa.string()}
