@@ -96,12 +96,12 @@ def build_copyright(limit: int) -> list[Doc]:
 
 def evaluate(data: Path, per_lang: int = 200, copyright_lines: int = 1500, languages: Path = Path("languages"),
              seed: int = 7, technical: bool = True) -> dict:
+    from pipeline.evals.pii_tech_eval import DOCS_LANGS, evaluate_technical
     from pipeline.evals.pii_tech_eval import LANGS as TECH_LANGS
-    from pipeline.evals.pii_tech_eval import evaluate_technical
     from pipeline.language import load_language
 
     planted = build_planted(data, per_lang, seed=seed, languages=languages)
-    langs = sorted({d.lang for d in planted} | {"en"} | (set(TECH_LANGS) if technical else set()))
+    langs = sorted({d.lang for d in planted} | {"en"} | (set(TECH_LANGS) | set(DOCS_LANGS) if technical else set()))
     redactors = {lang: Redactor(load_language(languages, lang).pii or PiiConfig(), lang) for lang in langs}
     by_lang = defaultdict(list)
     for d in planted:

@@ -61,6 +61,10 @@ def key_like(token: str) -> bool:
     return any(c.isupper() for c in token) and any(c.islower() for c in token) and longest_lower <= 7
 
 
+# a group of one digit that is not the number's first group nor right after a `+33`/`0033` country code
+ONE_DIGIT_GROUP = re.compile(r"(?<![+\d])(?<!^)(?<!^\()(?<![+]\d\d )(?<![+]\d )(?<![+]\d\d\d )"
+                             r"(?<!^00\d )(?<!^00\d\d )(?<!^00\d\d\d )"
+                             r"(?<=[\s.\-/)(])\d(?!\d)")
 DATE_STAMP = re.compile(r"(?<!\d)(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)")
 HEX = re.compile(r"[0-9a-fA-F]{7,}")  # git commits (7-40), md5, sha1, sha256 digests
 # the rest of a Debian changelog header after a version's start: `pkg (0.99.1.0-1~deb12u1) unstable; urgency=`
@@ -71,14 +75,26 @@ VERSION_ON_LINE = re.compile(rf"(?:{any_word(all_words(VERSION_WORDS))})(?:(?!\.
 
 
 def ip_look_alike(text: str, s: int, e: int) -> bool:
-    """A version or section number taken for an IP (`linux-2.6.32.5`, `1.2.3.4-1`, `12.1.1.1. Title`, a
+    """A version or section number taken for an IP (`linux-2.6.32.5`, `1.2.3.4-1`, `2:1.4.99.1`, `12.1.1.1. Title`, a
+    netmask `255.255.255.0`, a
     version word of any language earlier on the line: `versión 1.2.3.4`, `Project-Id-Version: sed 4.2.2.177`)."""
     value, before, after = text[s:e], text[max(0, s - 2):s], text[e:e + 12]
     section = re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{1,2}\.\d{1,2}", value)  # 12.1.1.1, not 10.57.39.210
     small = re.fullmatch(r"\d(?:\.\d){3}", value)  # `2.8.0.3`: a version (or `1.2.3.4`, an example), no one's host
-    return bool(JOINED_BEFORE.search(before) or VERSION_AFTER.match(after) or value.startswith("0.") or small
+    epoch = re.search(r"(?:^|[\s(])\d{1,2}:$", text[max(0, s - 4):s])  # a Debian epoch: `2:1.4.99.1-1`
+    return bool(JOINED_BEFORE.search(before) or VERSION_AFTER.match(after) or value.startswith("0.") or netmask(value)
+                or small or epoch
                 or (section and after[:1] == "." and HEADING.search(text[max(0, s - 80):s]))
                 or VERSION_ON_LINE.search(text, max(0, s - 60), s) or DEBIAN_HEADER.match(text, e, e + 60))
+
+
+def netmask(value: str) -> bool:
+    """`255.255.240.0`: ones then zeros, a network mask, not an address."""
+    groups = value.split(".")
+    if len(groups) != 4 or not all(g.isdigit() and int(g) <= 255 for g in groups) or not value.startswith("255."):
+        return False
+    bits = f"{int.from_bytes(bytes(int(g) for g in groups), 'big'):032b}"
+    return "01" not in bits
 
 
 def ipv4_shaped(value: str) -> bool:
@@ -97,15 +113,26 @@ def phone_needs_context(value: str) -> bool:
 def user_needs_context(value: str) -> bool:
     """`@list`, `@INC`, `@tunnel_hash`: code documentation names members and variables the way handles look;
     a handle with a digit or mixed case and at most one `_` (`@marie12`, `@JaneDoe`) stands alone, a plain
-    word, an all-capitals name or a snake_case identifier needs context."""
+    word, an all-capitals name, a snake_case or lowerCamelCase identifier needs context."""
     mixed = re.search(r"[a-z]", value) and re.search(r"[A-Z]", value)
-    return not (re.search(r"\d", value) or mixed) or value.count("_") > 1
+    camel = re.fullmatch(r"@[a-z]+[A-Z][A-Za-z]*", value)  # `@objectClass`, `@extensibleObject`: code names
+    return not (re.search(r"\d", value) or mixed) or value.count("_") > 1 or camel is not None
 
 
 def key_candidate(token: str) -> bool:
     """What the KEY pattern may report at all: letters, and digits or both cases, with some entropy."""
-    return (sum(c.isalpha() for c in token) >= 3 and _entropy(token) >= 3.0
+    return (sum(c.isalpha() for c in token) >= 3 and _entropy(token) >= 3.0 and not identifier_like(token)
             and (any(c.isdigit() for c in token) or (any(c.isupper() for c in token) and any(c.islower() for c in token))))
+
+
+def identifier_like(value: str) -> bool:
+    """Two or more parts between `_ / . = -` that are each a word with at most a few digits inside
+    (`http_auth_md5_hex2bin`, `tests/t/lib/ProFTPD/Tests/Logins`, `OPENSSL_SERVERALTIP6AUTH`,
+    `SERVER/DB/table=dkim`): a name or a path, not a key, even after `auth` or `secret`."""
+    parts = [p for p in re.split(r"[_/.=\-]", value) if p]
+    return len(parts) >= 2 and all(re.fullmatch(r"[A-Za-z]{1,24}(?:\d{1,3}[A-Za-z]{0,24})?|\d{1,3}", p)
+                                   and len(re.findall(r"[a-z][A-Z]", p)) <= 2 for p in parts)  # `TestSuite`, not
+    #                                                                    random `huZfgZRJlzTtdGfg3tGnC`
 
 
 def key_needs_context(value: str) -> bool:
@@ -126,8 +153,18 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
         #              `1 234 567 890` is a quantity in thousands groups
     if re.fullmatch(r"\(?\d+(?:\.\d+)+\)?", value) and max(len(g) for g in re.findall(r"\d+", value)) >= 6:
         return True  # dotted groups of 6+ digits are versions (`11.20220922`), not `06.12.34.56.78`
-    if re.fullmatch(r"\d{5}-\d{4}", value) and re.search(r"\b[A-Z]{2},?\s+$", text[max(0, s - 6):s]):
-        return True  # a US ZIP+4 code after its state: `Boston, MA 02110-1301`
+    grouped = re.sub(r"\s*\(0\)\s*", " ", value)  # the trunk `(0)` of `+32 (0)450 ...` is not a group
+    if ONE_DIGIT_GROUP.search(grouped) or re.search(r"\t|\d {2,}\d", grouped):
+        return True  # a one-digit group after the first (and after a `+33 ` country code) is a version, an OID
+        #              or a list of numbers (`96.0.4664.110`, `1.3.6.1.6.3.1`, `trap '' 1 2 3 13 14`); columns
+        #              of a table; phone numbers group their digits by 2 to 4 (`+33 1 23 45 67 89` is allowed)
+    r = re.fullmatch(r"\(?([1-9]\d{3,4})(?:-|\.\.)([1-9]\d{3,4})\)?", value)
+    if r and int(r.group(1)) < int(r.group(2)):
+        return True  # a range: `32768-65535`, `49152..65535`
+    if re.fullmatch(r"\d{5}-\d{4}", value) and re.search(r"\b[A-Z]{2},?\s+$", text[max(0, s - 16):s]):
+        return True  # a US ZIP+4 code after its state: `Boston, MA 02110-1301` (also across a line break)
+    if re.search(r"(?<!\d)(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d)", value):
+        return True  # an ISO date: `iperf 3.8 2020-06-08`
     if DATE_STAMP.search(value) and re.search(r"[\s().\-/]", value) or DEBIAN_HEADER.match(text, e, e + 60):
         return True  # a version: with a date stamp, `gcc-12 (12-20220428-1)`; `binutils (2.13.90.0.18-1.7) unstable;`
     if re.search(r"[A-Za-z_]$", text[max(0, s - 1):s]) or re.match(r"-[A-Za-z]", after):
@@ -271,6 +308,9 @@ class Entity:
     """value -> True when a value of that shape counts only after a context word (within `context_chars`
     characters before it, on its line): a hex digest is a KEY after `token:`, not in a changelog."""
     context_chars: int = 40
+    context_whole_words: bool = False
+    """Context words count only whole (`user` not in `username`, `$user`); else a prefix is enough (compounds:
+    German `Telefonnummer` after `telefon`)."""
     enabled: bool = True
 
 
@@ -299,7 +339,7 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("USER", "USER", r"@[^\s@]", _pattern("USER", USER_PATTERN), 0.5,
            ("user", "twitter", "follow", "mastodon", "handle", "contact", "contato", "kontakt", "reported by",
             "thanks to"),
-           needs_context=user_needs_context,
+           needs_context=user_needs_context, context_whole_words=True,
            allow=("@reboot", "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly",
                   "@include", "@includedir", "@import", "@media", "@charset", "@font-face", "@param", "@return",
                   "@see", "@since", "@author", "@deprecated", "@throws", "@example", "@todo", "@override")),

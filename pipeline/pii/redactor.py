@@ -106,10 +106,11 @@ class TypeRule:
     @classmethod
     def of(cls, e: Entity, rc: RecogniserConfig, cfg: PiiConfig) -> TypeRule:
         words = rc.context or list(e.context)
+        end = r"(?![^\W\d_])" if e.context_whole_words else ""
         return cls(e, e.min_score if rc.min_score is None else rc.min_score, rc.action or cfg.action,
                    re.compile(e.trigger), _words_before([*e.deny_before, *rc.deny_before]),
                    frozenset([*e.allow, *rc.allow]),
-                   re.compile("|".join(rf"(?<![^\W\d_]){re.escape(w)}" for w in words), re.IGNORECASE))
+                   re.compile("|".join(rf"(?<![^\W\d_]){re.escape(w)}{end}" for w in words), re.IGNORECASE))
 
     def look_alike(self, text: str, s: int, e: int) -> bool:
         """A match that is something else: an allowed value, a deny word right before it, a shape that needs a
@@ -118,8 +119,9 @@ class TypeRule:
         if text[s:e] in self.allow or (self.deny is not None and self.deny.search(text[max(0, s - 30):s])):
             return True
         if self.entity.needs_context is not None and self.entity.needs_context(text[s:e]):
-            line = text[max(0, s - self.entity.context_chars):s].rsplit("\n", 1)[-1]
-            if not self.context.search(line):
+            before = text[max(0, s - self.entity.context_chars):s].split("\n")
+            line = before[-1] if before[-1].strip() or len(before) < 2 else before[-2] + " " + before[-1]
+            if not self.context.search(line):  # the line before counts when the value opens a wrapped line
                 return True
         return self.entity.look_alike is not None and self.entity.look_alike(text, s, e)
 

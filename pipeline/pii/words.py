@@ -17,7 +17,8 @@ import re
 
 VERSION_WORDS = {
     "en": ("version", "versions", "release", "releases", "released", "revision", "policy", "firmware",
-           "standards", "update from", "updated to", "upgrade to", "bump", "bumped", ">=", "<=", ">>", "<<"),
+           "standards", "update from", "updated to", "upgrade to", "bump", "bumped", "build-dep", "build-depends",
+           "depends", ">=", "<=", ">>", "<<"),
     "fr": ("version", "versions", "révision"),
     "es": ("versión", "version", "versiones", "revisión"),
     "it": ("versione", "versioni", "revisione", "rilascio"),

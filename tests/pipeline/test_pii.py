@@ -268,6 +268,17 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("en", "drm/i915: Extend Wa_1607297627 to Alderlake-P; allow GID from 2147483648", {}),
     ("en", "net: bridge: Describe @tunnel_hash member; fix @list; perl's @INC", {}),
     ("en", "Reported by Cassidy Kim (@cassidy6564). version 9; server 10.1.2.3 is down.", {"USER": 1, "IP_ADDRESS": 1}),
+    # installed changelogs' last misses and the documentation and man pages of 41 servers (the tuning set)
+    ("en", "* control: Bump x11proto-input-dev build-dep to 2.2.99.1. Fix entry for 2:1.4.99.1-1:", {}),
+    ("en", "Reported by\n      CHAKRAVARTHI (Ruler96)\n    (96.0.4664.110)", {}),
+    ("en", "BFD source port in range 49152..65535; local_ts = dynamic[tcp/32768-65535]", {}),
+    ("en", "Fifth Floor, Boston, MA\n    02110-1301  USA. iperf 3.8 2020-06-08", {}),
+    ("en", "trap '' 1 2 3 13 14 15 16; notificationFilter .1.3.6.1.6.3.1.1.5.1 0x00", {}),
+    ("fr", "Tél. : 0033 1 23 45 65 57 ou +33 1 23 45 67 89", {"PHONE": 2}),
+    ("en", "netmask 255.255.240.0 for host 10.1.2.3", {"IP_ADDRESS": 1}),
+    ("en", "* [mod_auth] http_auth_digest_hex2bin; tests/t/lib/ProFTPD/Tests/Logins.pm", {}),
+    ("en", "If no attrs form is given, attrs=@extensibleObject is implied; username '@GLOBAL'", {}),
+    ("en", "Use after free in Screen Capture. Reported by\n      @ginggilBesel", {"USER": 1}),
 ]
 
 
