@@ -3,7 +3,8 @@
   stopwords/<lang>.txt  spaCy's stop-word lists (spacy.lang.<lang>.stop_words, MIT licence), the same
                         closed-class word lists spaCy ships for each language.
   flagged/<lang>.txt    the List of Dirty, Naughty, Obscene and Otherwise Bad Words (LDNOOBW, CC-BY-4.0)
-                        as published in the npm package `naughty-words`, the lists ROOTS started from.
+                        as published in the npm package `naughty-words`, the lists ROOTS started from;
+                        for zh and ja without the one-character entries (see UNSEGMENTED).
 
 The generated files are committed, so a run needs neither spaCy's language modules nor npm; each file's
 header names its source and version. Run: `make wordlists` (needs npm for the flagged lists).
@@ -23,6 +24,17 @@ OUT = Path(__file__).resolve().parents[2] / "languages" / "wordlists"
 NAUGHTY_WORDS = "naughty-words@1.2.0"
 # our code -> LDNOOBW file name, where they differ
 LDNOOBW_NAMES = {"nb": "no", "tl": "fil"}
+# languages whose words are single characters (`words.split: chars`): a one-character entry matches inside
+# ordinary words there (性 in 属性, 性能, 安全性; 奶 in 牛奶; 卵 in 鸡蛋/卵子), so it is left out
+UNSEGMENTED = {"zh", "ja"}
+
+
+def without_single_characters(lang: str, words: list[str]) -> tuple[list[str], list[str]]:
+    """(kept, left out): for unsegmented languages the one-character entries are left out."""
+    if lang not in UNSEGMENTED:
+        return list(words), []
+    words = [w.strip().lower() for w in words if w.strip()]
+    return [w for w in words if len(w) > 1], sorted({w for w in words if len(w) == 1})
 
 
 def write_list(path: Path, header: list[str], words: list[str]) -> None:
@@ -69,10 +81,13 @@ def flagged(langs: list[str]) -> list[str]:
             src = pkg / f"{LDNOOBW_NAMES.get(lang, lang)}.json"
             if not src.exists():
                 continue
+            words, left_out = without_single_characters(lang, json.loads(src.read_text(encoding="utf-8")))
             write_list(OUT / "flagged" / f"{lang}.txt",
                        [f"flagged words for '{lang}' from LDNOOBW, npm package {NAUGHTY_WORDS} ({src.name}), CC-BY-4.0",
-                        "regenerate with `make wordlists`; one lowercased word or phrase per line"],
-                       json.loads(src.read_text(encoding="utf-8")))
+                        "regenerate with `make wordlists`; one lowercased word or phrase per line",
+                        *([f"left out (one character matches inside ordinary words of unsegmented text): {' '.join(left_out)}"]
+                          if left_out else [])],
+                       words)
             done.append(lang)
         return done
 

@@ -88,3 +88,21 @@ def test_stopword_lists_are_spacys(path):
 def test_flagged_lists_name_their_source():
     for path in (LANGS / "wordlists" / "flagged").glob("*.txt"):
         assert "LDNOOBW" in path.read_text(encoding="utf-8").splitlines()[0] and len(read_wordlist(path)) > 10
+
+
+def test_unsegmented_flagged_lists_hold_no_single_character():
+    """In zh and ja every character is a word: a one-character entry (性) matched 属性, 性能 and 安全性 and dropped
+    clean technical Chinese; phrases (性交) still count, and the prep step that writes the lists leaves them out."""
+    from pipeline.filters.text import TextView, word_list_ratio
+    from pipeline.prep.wordlists import without_single_characters
+
+    for lang in ("zh", "ja"):
+        assert not [w for w in read_wordlist(LANGS / "wordlists" / "flagged" / f"{lang}.txt") if len(w) == 1]
+    zh = load_language(LANGS, "zh")
+    words = read_wordlist(LANGS / "wordlists" / "flagged" / "zh.txt")
+    clean = "该属性决定了系统的性能和安全性，请在配置文件中设置。"
+    measure = lambda t: word_list_ratio(TextView(t, "chars"), words, zh.words.augmentation_group_sizes,  # noqa: E731
+                                        zh.words.augmentation_join)
+    assert measure(clean) == 0 and measure(clean + "性交") > 0
+    assert without_single_characters("zh", ["性", "性交", "奶"]) == (["性交"], ["奶", "性"])
+    assert without_single_characters("fr", ["a", "merde"]) == (["a", "merde"], [])
