@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.pii.config import Action, PiiConfig, RecogniserConfig
-from pipeline.pii.entities import BY_PRESIDIO, Entity, widen
+from pipeline.pii.entities import BY_PRESIDIO, Entity
+from pipeline.pii.lookalikes import widen
 
 WORD = re.compile(r"\w+")
 MAX_WINDOW = 2000  # characters presidio sees at once (its duplicate removal is quadratic in the matches)
@@ -120,8 +121,8 @@ class TypeRule:
             return True
         if self.entity.needs_context is not None and self.entity.needs_context(text[s:e]):
             before = text[max(0, s - self.entity.context_chars):s].split("\n")
-            line = before[-1] if before[-1].strip() or len(before) < 2 else before[-2] + " " + before[-1]
-            if not self.context.search(line):  # the line before counts when the value opens a wrapped line
+            lines = self.entity.context_lines + (not before[-1].strip())  # one more when the value opens its line
+            if not self.context.search(" ".join(before[-lines:])):
                 return True
         return self.entity.look_alike is not None and self.entity.look_alike(text, s, e)
 

@@ -14,7 +14,7 @@ from pipeline.config import RunConfig
 from pipeline.errors import UserError
 from pipeline.language import load_language
 from pipeline.pii.config import PiiConfig
-from pipeline.pii.entities import key_like
+from pipeline.pii.lookalikes import key_like
 from pipeline.pii.redactor import Redactor, build_analyzer
 from pipeline.run import Run
 from tests.conftest import FRENCH, ROOT, entry, write_entry
@@ -279,6 +279,20 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("en", "* [mod_auth] http_auth_digest_hex2bin; tests/t/lib/ProFTPD/Tests/Logins.pm", {}),
     ("en", "If no attrs form is given, attrs=@extensibleObject is implied; username '@GLOBAL'", {}),
     ("en", "Use after free in Screen Capture. Reported by\n      @ginggilBesel", {"USER": 1}),
+    # translated man pages and servers' documentation (the second tuning set)
+    ("zh", "如果你提供了以 \\fB::\\fR 開始的名字; $main::a; perlcc 和 B::CC", {}),
+    ("en", "listening on IPv6 address ::1 and [::1]:80", {"IP_ADDRESS": 2}),
+    ("de", "Rechner +@Netzgruppe \\-SchlechterBenutzer; Item @Datei; user[@identifier]", {}),
+    ("zh", "pack($utmp_template, @utmp1); @Cow::ISA = qw(Animal); 数组 @days的第29个元素", {}),
+    ("fr", "time:[4026531834]; de 0..216.069; masque 037777777777; [0123456789]; 1010 1001", {}),
+    ("es", "Tan pronto como se alcanza `mas infinito' (2147483647), cualquier", {}),
+    ("fr", "xrandr \\-\\-newmode \"1024x768\" 63.50 1024 1072 1176 1328 768 771 775 798", {}),
+    ("ja", "sha224:0GomF8mNN3wlDt1HD9XldjJ3SNgpFdbjO1+NsQ== /bin/ls", {}),
+    ("de", "value=io.systemd.credential.binary:rick=TmV2ZXIgR29ubmEgR2l2ZSBZb3UgVXA=«", {}),
+    ("en", "ping [-aAbBdDfhLnOqrRUvV46] [-c count]; systemd.system-credentials - Systemzugangsberechtigungen", {}),
+    ("en", "--auth-key SEdrajMyS0pHaXV5MDk4c2RmYXFiTmpPaWF6NzE5MjM= and token: gcTao3niLqzVIKZ8mV60ibkzetrFZGjo",
+     {"KEY": 2}),
+    ("zh", "Tel: +1 708 971 2337   Tel: +49 89 3207395", {"PHONE": 2}),
 ]
 
 
