@@ -37,6 +37,17 @@ class LidConfig(Strict):
     """For a language no offline model has a label for (Bambara, Fon, Kikuyu): keep a document unless the
     model's top label scores above this, i.e. it is confidently another language (`langid:other_language`);
     `labels` and `min_score` are then unused. lid.176 scores languages it does not know low (~0.1-0.3)."""
+    confirm: Literal["cld2"] | None = None
+    """A second detector run on every document (its label and score are stored: `lang_pred_cld2`,
+    `lang_score_cld2`). With `min_score`: a document whose top label is this language but scores under
+    min_score is kept when the second detector gives one of `confirm_labels` at >= `confirm_min` (short
+    paragraphs, where one detector alone is unsure). With `other_max`: a document is also dropped
+    (`langid:confident_other`) when the second detector gives a label outside `confirm_labels` at >=
+    `confirm_min` (CLD2 knows Chichewa, lid.176 does not)."""
+    confirm_labels: list[str] = []
+    """The second detector's labels that count as this language (empty = `labels`, else the code); with
+    `other_max`, the labels it gives to this language's own text (measured, e.g. Bambara -> ak, rw)."""
+    confirm_min: float = Field(0.9, ge=0, le=1)
 
 
 class WordsConfig(Strict):

@@ -124,6 +124,8 @@ def simulate_stage(table: pa.Table, stage: str, ks: list[Knob], language: Langua
     for k in stage_knobs:  # in the stage's own order: knobs() lists them as the stage checks them
         v = column(sub, k.column)
         lo = np.zeros(n, bool) if k.min is None else (v < k.min)
+        if k.exempt is not None and k.exempt in sub.column_names:
+            lo &= ~np.array(sub[k.exempt].fill_null(False).to_pylist(), dtype=bool)
         hi = np.zeros(n, bool) if k.max is None else (v > k.max)
         free = np.array([r is None for r in rules])
         rules[free & lo] = k.rules[0]

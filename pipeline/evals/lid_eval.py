@@ -109,9 +109,17 @@ def udhr_set(folder: Path, langs: list[str]) -> list[dict]:
 
 
 def evaluate(rows: list[dict], languages_dir: Path) -> dict:
+    """Per language: the share of its own paragraphs the langid stage keeps (`kept`, with `decide`, the
+    stage's own function), top-1 of its detector, and contamination: the share of every other language's
+    paragraphs it would keep too (`others_kept`) and the languages that get in most (`gets_in`)."""
+    from pipeline.filters.langid import Cld2LID
+    from pipeline.stages.langid import decide
+
     lid176 = FastTextLID(bundled_lid176())
     lid176_all = {x.removeprefix("__label__") for x in lid176.model.get_labels()}
-    base_all = lid176.predict([r["text"] for r in rows])
+    texts_all = [r["text"] for r in rows]
+    base_all = lid176.predict(texts_all)
+    cld2_all = Cld2LID().predict(texts_all)
     by_lang: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         by_lang[r["lang"]].append(i)
@@ -119,7 +127,6 @@ def evaluate(rows: list[dict], languages_dir: Path) -> dict:
     cpu, n_docs = 0.0, 0
     for lang, idx in sorted(by_lang.items()):
         cfg = load_language(Path(languages_dir), lang)
-        texts = [rows[i]["text"] for i in idx]
         base = [base_all[i][0] for i in idx]
         lid176_labels = set(cfg.lid.labels or [lang]) if cfg.lid and cfg.lid.model == BUNDLED and cfg.lid.labels else {lang}
         res = {"docs": len(idx), "lid176_has_label": bool(lid176_labels & lid176_all),
@@ -128,27 +135,33 @@ def evaluate(rows: list[dict], languages_dir: Path) -> dict:
             res.update(detector=None, note="lid: null: documents are not language-checked")
             out["languages"][lang] = res
             continue
-        det = make_detector(cfg.lid.model, Path(languages_dir))
-        c0 = time.process_time()
-        preds = det.predict(texts)
-        cpu += time.process_time() - c0
-        n_docs += len(texts)
-        out["confusion"][lang] = dict(Counter(p for p, _ in preds).most_common(6))
-        if cfg.lid.other_max is not None:
-            # no label: the share kept, and the share of the *other* languages' paragraphs it would keep too
-            others = [i for i in range(len(rows)) if rows[i]["lang"] != lang]
-            other_preds = det.predict([rows[i]["text"] for i in others]) if cfg.lid.model != BUNDLED else \
-                [base_all[i] for i in others]
-            res.update(detector=cfg.lid.model, other_max=cfg.lid.other_max, top1=None,
-                       kept=round(sum(s <= cfg.lid.other_max for _, s in preds) / len(idx), 4),
-                       others_kept=round(sum(s <= cfg.lid.other_max for _, s in other_preds) / max(len(others), 1), 4))
+        if cfg.lid.model == BUNDLED:
+            preds_all = base_all
+        elif cfg.lid.model == "cld2":
+            preds_all = cld2_all
         else:
-            labels = set(cfg.lid.labels or [lang])
-            keep = [p in labels and (cfg.lid.min_score is None or s >= cfg.lid.min_score) for p, s in preds]
-            res.update(detector=cfg.lid.model, labels=sorted(labels), min_score=cfg.lid.min_score,
-                       top1=round(sum(p in labels for p, _ in preds) / len(idx), 4), kept=round(sum(keep) / len(idx), 4))
+            det = make_detector(cfg.lid.model, Path(languages_dir))
+            c0 = time.process_time()
+            preds_all = det.predict(texts_all)
+            cpu += time.process_time() - c0
+            n_docs += len(texts_all)
+        second = cld2_all if cfg.lid.confirm == "cld2" else [(None, None)] * len(rows)
+        keep = [decide(cfg.lid, lang, p, sc, *second[i]) is None for i, (p, sc) in enumerate(preds_all)]
+        out["confusion"][lang] = dict(Counter(preds_all[i][0] for i in idx).most_common(6))
+        others = [i for i in range(len(rows)) if rows[i]["lang"] != lang]
+        gets_in = Counter(rows[i]["lang"] for i in others if keep[i])
+        n_other = Counter(rows[i]["lang"] for i in others)
+        labels = set(cfg.lid.labels or [lang])
+        res.update(detector=cfg.lid.model, confirm=cfg.lid.confirm, labels=sorted(labels), min_score=cfg.lid.min_score,
+                   other_max=cfg.lid.other_max,
+                   top1=None if cfg.lid.other_max is not None else round(sum(preds_all[i][0] in labels for i in idx) / len(idx), 4),
+                   kept=round(sum(keep[i] for i in idx) / len(idx), 4),
+                   others_kept=round(sum(gets_in.values()) / max(len(others), 1), 4),
+                   gets_in={k: round(v / n_other[k], 3) for k, v in gets_in.most_common(5)})
         out["languages"][lang] = res
-    out["docs_per_s_per_core"] = round(n_docs / cpu, 1) if cpu else None
+    c0 = time.process_time()
+    lid176.predict(texts_all)
+    out["docs_per_s_per_core"] = round(len(texts_all) / (time.process_time() - c0), 1) if texts_all else None
     return out
 
 
@@ -158,7 +171,7 @@ def table(result: dict) -> str:
         conf = ", ".join(f"{k} {v}" for k, v in result["confusion"].get(lang, {}).items())
         top1 = "-" if r.get("top1") is None else f"{r['top1']:.3f}"
         kept = "-" if r.get("kept") is None else f"{r['kept']:.3f}"
-        extra = f"  (keeps {r['others_kept']:.3f} of the other languages' paragraphs)" if "others_kept" in r else ""
+        extra = f"  (keeps {r['others_kept']:.3f} of the other languages' paragraphs)" if r.get("others_kept") else ""
         lines.append(f"{lang:<5} {r['docs']:>5} {r['lid176_top1']:>7.3f} {top1:>6} {kept:>6}  "
                      f"{str(r.get('detector')):<8}  {conf}{extra}")
     lines.append(f"detector docs/s per core: {result['docs_per_s_per_core']}")
@@ -183,7 +196,10 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def predict_file(path: Path, languages_dir: Path, lang: str | None) -> list[dict]:
+    """Both detectors' labels per line and, with `lang`, the langid stage's decision (`decide`, the same
+    function): keep, or the rule that drops it."""
     from pipeline.filters.langid import Cld2LID
+    from pipeline.stages.langid import decide
 
     rows = read_jsonl(path)
     texts = [r["text"] for r in rows]
@@ -194,9 +210,9 @@ def predict_file(path: Path, languages_dir: Path, lang: str | None) -> list[dict
         cfg = load_language(Path(languages_dir), lang)
         if cfg.lid is not None:
             preds = make_detector(cfg.lid.model, Path(languages_dir)).predict(texts)
-            labels = set(cfg.lid.labels or [lang])
-            decision = ["keep" if p in labels and (cfg.lid.min_score is None or s >= cfg.lid.min_score) else
-                        ("wrong_language" if p not in labels else "min_score") for p, s in preds]
+            second = cld if cfg.lid.confirm == "cld2" else [(None, None)] * len(rows)
+            verdicts = [decide(cfg.lid, lang, p, s, *second[i]) for i, (p, s) in enumerate(preds)]
+            decision = ["keep" if v is None else v[0] for v in verdicts]
     return [{"id": r.get("id", i), **({"lang": r["lang"]} if "lang" in r else {}),
              "lid176": [a, round(b, 4)], "cld2": [c, round(d, 4)], **({"decision": decision[i]} if decision else {})}
             for i, (r, (a, b), (c, d)) in enumerate(zip(rows, ft, cld))]

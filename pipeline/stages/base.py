@@ -101,13 +101,15 @@ class Knob:
     rules: tuple[str | None, str | None]
     yaml: tuple[str, ...]
     keys: tuple[str | None, str | None]
+    exempt: str | None = None
+    """A boolean column: documents where it is true pass the `min` bound (LID's second detector agreed)."""
 
     @property
     def key(self) -> str:
         return f"{self.stage}.{self.name}"
 
     def with_bounds(self, lo: float | None, hi: float | None) -> Knob:
-        return Knob(self.stage, self.name, self.column, lo, hi, self.rules, self.yaml, self.keys)
+        return Knob(self.stage, self.name, self.column, lo, hi, self.rules, self.yaml, self.keys, self.exempt)
 
 
 @dataclass(frozen=True)

@@ -22,15 +22,26 @@ from pipeline.stages.base import Knob, Output, Panel, Stage, Tally, top_items
 PREDICTED = "predicted:"
 
 
-def decide(cfg: LidConfig, lang: str, label: str, score: float) -> tuple[str, float | None] | None:
-    """None to keep the document, else (rule, threshold)."""
+def decide(cfg: LidConfig, lang: str, label: str, score: float, label2: str | None = None,
+           score2: float | None = None) -> tuple[str, float | None] | None:
+    """None to keep the document, else (rule, threshold). `label2`/`score2`: the `confirm` detector's."""
+    own2 = set(cfg.confirm_labels or cfg.labels or [lang])
+    sure2 = cfg.confirm is not None and label2 is not None and score2 is not None and score2 >= cfg.confirm_min
     if cfg.other_max is not None:  # a language the model does not know: only a confident other one drops
-        return ("other_language", cfg.other_max) if score > cfg.other_max else None
+        if score > cfg.other_max:
+            return "other_language", cfg.other_max
+        return ("confident_other", cfg.confirm_min) if sure2 and label2 not in own2 else None
     if label not in set(cfg.labels or [lang]):
         return "wrong_language", None
-    if cfg.min_score is not None and score < cfg.min_score:
+    if cfg.min_score is not None and score < cfg.min_score and not (sure2 and label2 in own2):
         return "min_score", cfg.min_score
     return None
+
+
+def confirmed(cfg: LidConfig, lang: str, label2: str | None, score2: float | None) -> bool:
+    """The `confirm` detector gives this language confidently (such a document passes `min_score`)."""
+    return (cfg.confirm is not None and label2 in set(cfg.confirm_labels or cfg.labels or [lang])
+            and score2 is not None and score2 >= cfg.confirm_min)
 
 
 def record(doc: Document, ranked: list[tuple[str, float]]) -> None:
@@ -49,12 +60,14 @@ def detector_words(cfg: LidConfig) -> str:
 class LangID(Stage):
     name = "langid"
     help = "language ID per the language YAML: fastText lid.176, CLD2 (Niger-Congo), or the file extension (code)"
-    columns = {"lang_pred": pa.string(), "lang_score": pa.float64(), "lang_pred2": pa.string(), "lang_score2": pa.float64()}
+    columns = {"lang_pred": pa.string(), "lang_score": pa.float64(), "lang_pred2": pa.string(), "lang_score2": pa.float64(),
+               "lang_pred_cld2": pa.string(), "lang_score_cld2": pa.float64(), "lang_confirmed": pa.bool_()}
 
     def __init__(self, ctx):
         super().__init__(ctx)
         self.cfg = ctx.language.lid
         self.model = make_detector(self.cfg.model, ctx.languages_dir, ctx.resource("lid/model")) if self.cfg else None
+        self.second = make_detector(self.cfg.confirm, ctx.languages_dir) if self.cfg and self.cfg.confirm else None
 
     def __call__(self, docs: list[Document]) -> Output:
         if self.model is None or not docs:
@@ -63,14 +76,22 @@ class LangID(Stage):
         todo = [d for d in docs if "lang_pred" not in d.scores]
         for doc, ranked in zip(todo, self.model.ranked(todo) if todo else []):
             record(doc, ranked)
+        todo2 = [d for d in docs if "lang_pred_cld2" not in d.scores] if self.second is not None else []
+        for doc, ranked in zip(todo2, self.second.ranked(todo2) if todo2 else []):
+            doc.scores.update(lang_pred_cld2=ranked[0][0], lang_score_cld2=ranked[0][1])
         for doc in docs:
             label, score = doc.scores["lang_pred"], doc.scores["lang_score"]
+            label2, score2 = doc.scores.get("lang_pred_cld2"), doc.scores.get("lang_score_cld2")
+            if self.second is not None:
+                doc.scores["lang_confirmed"] = confirmed(self.cfg, self.ctx.lang, label2, score2)
             tally.counters[PREDICTED + label] += 1
-            verdict = decide(self.cfg, self.ctx.lang, label, score)
+            verdict = decide(self.cfg, self.ctx.lang, label, score, label2, score2)
             if verdict is None:
                 kept.append(doc)
             else:
-                rejected.append(Rejection(doc, self.name, verdict[0], score, verdict[1], f"predicted {label}"))
+                second = f"; {self.cfg.confirm} {label2} {score2:.2f}" if label2 is not None else ""
+                value = score2 if verdict[0] == "confident_other" else score
+                rejected.append(Rejection(doc, self.name, verdict[0], value, verdict[1], f"predicted {label}{second}"))
         return Output(kept, rejected, tally)
 
     @classmethod
@@ -88,7 +109,7 @@ class LangID(Stage):
             return [Knob(cls.name, "other_max", "lang_score", None, lid.other_max, (None, "other_language"),
                          ("lid",), (None, "other_max"))]
         return [Knob(cls.name, "min_score", "lang_score", lid.min_score, None, ("min_score", None),
-                     ("lid",), ("min_score", None))]
+                     ("lid",), ("min_score", None), exempt="lang_confirmed" if lid.confirm else None)]
 
     @classmethod
     def describe(cls, language, params, entries) -> str:
@@ -96,10 +117,14 @@ class LangID(Stage):
         if lid is None:
             return "no language ID (`lid: null`): documents are not language-checked"
         if lid.other_max is not None:
+            also = (f", or {detector_words(LidConfig(model=lid.confirm))} gives a language other than "
+                    f"{say(lid.confirm_labels)} at {lid.confirm_min} or more") if lid.confirm else ""
             return (f"{detector_words(lid)}; no offline detector knows this language, so a document is kept unless "
-                    f"the detector gives another language a score above {lid.other_max} (`other_max`): the purity "
-                    "of this language is unmeasured")
-        return f"{detector_words(lid)}, labels {say(lid.labels or [language.code])}, min score {lid.min_score}"
+                    f"the detector gives another language a score above {lid.other_max} (`other_max`){also}: the "
+                    "purity of this language is unmeasured")
+        also = (f"; under it, kept when {detector_words(LidConfig(model=lid.confirm))} agrees at {lid.confirm_min} "
+                "or more") if lid.confirm else ""
+        return f"{detector_words(lid)}, labels {say(lid.labels or [language.code])}, min score {lid.min_score}{also}"
 
     @classmethod
     def panels(cls, report: dict) -> list[Panel]:
