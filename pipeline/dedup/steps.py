@@ -282,7 +282,10 @@ def stars(m: dict, texts: list[str] | None, cfg: DedupConfig, split: str
     n = len(m["n_chars"])
     ranks = keep_ranks(m, cfg)
     order = np.lexsort((np.arange(n), *(r for _, r, _ in reversed(ranks))))
-    sets = [set(shingles(t, cfg.ngram, split).tolist()) for t in texts] if texts is not None else None
+    sets: dict[int, set] = {}  # shingle sets of the members still undecided (a decided one's set is let go)
+
+    def shingle_set(i: int) -> set:
+        return sets[i] if i in sets else set(shingles(texts[i], cfg.ngram, split).tolist())
     keeper = np.full(n, -1, np.int64)
     value = np.ones(n)
     rule = np.array([None] * n, dtype=object)
@@ -291,12 +294,19 @@ def stars(m: dict, texts: list[str] | None, cfg: DedupConfig, split: str
     while len(left):
         k, rest = int(left[0]), left[1:]
         keeper[k] = k
-        if sets is not None:
-            a = sets[k]
-            jac = np.array([len(a & sets[j]) / len(a | sets[j]) if a or sets[j] else 1.0 for j in rest.tolist()])
+        exact = m["exact"][rest] == m["exact"][k]
+        if texts is not None:  # exact copies need no shingles (a cluster of 50,000 boilerplate pages)
+            a = shingle_set(k)
+            jac = np.ones(len(rest))
+            for x, j in enumerate(rest.tolist()):
+                if not exact[x]:
+                    b = shingle_set(j)
+                    jac[x] = len(a & b) / len(a | b) if a or b else 1.0
+                    if jac[x] < cfg.jaccard_min:
+                        sets[j] = b  # still undecided: kept for the next keeper
+            sets.pop(k, None)
         else:
             jac = (m["sig"][rest] == m["sig"][k]).mean(axis=1)
-        exact = m["exact"][rest] == m["exact"][k]
         same_url = (m["url"][rest] == m["url"][k]) & (m["url"][k] != 0) if cfg.url else np.zeros(len(rest), bool)
         dup = exact | same_url | (jac >= cfg.jaccard_min)
         d = rest[dup]
