@@ -175,7 +175,9 @@ ENTITIES: tuple[Entity, ...] = (
            needs_context=user_needs_context, context_whole_words=True, context_lines=2,
            allow=("@reboot", "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly",
                   "@include", "@includedir", "@import", "@media", "@charset", "@font-face", "@param", "@return",
-                  "@see", "@since", "@author", "@deprecated", "@throws", "@example", "@todo", "@override")),
+                  "@see", "@since", "@author", "@deprecated", "@throws", "@example", "@todo", "@override",
+                  # placeholders in mail and network documentation (`user@domain, @domain, user`)
+                  "@domain", "@host", "@hostname", "@localhost", "@server", "@user", "@group", "@mail")),
     # URLs are not personal by themselves (ROOTS kept them): off unless a language turns it on.
     Entity("URL", "URL", r"[A-Za-z0-9\-]\.[A-Za-z]{2}", _presidio("UrlRecognizer"), 0.5, ("url", "website", "link"),
            enabled=False),

@@ -105,9 +105,10 @@ def ipv4_shaped(value: str) -> bool:
 
 
 def phone_needs_context(value: str) -> bool:
-    """A bare run of 7+ digits not starting with 0 or + (`2147483648`, a bug, build or byte count) is a phone
-    number only after a context word; `0612345678` and `+33612345678` are numbers as people write them."""
-    return re.fullmatch(r"[1-9]\d{6,}", value) is not None
+    """A bare run of 7+ digits not starting with 0 or + (`2147483648`, a bug, build or byte count), or any
+    bare run in parentheses (`<tss@iki.fi> (0351233834)`, a changelog's id), is a phone number only after a
+    context word; `0612345678` and `+33612345678` are numbers as people write them."""
+    return re.fullmatch(r"\(?[1-9]\d{6,}\)?|\(\d{7,}\)?", value) is not None
 
 
 def user_needs_context(value: str) -> bool:
@@ -160,6 +161,8 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
     text, a list of option letters (`-aAbBdDfhL46`, each once), a single capitalised word
     (`Systemzugangsberechtigungen`)."""
     value = text[s:e]
+    if re.search(r"\\(?:\(|f)$", text[max(0, s - 2):s]) and key_needs_context(value[2:]):
+        return True  # roff glued to the token: `\(dq44f68b13ce97044b837f000035ca9452` is a quoted GUID
     return bool(re.search(r"(?:sha\d*|md5|digest|checksum)[:=]\s*$", text[max(0, s - 12):s], re.IGNORECASE)
                 or base64_text(value)
                 or (re.search(r"(?:-|\bFl )$", text[max(0, s - 3):s]) and len(set(value)) == len(value))
@@ -185,10 +188,11 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
     if re.fullmatch(r"\(?\d+(?:\.\d+)+\)?", value) and max(len(g) for g in re.findall(r"\d+", value)) >= 6:
         return True  # dotted groups of 6+ digits are versions (`11.20220922`), not `06.12.34.56.78`
     digits = re.sub(r"\D", "", value)
-    if (value.startswith("[") or ".." in value or re.search(r"(\d)\1{5}", digits)
+    if (value.startswith("[") or ".." in value or re.search(r"\s-\d", value) or re.search(r"(\d)\1{5}", digits)
             or any("12345678" in g for g in re.findall(r"\d+", value))
             or set(digits) <= {"0", "1"} or int(digits) + 1 in POWERS_OF_TWO or int(digits) in POWERS_OF_TWO):
-        return True  # an id in brackets, a range `0..216.069`, `037777777777`, a digit list `0123456789`, a
+        return True  # an id in brackets, a range `0..216.069`, negative numbers (SVG paths: `124 -44 -326`),
+        #              `037777777777`, a digit list `0123456789`, a
         #              binary number `1010 1001`, `2147483647` / `4294967295` (2^31 - 1, 2^32 - 1)
     grouped = re.sub(r"\s*\(0\)\s*", " ", value)  # the trunk `(0)` of `+32 (0)450 ...` is not a group
     if ONE_DIGIT_GROUP.search(grouped) or re.search(r"\t|\d {2,}\d", grouped):

@@ -293,6 +293,12 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("en", "--auth-key SEdrajMyS0pHaXV5MDk4c2RmYXFiTmpPaWF6NzE5MjM= and token: gcTao3niLqzVIKZ8mV60ibkzetrFZGjo",
      {"KEY": 2}),
     ("zh", "Tel: +1 708 971 2337   Tel: +49 89 3207395", {"PHONE": 2}),
+    # manuals 2 (the third tuning set)
+    ("en", "2018-05-24 20:00:31 +0300 Aki Tuomi <aki.tuomi@dovecot.fi> (6126381466)", {"EMAIL": 1}),
+    ("en", "changed the search order from (user@domain, @domain, user) to (user, @domain)", {}),
+    ("en", "o find the mailbox with the GUID \\(dq44f68b13ce97044b837f000035ca9452\\(dq use:", {}),
+    ("en", "q-33 33 -101 120q-24 0 -90 -139q-24 -44 -37 -65q-40 -64 -112 -145q-", {}),
+    ("en", "(412) 268-4387, fax: (412) 268-7395; call 800-555-0101", {"PHONE": 3}),
 ]
 
 
