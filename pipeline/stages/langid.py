@@ -22,26 +22,27 @@ from pipeline.stages.base import Knob, Output, Panel, Stage, Tally, top_items
 PREDICTED = "predicted:"
 
 
+def second_says(cfg: LidConfig, lang: str, label2: str | None, score2: float | None) -> str | None:
+    """The `confirm` detector's verdict: "own" (one of this language's labels at >= confirm_min), "other"
+    (another label at >= confirm_min), or None (not used, or not sure)."""
+    if cfg.confirm is None or label2 is None or score2 is None or score2 < cfg.confirm_min:
+        return None
+    return "own" if label2 in set(cfg.confirm_labels or cfg.labels or [lang]) else "other"
+
+
 def decide(cfg: LidConfig, lang: str, label: str, score: float, label2: str | None = None,
            score2: float | None = None) -> tuple[str, float | None] | None:
     """None to keep the document, else (rule, threshold). `label2`/`score2`: the `confirm` detector's."""
-    own2 = set(cfg.confirm_labels or cfg.labels or [lang])
-    sure2 = cfg.confirm is not None and label2 is not None and score2 is not None and score2 >= cfg.confirm_min
+    second = second_says(cfg, lang, label2, score2)
     if cfg.other_max is not None:  # a language the model does not know: only a confident other one drops
         if score > cfg.other_max:
             return "other_language", cfg.other_max
-        return ("confident_other", cfg.confirm_min) if sure2 and label2 not in own2 else None
+        return ("confident_other", cfg.confirm_min) if second == "other" else None
     if label not in set(cfg.labels or [lang]):
         return "wrong_language", None
-    if cfg.min_score is not None and score < cfg.min_score and not (sure2 and label2 in own2):
+    if cfg.min_score is not None and score < cfg.min_score and second != "own":
         return "min_score", cfg.min_score
     return None
-
-
-def confirmed(cfg: LidConfig, lang: str, label2: str | None, score2: float | None) -> bool:
-    """The `confirm` detector gives this language confidently (such a document passes `min_score`)."""
-    return (cfg.confirm is not None and label2 in set(cfg.confirm_labels or cfg.labels or [lang])
-            and score2 is not None and score2 >= cfg.confirm_min)
 
 
 def record(doc: Document, ranked: list[tuple[str, float]]) -> None:
@@ -83,7 +84,7 @@ class LangID(Stage):
             label, score = doc.scores["lang_pred"], doc.scores["lang_score"]
             label2, score2 = doc.scores.get("lang_pred_cld2"), doc.scores.get("lang_score_cld2")
             if self.second is not None:
-                doc.scores["lang_confirmed"] = confirmed(self.cfg, self.ctx.lang, label2, score2)
+                doc.scores["lang_confirmed"] = second_says(self.cfg, self.ctx.lang, label2, score2) == "own"
             tally.counters[PREDICTED + label] += 1
             verdict = decide(self.cfg, self.ctx.lang, label, score, label2, score2)
             if verdict is None:
