@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                               "bands": pa.FixedSizeListArray.from_arrays(pa.array(band_keys(sig, cfg).ravel()), cfg.num_bands)})
             out = work / "sig" / f"{f:05d}.parquet"
             write_atomic(table, out)
-            files.append(str(out))
+            files.append(out)
         t0 = time.perf_counter()
         local_map(step_buckets, [(f, work / "buckets", cfg) for f in files])
         t1 = time.perf_counter()

@@ -204,3 +204,12 @@ def test_dedup_on_ray_equals_local(tmp_path):
         rej = pq.read_table(tmp_path / executor / "de" / "rejected").to_pylist()
         results.append(sorted((r["id"], r["rule"], r["dup_of"]) for r in rej))
     assert results[0] == results[1] and len(results[0]) >= 3
+
+
+def test_the_dedup_bench_runs(capsys):
+    """`make bench` runs this on 1M signatures; a small run keeps it working (it passed paths as strings)."""
+    from pipeline.evals.dedup_bench import main as bench_main
+
+    assert bench_main(["--n", "20000"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["signatures"] == 20000 and out["clusters"] > 500 and out["cc_rounds"] >= 2
