@@ -27,11 +27,10 @@ from pipeline.catalogue import Source
 from pipeline.errors import UserError
 from pipeline.executors import make_executor
 from pipeline.layout import OutputLayout, disk_errors
-from pipeline.progress import Progress
 from pipeline.readers import Part, number_lines
 from pipeline.reports import ConservationError, merge_units, write_stage_reports
 from pipeline.routing import SharedUnit
-from pipeline.run import Run
+from pipeline.run import Run, run_units
 from pipeline.shards import compact, rejected_schema, write_json_atomic
 from pipeline.stages import BY_NAME, ORDER, StageContext
 from pipeline.stages.ingest import Ingest
@@ -163,18 +162,8 @@ class MultiRun:
                           if mu.key in numbered else mu for mu in self.units]
 
     def _run_units(self, executor, units: list[MultiUnit], progress: bool) -> None:
-        if not units:
-            return
         specs = {lang: (r.sources, r.snapshot_loc, r.removals) for lang, r in self.runs.items()}
-        bar = Progress(sum(mu.size for mu in units), progress, "units")
-        try:
-            results = executor.run_units(functools.partial(MultiWorker, self.config, specs), units, bar)
-        finally:
-            bar.close()
-        failed = [r for r in results if not r.ok]
-        if failed:
-            raise UserError(f"{len(failed)} of {len(units)} unit(s) failed; the other units are done and a rerun "
-                            "retries only these:\n" + "\n".join(f"  {r.key}: {r.error}" for r in failed))
+        run_units(executor, functools.partial(MultiWorker, self.config, specs), units, progress, "units")
 
     def publish_run(self, summaries: dict, t0: float, facts: dict) -> dict:
         """The run's own build: what no language took, the routing matrix, counts checked, documents."""

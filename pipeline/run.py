@@ -51,6 +51,22 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[-80:]
 
 
+def run_units(executor, make_worker: Callable, units: Sequence, progress: bool, label: str) -> None:
+    """Run `units` (each with a `size`) on `executor` behind a progress bar; if any failed, stop with one line
+    per failed unit (the others are done: a rerun retries only these)."""
+    if not units:
+        return
+    bar = Progress(sum(u.size for u in units), progress, label)
+    try:
+        results = executor.run_units(make_worker, units, bar)
+    finally:
+        bar.close()
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise UserError(f"{len(failed)} of {len(units)} unit(s) failed; the other units are done and a rerun "
+                        "retries only these:\n" + "\n".join(f"  {r.key}: {r.error}" for r in failed))
+
+
 class Run:
     def __init__(self, config, lang: str, sources: list[Source] | None = None, writers: Sequence[Writer] = ()):
         config = config.absolute()  # workers anywhere get the same paths
@@ -153,18 +169,8 @@ class Run:
         return summary
 
     def _run_units(self, executor, units: list[Unit], progress: bool) -> None:
-        if not units:
-            return
-        bar = Progress(sum(u.size for u in units), progress, f"{self.lang}: units")
-        try:
-            make = functools.partial(UnitWorker, self.config, self.lang, self.sources, self.snapshot_loc, self.removals)
-            results = executor.run_units(make, units, bar)
-        finally:
-            bar.close()
-        failed = [r for r in results if not r.ok]
-        if failed:
-            raise UserError(f"{len(failed)} of {len(units)} unit(s) failed; the other units are done and a rerun "
-                            "retries only these:\n" + "\n".join(f"  {r.key}: {r.error}" for r in failed))
+        make = functools.partial(UnitWorker, self.config, self.lang, self.sources, self.snapshot_loc, self.removals)
+        run_units(executor, make, units, progress, f"{self.lang}: units")
 
     def _skip_duplicate_ids(self) -> list[Unit]:
         """Native ids used by several files of a source: a later file's records with an id an earlier file holds
