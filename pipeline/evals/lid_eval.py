@@ -118,13 +118,14 @@ def evaluate(rows: list[dict], languages_dir: Path) -> dict:
     lid176 = FastTextLID(bundled_lid176())
     lid176_all = {x.removeprefix("__label__") for x in lid176.model.get_labels()}
     texts_all = [r["text"] for r in rows]
+    c0 = time.process_time()
     base_all = lid176.predict(texts_all)
+    lid176_cpu = time.process_time() - c0
     cld2_all = Cld2LID().predict(texts_all)
     by_lang: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         by_lang[r["lang"]].append(i)
     out: dict = {"languages": {}, "confusion": {}}
-    cpu, n_docs = 0.0, 0
     for lang, idx in sorted(by_lang.items()):
         cfg = load_language(Path(languages_dir), lang)
         base = [base_all[i][0] for i in idx]
@@ -135,16 +136,8 @@ def evaluate(rows: list[dict], languages_dir: Path) -> dict:
             res.update(detector=None, note="lid: null: documents are not language-checked")
             out["languages"][lang] = res
             continue
-        if cfg.lid.model == BUNDLED:
-            preds_all = base_all
-        elif cfg.lid.model == "cld2":
-            preds_all = cld2_all
-        else:
-            det = make_detector(cfg.lid.model, Path(languages_dir))
-            c0 = time.process_time()
-            preds_all = det.predict(texts_all)
-            cpu += time.process_time() - c0
-            n_docs += len(texts_all)
+        preds_all = {BUNDLED: base_all, "cld2": cld2_all}.get(cfg.lid.model) or \
+            make_detector(cfg.lid.model, Path(languages_dir)).predict(texts_all)
         second = cld2_all if cfg.lid.confirm == "cld2" else [(None, None)] * len(rows)
         keep = [decide(cfg.lid, lang, p, sc, *second[i]) is None for i, (p, sc) in enumerate(preds_all)]
         out["confusion"][lang] = dict(Counter(preds_all[i][0] for i in idx).most_common(6))
@@ -159,9 +152,7 @@ def evaluate(rows: list[dict], languages_dir: Path) -> dict:
                    others_kept=round(sum(gets_in.values()) / max(len(others), 1), 4),
                    gets_in={k: round(v / n_other[k], 3) for k, v in gets_in.most_common(5)})
         out["languages"][lang] = res
-    c0 = time.process_time()
-    lid176.predict(texts_all)
-    out["docs_per_s_per_core"] = round(len(texts_all) / (time.process_time() - c0), 1) if texts_all else None
+    out["docs_per_s_per_core"] = round(len(texts_all) / lid176_cpu, 1) if texts_all and lid176_cpu else None
     return out
 
 
@@ -209,7 +200,8 @@ def predict_file(path: Path, languages_dir: Path, lang: str | None) -> list[dict
     if lang:
         cfg = load_language(Path(languages_dir), lang)
         if cfg.lid is not None:
-            preds = make_detector(cfg.lid.model, Path(languages_dir)).predict(texts)
+            preds = {BUNDLED: ft, "cld2": cld}.get(cfg.lid.model) or \
+                make_detector(cfg.lid.model, Path(languages_dir)).predict(texts)
             second = cld if cfg.lid.confirm == "cld2" else [(None, None)] * len(rows)
             verdicts = [decide(cfg.lid, lang, p, s, *second[i]) for i, (p, s) in enumerate(preds)]
             decision = ["keep" if v is None else v[0] for v in verdicts]

@@ -238,16 +238,11 @@ def real_docs(docs: list[tuple[str, str, str]], redactors: dict, labels: dict, s
     n_bytes = Counter()
     for package, lang, text in docs:
         n_bytes[lang] += len(text.encode())
-        red = redactors.get(lang) or redactors["en"]
-        for para in text.split("\n\n"):
-            for sp in red.find(para, red.candidates([para])[0]):
-                value = para[sp.start:sp.end]
-                if sp.tag == "EMAIL" and EMAIL.fullmatch(value):
-                    hits.setdefault("EMAIL_ADDRESS_SHAPED", []).append(None)
-                    continue
-                hits.setdefault(sp.tag, []).append({"key": hit_key(package, para, sp.start, sp.end), "tag": sp.tag,
-                                                    "package": package, "lang": lang,
-                                                    "line": para[max(0, sp.start - 60):sp.end + 30]})
+        for tag, key, line in paragraph_hits(package, text, redactors.get(lang) or redactors["en"]):
+            if key is None:
+                hits.setdefault("EMAIL_ADDRESS_SHAPED", []).append(None)
+            else:
+                hits.setdefault(tag, []).append({"key": key, "tag": tag, "package": package, "lang": lang, "line": line})
     rng = random.Random(seed)
     per_type, unlabelled = {}, []
     for tag, found in sorted(hits.items()):
@@ -269,6 +264,17 @@ def hit_key(package: str, text: str, s: int, e: int) -> str:
     return hashlib.sha256(f"{package}\0{text[max(0, s - 40):s]}\0{text[s:e]}".encode()).hexdigest()[:20]
 
 
+def paragraph_hits(package: str, text: str, redactor):
+    """(tag, label key, the line around it) per hit in every paragraph of `text`; key and line are None for an
+    address-shaped e-mail (right by construction, never looked up)."""
+    for para in text.split("\n\n"):
+        for sp in redactor.find(para, redactor.candidates([para])[0]):
+            if sp.tag == "EMAIL" and EMAIL.fullmatch(para[sp.start:sp.end]):
+                yield sp.tag, None, None
+            else:
+                yield sp.tag, hit_key(package, para, sp.start, sp.end), para[max(0, sp.start - 60):sp.end + 30]
+
+
 def real_changelogs(changelogs: list[tuple[str, str]], redactor, labels: dict) -> dict:
     """Per type: hits, right, wrong, and hits with no label yet (listed for a person to label)."""
     right, wrong, unlabelled = Counter(), Counter(), []
@@ -279,21 +285,14 @@ def real_changelogs(changelogs: list[tuple[str, str]], redactor, labels: dict) -
             continue
         seen.add(digest)
         n_bytes += len(text.encode())
-        for para in text.split("\n\n"):
-            for sp in redactor.find(para, redactor.candidates([para])[0]):
-                value = para[sp.start:sp.end]
-                if sp.tag == "EMAIL" and EMAIL.fullmatch(value):
-                    right[sp.tag] += 1
-                    continue
-                key = hit_key(package, para, sp.start, sp.end)
-                label = labels.get(key)
-                if label is None:
-                    unlabelled.append({"key": key, "tag": sp.tag, "package": package,
-                                       "line": para[max(0, sp.start - 60):sp.end + 30]})
-                elif label["pii"]:
-                    right[sp.tag] += 1
-                else:
-                    wrong[sp.tag] += 1
+        for tag, key, line in paragraph_hits(package, text, redactor):
+            label = labels.get(key) if key is not None else {"pii": True}
+            if label is None:
+                unlabelled.append({"key": key, "tag": tag, "package": package, "line": line})
+            elif label["pii"]:
+                right[tag] += 1
+            else:
+                wrong[tag] += 1
     tags = sorted(set(right) | set(wrong))
     return {"files": len(seen), "mb": round(n_bytes / 1e6, 2),
             "per_type": {t: {"hits": right[t] + wrong[t], "right": right[t], "wrong": wrong[t],
