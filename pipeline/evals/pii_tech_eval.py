@@ -31,7 +31,11 @@ Two sets, neither used to write the rules:
   man pages and 11 other servers' documentation, measured once after the second change (held out then); the
   third change (a digit run in parentheses needs context, mail and network placeholders such as `@domain`,
   roff glued to a hex id) was written on (d). (e) `docs_fresh_3`: FRESH_DOCS_3, 15 more servers' and tools'
-  documentation, measured once after the third change: held out.
+  documentation, measured once after the third change; the fourth change (the reading view: markup, URL
+  fragments and inlined base64 are not read, pipeline/pii/view.py; section numbers before a no-break space,
+  KEY context words whole, numbers in URLs and number tables, hex literals) was written on (e).
+  (f) `docs_fresh_4`: FRESH_DOCS_4, Debian's FAQ, developer's reference and aptitude manual translated into
+  10 languages and 6 more projects' documentation, measured once after the fourth change: held out.
   Every address-shaped EMAIL hit is an address (right by construction); every other hit is looked up in
   pii_tech_labels.json, labels a person gave by reading the line (sha256 of package, value and the 40
   characters before, so no value is stored). Hits with no label are listed for review and counted apart.
@@ -69,6 +73,13 @@ FRESH_DOCS_2 = ("manpages-cs", "manpages-da", "manpages-el", "manpages-fi", "man
 FRESH_DOCS_3 = ("apache2-doc", "lighttpd-doc", "nagios4-common", "iproute2-doc", "firewalld", "ufw", "fetchmail",
                 "procmail", "opendmarc", "rspamd", "cups-client", "isc-dhcp-client", "postgresql-doc-15", "ntpsec-doc",
                 "nftables")
+# measured once after the fourth change (the reading view; written on FRESH_DOCS_3): translated Debian manuals
+# in 10 languages (FAQ, developer's reference, aptitude's manual) and 6 more projects' documentation
+FRESH_DOCS_4 = ("debian-faq-de", "debian-faq-fr", "debian-faq-it", "debian-faq-ja", "debian-faq-nl", "debian-faq-ru",
+                "debian-faq-zh-cn", "developers-reference-de", "developers-reference-fr", "developers-reference-it",
+                "developers-reference-ja", "developers-reference-ru", "aptitude-doc-cs", "aptitude-doc-es",
+                "aptitude-doc-fi", "aptitude-doc-fr", "aptitude-doc-it", "aptitude-doc-ja", "aptitude-doc-nl", "git-doc",
+                "icinga2-doc", "nut-doc", "courier-doc", "sendmail-doc", "cyrus-doc")
 DOCS_LANGS = ("de", "fr", "es", "it", "nl", "pl", "pt", "ru", "ja", "zh", "vi", "en", "cs", "da", "el", "id", "nb", "ro",
               "sv", "tr")  # the others (fi, hu, mk, sr, uk) have no language file: the English rules
 DOCS_SAMPLE = 60  # hits per type a person labels (a seeded random sample) where a type has more
@@ -206,7 +217,8 @@ def download(folder: Path, packages) -> dict[str, Path]:
 
 def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
     """(package, language, text) of every UTF-8 file under usr/share/doc and usr/share/man of `packages` (not
-    changelog.Debian nor copyright); the language is the man page folder's (`man/de/`), else English."""
+    changelog.Debian nor copyright); the language is the man page folder's (`man/de/`), else the package's
+    (`debian-faq-zh-cn`, `aptitude-doc-fi`), else English."""
     import io
     import subprocess
     import tarfile
@@ -225,7 +237,8 @@ def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
                     text = (gzip.decompress(data) if n.endswith(".gz") else data).decode("utf-8")
                 except (UnicodeDecodeError, OSError):
                     continue
-                lang = re.match(r"\./usr/share/man/([a-z]{2})(?:[_.@][^/]*)?/", n)
+                lang = (re.match(r"\./usr/share/man/([a-z]{2})(?:[_.@][^/]*)?/", n)
+                        or re.search(r"-(?:doc-|faq-|reference-)([a-z]{2})(?:-[a-z]{2})?$", p))
                 out.append((p, lang.group(1) if lang else "en", text))
     return out
 
@@ -323,7 +336,8 @@ def evaluate_technical(data: Path, redactors: dict, per_lang: int = 100, seed: i
             out["changelogs_fresh"] = {"unavailable": f"apt-get download failed: {e}"}
         else:
             out["changelogs_fresh"], out["unlabelled_fresh"] = real_changelogs(fresh, redactors["en"], labels)
-        for name, packages in (("docs_fresh", FRESH_DOCS), ("docs_fresh_2", FRESH_DOCS_2), ("docs_fresh_3", FRESH_DOCS_3)):
+        for name, packages in (("docs_fresh", FRESH_DOCS), ("docs_fresh_2", FRESH_DOCS_2), ("docs_fresh_3", FRESH_DOCS_3),
+                               ("docs_fresh_4", FRESH_DOCS_4)):
             try:
                 docs = fresh_docs(fresh_dir, packages)
             except (OSError, subprocess.CalledProcessError) as e:

@@ -19,6 +19,7 @@ from pipeline.pii.lookalikes import (
     KEY_PATTERN,
     USER_PATTERN,
     card_look_alike,
+    email_look_alike,
     in_ipv4,
     ip_look_alike,
     key_candidate,
@@ -148,7 +149,8 @@ class Entity:
 
 
 ENTITIES: tuple[Entity, ...] = (
-    Entity("EMAIL", "EMAIL_ADDRESS", EMAIL_TRIGGER, _email, 0.5, ("email", "e-mail", "mail", "contact")),
+    Entity("EMAIL", "EMAIL_ADDRESS", EMAIL_TRIGGER, _email, 0.5, ("email", "e-mail", "mail", "contact"),
+           look_alike=email_look_alike),
     Entity("IP_ADDRESS", "IP_ADDRESS", r"\d\.\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:|::",
            _presidio("IpRecognizer"), 0.6, ("ip", "ipv4", "ipv6", "address", "host", "server"),
            deny_before=("ver.", "rev.", "v", "v.", "sect.", "§", "fig.", "rfc", *all_words(SECTION_WORDS),
@@ -167,8 +169,9 @@ ENTITIES: tuple[Entity, ...] = (
            ("wallet", "btc", "bitcoin", "crypto")),
     Entity("KEY", "KEY", r"[A-Za-z0-9_+/=\-]{20}", _pattern("KEY", KEY_PATTERN, key_candidate), 0.5,
            ("token", "secret", "password", "passwd", "api_key", "api key", "apikey", "access key", "access_key",
-            "private key", "private_key", "credential", "bearer", "auth"),  # not `key` alone: `signing key <id>`
-           needs_context=key_needs_context, context_chars=16, look_alike=key_look_alike),
+            "private key", "private_key", "credential", "bearer", "auth", "authorization"),
+           # not `key` alone (`signing key <id>`); whole words: not `tokenizer = `, `AuthName realm`
+           needs_context=key_needs_context, context_chars=16, look_alike=key_look_alike, context_whole_words=True),
     Entity("USER", "USER", r"@[^\s@]", _pattern("USER", USER_PATTERN), 0.5,
            ("user", "twitter", "follow", "mastodon", "handle", "contact", "contato", "kontakt", "reported by",
             "thanks to"),

@@ -14,14 +14,16 @@ from pipeline.pii.words import VERSION_WORDS, all_words, any_word
 # ROOTS-style custom recognisers (own regexes; the ROOTS ones were tuned on the same lessons).
 KEY_PATTERN = r"(?<![\w+/=\-])[A-Za-z0-9][A-Za-z0-9_+/=\-]{18,}[A-Za-z0-9=](?![\w+/=\-])"
 # a handle: ASCII (as the platforms allow), not a domain (`@example.org`), not code or a placeholder: not after
-# `+ - | [ , " ' > $ »` (`+@netgroup`, `user[@host]`, `"@array"`, `<password>@host`), not before `::`, `);`, ` =`
+# `+ - | [ , " ' > $ »` (`+@netgroup`, `user[@host]`, `"@array"`, `<password>@host`), not before `::`, `);`, ` =`,
+# `:4.0` (an OS fingerprint's `@FreeBSD:4.0-4.9`)
 USER_PATTERN = (r"(?<![\w.@/+\-|\[,\"'>$»])@[A-Za-z_][A-Za-z0-9_]{1,30}"
-                r"(?![\w@]|\.\w|-\w|::|\);| ?=[^=])")
+                r"(?![\w@]|\.\w|-\w|::|:\d|\);| ?=[^=])")
 JOINED_BEFORE = re.compile(r"[\w\-_.]$")   # `linux-2.6.32.5`, `foo_1.2.3.4`, `x1.2.3.4`
 VERSION_AFTER = re.compile(r"^(?:[.+~_]\w|-[A-Za-z]|-\d+(?![\d:]|\.\d)|[A-Za-z])")  # `1.2.3.4-1`, `-amd64`, `.5`, `a`
 # (but `192.168.0.1-192.168.0.254` is a range of addresses)
 IPV4_TOKEN = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?[.,;:)]?")
 HEADING = re.compile(r"(?:^|\n)[ \t]*$")           # a section number opening a line: `12.1.1.1. Title`
+# (or a no-break space after it, as DocBook writes `title="9.16.2.3.&nbsp;SQL/JSON..."`)
 CARD_GROUPS = {(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 1)}
 
 
@@ -62,6 +64,7 @@ ONE_DIGIT_GROUP = re.compile(r"(?<![+\d])(?<!^)(?<!^\()(?<![+]\d\d )(?<![+]\d )(
                              r"(?<=[\s.\-/)(])\d(?!\d)")
 POWERS_OF_TWO = frozenset(2 ** n for n in range(16, 65))
 DATE_STAMP = re.compile(r"(?<!\d)(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)")
+CAMEL_WORDS = re.compile(r"(?:[A-Z][a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|$)){3,}")  # `AuthzDBDLoginToReferer`
 HEX = re.compile(r"[0-9a-fA-F]{7,}")  # git commits (7-40), md5, sha1, sha256 digests
 # the rest of a Debian changelog header after a version's start: `pkg (0.99.1.0-1~deb12u1) unstable; urgency=`
 DEBIAN_HEADER = re.compile(r"[\w.~+:\-]*\) [a-z][\w\-]*(?: [a-z][\w\-]*)*; urgency=")
@@ -84,7 +87,8 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
     epoch = re.search(r"(?:^|[\s(])\d{1,2}:$", text[max(0, s - 4):s])  # a Debian epoch: `2:1.4.99.1-1`
     return bool(JOINED_BEFORE.search(before) or VERSION_AFTER.match(after) or value.startswith("0.") or netmask(value)
                 or small or epoch
-                or (section and after[:1] == "." and HEADING.search(text[max(0, s - 80):s]))
+                or (section and after[:1] == "." and (HEADING.search(text[max(0, s - 80):s])
+                                                      or after[1:2] == "\u00a0" or after[1:7] == "&nbsp;"))
                 or VERSION_ON_LINE.search(text, max(0, s - 60), s) or DEBIAN_HEADER.match(text, e, e + 60))
 
 
@@ -159,14 +163,17 @@ def base64_text(value: str) -> bool:
 def key_look_alike(text: str, s: int, e: int) -> bool:
     """Not a key whatever the context: a digest after its algorithm (`sha224:0GomF8...`), base64 of readable
     text, a list of option letters (`-aAbBdDfhL46`, each once), a single capitalised word
-    (`Systemzugangsberechtigungen`)."""
+    (`Systemzugangsberechtigungen`), words run together with no digit (`AuthBasicUseDigestAlgorithm`,
+    `AuthzDBDLoginToReferer`: a directive's name even after `auth`)."""
     value = text[s:e]
     if re.search(r"\\(?:\(|f)$", text[max(0, s - 2):s]) and key_needs_context(value[2:]):
         return True  # roff glued to the token: `\(dq44f68b13ce97044b837f000035ca9452` is a quoted GUID
+    if text[max(0, s - 1):s] == "\\" and value[:1] == "x" and HEX.fullmatch(value[1:]):
+        return True  # a hex literal: `\xba7816bf8f01cfea414140de5dae2223` (a bytea, a C string)
     return bool(re.search(r"(?:sha\d*|md5|digest|checksum)[:=]\s*$", text[max(0, s - 12):s], re.IGNORECASE)
                 or base64_text(value)
                 or (re.search(r"(?:-|\bFl )$", text[max(0, s - 3):s]) and len(set(value)) == len(value))
-                or re.fullmatch(r"[A-Z]?[a-z]+", value))
+                or re.fullmatch(r"[A-Z]?[a-z]+", value) or CAMEL_WORDS.fullmatch(value))
 
 
 def key_needs_context(value: str) -> bool:
@@ -210,6 +217,16 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
         return True  # a version: with a date stamp, `gcc-12 (12-20220428-1)`; `binutils (2.13.90.0.18-1.7) unstable;`
     if re.search(r"[A-Za-z_]$", text[max(0, s - 1):s]) or re.match(r"-[A-Za-z]", after):
         return True  # part of an identifier or a file name: `Wa_1408615072`, `02-687531-fix-ldflags.patch`
+    if (re.search(r"(?<![\w.])[0-9A-Fa-f]*(?:\d[0-9A-Fa-f]*[A-Fa-f]|[A-Fa-f][0-9A-Fa-f]*\d)[0-9A-Fa-f]*[\-:]$",
+                  text[max(0, s - 12):s])
+            or re.search(r"(?i)\b(?:isbn|issn|ean)\d*\W{0,3}$", text[max(0, s - 12):s])):
+        return True  # the rest of a hex id (`08002b-0102030405`, `08-00-2b-01-02-03`: MAC addresses), an ISBN
+    if re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", value) and re.search(r"(?i)(?:addr|address|ip|host)[\s:=]*$",
+                                                                   text[max(0, s - 12):s]):
+        return True  # an (example) address, valid or not: `REMOTE_ADDR=121.345.78.123`
+    if in_url(text, s) or re.search(r"(?:^|[ \t])\d+[ \t]+\d+[ \t]+$", text[max(0, s - 40):s]):
+        return True  # part of a URL (`postgr.es/c/033886653`), a row of a number table (`0 81 4621 0 1412881037 ...`:
+        #              two numbers before it on its line)
     # part of a longer run of numbers (`325.318/325.318`, `08:58`), across a phrase break, or an IPv4
     return bool(re.search(r"/|[.,;—] ", value) or re.match(r"[/\d]|[.:]\d", after)
                 or re.search(r"\d[/:.]?$", before) or ipv4_shaped(value))
@@ -220,8 +237,22 @@ def card_look_alike(text: str, s: int, e: int) -> bool:
     value, before = text[s:e], text[max(0, s - 2):s]
     if before.endswith("+") or re.search(r"\d[ \t]+$", text[max(0, s - 8):s]) or re.match(r"[ \t]+\d", text[e:e + 8]):
         return True  # a phone number that passes Luhn, or numbers in a table (`1024 1072 1176 1328 768 771`)
+    if re.search(r"\d[.,]$", before) or in_url(text, s):
+        return True  # decimals (`1.1752011936438014`), an id in a URL (`?l=thttpd&m=108051453226692`)
     groups = tuple(len(g) for g in re.split(r"[ \-]", value))
     return not (len(groups) == 1 or (groups in CARD_GROUPS and len(set(re.findall(r"[ \-]", value))) == 1))
+
+
+def in_url(text: str, s: int) -> bool:
+    """Position `s` is inside a URL: its token (back to whitespace or a quote) has `scheme://`."""
+    token = re.search(r"[^\s\"'<>]*$", text[max(0, s - 300):s]).group()
+    return "://" in token
+
+
+def email_look_alike(text: str, s: int, e: int) -> bool:
+    """A domain quoted with its `@` (`'@compuserve.com'`): no local part, no one's address."""
+    local = text[s:e].split("@", 1)[0]
+    return not re.search(r"\w", local)
 
 
 def widen(text: str, s: int, e: int, limit: int = 64) -> tuple[int, int]:

@@ -30,6 +30,7 @@ from pathlib import Path
 from pipeline.pii.config import Action, PiiConfig, RecogniserConfig
 from pipeline.pii.entities import BY_PRESIDIO, Entity
 from pipeline.pii.lookalikes import widen
+from pipeline.pii.view import reading_view
 
 WORD = re.compile(r"\w+")
 MAX_WINDOW = 2000  # characters presidio sees at once (its duplicate removal is quadratic in the matches)
@@ -121,7 +122,10 @@ class TypeRule:
             return True
         if self.entity.needs_context is not None and self.entity.needs_context(text[s:e]):
             before = text[max(0, s - self.entity.context_chars):s].split("\n")
-            lines = self.entity.context_lines + (not before[-1].strip())  # one more when the value opens its line
+            # one line more when the value is alone on its line (`password:\n    s3cr3t`; not a directive with
+            # its arguments after a comment: `# get my password\nAuthLDAPBindPassword exec:/path`)
+            alone = not before[-1].strip() and re.match(r"[\s\"'`)\]}.,;]*(?:\n|$)", text[e:e + 80]) is not None
+            lines = self.entity.context_lines + alone
             if not self.context.search(" ".join(before[-lines:])):
                 return True
         return self.entity.look_alike is not None and self.entity.look_alike(text, s, e)
@@ -190,12 +194,14 @@ class Redactor:
         return score >= rule.min_score and not rule.look_alike(text, s, e)
 
     def find(self, text: str, tags: list[str] | None = None) -> list[Span]:
-        """Detections in `text` that pass their min_score and the look-alike checks, without overlaps.
+        """Detections in `text` that pass their min_score and the look-alike checks, without overlaps, found in
+        its reading view (markup, URL fragments and inlined base64 blanked: pipeline/pii/view.py).
         `tags`: the triggered tags (presidio then sees only windows around the triggers); None = presidio
         on the whole text with every enabled recogniser (the naive way, for comparison)."""
         if self.analyzer is None:
             return []
         found = []
+        text = reading_view(text)  # same length: a span of the view is the same span of the text
         if tags is None:
             entities = [r.entity.presidio for r in self.rules.values()]
             for r in self.analyzer.analyze(text, language=self.lang, entities=entities):

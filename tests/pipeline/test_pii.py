@@ -299,6 +299,33 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("en", "o find the mailbox with the GUID \\(dq44f68b13ce97044b837f000035ca9452\\(dq use:", {}),
     ("en", "q-33 33 -101 120q-24 0 -90 -139q-24 -44 -37 -65q-40 -64 -112 -145q-", {}),
     ("en", "(412) 268-4387, fax: (412) 268-7395; call 800-555-0101", {"PHONE": 3}),
+    # manuals 3 (the fourth tuning set): markup is read through the reading view (pipeline/pii/view.py)
+    ("en", '<path fill="none" stroke="#000000" d="M447.668,-188C450.1453,-188 452.6227,-188 455.1001,-188"/>', {}),
+    ("en", '<polygon points="187,-508.3026 101,-508.3026 101,-472.3026 187,-472.3026 187,-508.3026"/>', {}),
+    ("en", '<a href="http://apr.apache.org/docs/apr/1.4/group__apr__pools.html#ga85f1e193c31d109affda72f9a92c6915">'
+           "apr_palloc</a>", {}),
+    ("en", '<h4 class="title">49.6.4.4.\u00a0Transaction End</h4> <a title="9.16.2.3.\u00a0SQL/JSON">', {}),
+    ("en", "Image:\n    R0lGODlhEAAQAMQAAORHHOVSKudfOulrSOp3WOyDZu6QdvCchPGolfO0o/XBs/fNwfjZ0frl3/zy7////wAA<br>\n"
+           "    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA<br>\n", {}),
+    ("en", "AuthType,AuthUserFile,AuthzDBDLoginToReferer,AuthzDBDQuery; tokenizer = combinePrefixPatterns(x)", {}),
+    ("en", "#Run /path/to/program to get my password\nAuthLDAPBindPassword exec:/path/to/program", {}),
+    ("en", "sha256('abc'::bytea) \u2192 \\xba7816bf8f01cfea414140de5dae2223", {}),
+    ("en", "REDIRECT_REMOTE_ADDR=121.345.78.123; SELECT isbn13('0901690546'); '08002b-0102030405'", {}),
+    ("en", "<pre>\n0 81 4621 0 1412881037 912698 3005\n0 82 6173 0 1412881037 914578 4304</pre>", {}),
+    ("en", "https://postgr.es/c/033886653 and http://marc.info/?l=thttpd&m=108051453226692&w=2; sinh(1) 1.1752011936438014",
+     {}),
+    ("en", "mod_auth_basic: Add AuthBasicUseDigestAlgorithm; <pre>0 83 skipped 0 1412881037 914578 5099</pre>", {}),
+    ("en", "'08-00-2b-01-02-03-04-05'; Maintainer set to Debian Perl Group <pkg-\n  perl-maintainers@lists.debian.org>",
+     {"EMAIL": 1}),
+    ("en", "Add '@compuserve.com' to your user ID; #*:64:1:60:M*,N,W*,N,N,T:\t\t@FreeBSD:4.0-4.9::FreeBSD 4.x", {}),
+    # what a person wrote in markup is still found: a link, a meta author, a form value after its field name
+    ("en", '<a href="mailto:jane@example.org" class="m">Jane</a> <meta name="author" content="paul@example.net">',
+     {"EMAIL": 2}),
+    ("en", '<a href="http://10.20.30.40/admin#top">admin</a> <input name="password" value="gcTao3niLqzVIKZ8mV60ibkzetrFZGjo">',
+     {"IP_ADDRESS": 1, "KEY": 1}),
+    ("en", "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi7bdu3TfGt1zSAhX2FQRsPZ8Nr\n"
+           "bL5iZ8TxG3nB2vJq4Ew9KpH7sY1cUa6DfR0mTzXo8WlNgQeVhCjIuyA5bK2dP3s\n-----END RSA PRIVATE KEY-----", {"KEY": 2}),
+    ("en", "password:\n    gcTao3niLqzVIKZ8mV60ibkzetrFZGjo\n", {"KEY": 1}),
 ]
 
 
@@ -306,3 +333,14 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
 def test_look_alikes_and_formats_of_real_technical_text(lang, text, expected):
     r = Redactor(load_language(LANGUAGES, lang).pii, lang)
     assert r.redact([text])[0][1] == expected
+
+
+def test_the_reading_view_keeps_length_and_blanks_only_what_no_one_reads():
+    from pipeline.pii.view import reading_view
+
+    text = ('<p class="x" id="ga85f1">Call <b>Jane</b></p>\n<a href="doc.html#ga85f1e193c31d109affda72f9a92c6915" '
+            'name="anchor1">f</a> <img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB" alt="logo">')
+    view = reading_view(text)
+    assert len(view) == len(text) and view.count("\n") == text.count("\n")
+    assert view.split() == ["Call", "Jane", "doc.html", "f", "data:image/png;base64,", "logo"]
+    assert reading_view("plain text, no markup: 10.1.2.3") == "plain text, no markup: 10.1.2.3"

@@ -1,0 +1,102 @@
+"""The reading view of a text: what the PII recognisers look at.
+
+Web pages and manuals carry much that no reader reads: tag and attribute names, SVG path data
+(`d="M447.668,-188C450.1453,-188 ..."`), doxygen anchors (`group__apr__pools.html#ga85f1e193c31d...`),
+images inlined as base64. Its numbers and random-looking runs look like phone numbers and keys. The view is
+the same text, the same length, with those parts blanked to spaces, so a span found in the view is the same
+span of the text, which is what gets rewritten. Kept: the text between tags, comments, and the values of the
+attributes that carry what a person wrote or links to them (`href`, `src`, `title`, `alt`, `content`, `value`,
+`name` outside anchors, `data-*`...): an address in `mailto:`, an IP in a URL, an author in a `<meta>` are
+found as before. Blanked: the fragment of a URL (`#section-2`, not `#access_token=...`), the payload of a
+`data:` URI, and blocks of two or more lines of base64 unless a `PRIVATE KEY` header opens them.
+"""
+from __future__ import annotations
+
+import re
+
+# a tag: its name, then attributes whose names are names (`<pkg-\n perl-maintainers@lists.debian.org>` is an address)
+TAG = re.compile(r"</?[A-Za-z][\w:.\-]*(?:\s+[A-Za-z_:][\w:.\-]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s<>\"']+))?)*\s*/?>")
+ATTR = re.compile(r"\s([A-Za-z_:][\w:.\-]*)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s<>\"']+)))?")
+KEEP = frozenset({"href", "src", "title", "alt", "content", "value", "action", "cite", "label", "placeholder",
+                  "summary", "name", "longdesc", "poster", "srcset"})
+URL = re.compile(r"(?:https?|ftp)://[^\s\"'<>]+|(?<![\w.])[\w\-.]+\.html?#[^\s\"'<>]+")
+FRAGMENT = re.compile(r"#[^\s\"'<>=#@]*$")  # not one that passes values (`#token=`, `#jane@x.org`)
+DATA_URI = re.compile(r"data:[\w.+\-]+/[\w.+\-]+(?:;[\w.+\-]+=[\w.+\-]+)*;base64,([A-Za-z0-9+/=]+)")
+BASE64_LINE = re.compile(r"[ \t]*([A-Za-z0-9+/]{40,}={0,2})[ \t]*(?:\n|$)")
+PRIVATE = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----")
+
+
+def reading_view(text: str) -> str:
+    """`text` with markup, URL fragments, data: payloads and base64 blocks blanked (same length)."""
+    chars: list[str] | None = None
+
+    def blank(s: int, e: int) -> None:
+        nonlocal chars
+        if chars is None:
+            chars = list(text)
+        for i in range(s, e):
+            if chars[i] != "\n":
+                chars[i] = " "
+
+    if "<" in text:
+        for m in TAG.finditer(text):
+            _tag(m, blank)
+    if "#" in text:
+        for m in URL.finditer(text):
+            _fragment(m.group(), m.start(), blank)
+    if "base64," in text:
+        for m in DATA_URI.finditer(text):
+            blank(m.start(1), m.end(1))
+    if "\n" in text:  # base64 lines are read once the tags around them (`<br>`) are blanked
+        _base64_blocks(text if chars is None else "".join(chars), blank)
+    return text if chars is None else "".join(chars)
+
+
+def _tag(m: re.Match, blank) -> None:
+    """Blank a tag but the values of the attributes a person wrote (and, in a link, not its fragment)."""
+    tag = m.group()
+    name = re.match(r"</?([\w:.\-]+)", tag).group(1).lower()
+    keep: list[tuple[int, int]] = []
+    for a in ATTR.finditer(tag):
+        attr = a.group(1).lower()
+        if (attr in KEEP or attr.startswith("data-")) and not (attr == "name" and name == "a"):
+            for g in (2, 3, 4):
+                if a.group(g) is not None:
+                    keep.append((a.start(g), a.end(g)))
+                    if attr in ("href", "src", "action", "cite"):
+                        _fragment(a.group(g), m.start() + a.start(g), blank)
+                    break
+    last = 0
+    for s, e in keep:
+        blank(m.start() + last, m.start() + s)
+        last = e
+    blank(m.start() + last, m.end())
+
+
+def _fragment(url: str, at: int, blank) -> None:
+    """Blank the fragment of a URL starting at `at` (`#ga85f1e193c...`), not one that passes values (`#token=`)."""
+    f = FRAGMENT.search(url)
+    if f and len(f.group()) > 1:
+        blank(at + f.start(), at + len(url))
+
+
+def _base64_blocks(text: str, blank) -> None:
+    """Blank runs of 2+ consecutive lines that are base64 only (an inlined image), unless a PEM `PRIVATE KEY`
+    header is right before the run (then it is key material and stays visible)."""
+    if not re.search(r"[A-Za-z0-9+/]{40}", text):
+        return
+    pos, n = 0, len(text)
+    while pos < n:
+        m = BASE64_LINE.match(text, pos)
+        if m is None:
+            nl = text.find("\n", pos)
+            if nl < 0:
+                return
+            pos = nl + 1
+            continue
+        start, end, lines = m.start(1), m.end(), 1
+        while end < n and (m2 := BASE64_LINE.match(text, end)) is not None:
+            end, lines = m2.end(), lines + 1
+        if lines >= 2 and not PRIVATE.search(text, max(0, start - 200), start):
+            blank(start, end)
+        pos = end
