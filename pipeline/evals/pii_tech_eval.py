@@ -35,7 +35,11 @@ Two sets, neither used to write the rules:
   fragments and inlined base64 are not read, pipeline/pii/view.py; section numbers before a no-break space,
   KEY context words whole, numbers in URLs and number tables, hex literals) was written on (e).
   (f) `docs_fresh_4`: FRESH_DOCS_4, Debian's FAQ, developer's reference and aptitude manual translated into
-  10 languages and 6 more projects' documentation, measured once after the fourth change: held out.
+  10 languages and 6 more projects' documentation, measured once after the fourth change; the fifth change
+  (a number or token with data all around it, in a URL or between URL escapes needs a context word; PGP
+  signatures and CRLF base64 are not read; `}@`, an epoch in brackets) was written on (f).
+  (g) `docs_fresh_5`: FRESH_DOCS_5, Debian's installation guide in its languages and 11 more servers' and
+  libraries' documentation, measured once after the fifth change: held out.
   Every address-shaped EMAIL hit is an address (right by construction); every other hit is looked up in
   pii_tech_labels.json, labels a person gave by reading the line (sha256 of package, value and the 40
   characters before, so no value is stored). Hits with no label are listed for review and counted apart.
@@ -80,8 +84,13 @@ FRESH_DOCS_4 = ("debian-faq-de", "debian-faq-fr", "debian-faq-it", "debian-faq-j
                 "developers-reference-ja", "developers-reference-ru", "aptitude-doc-cs", "aptitude-doc-es",
                 "aptitude-doc-fi", "aptitude-doc-fr", "aptitude-doc-it", "aptitude-doc-ja", "aptitude-doc-nl", "git-doc",
                 "icinga2-doc", "nut-doc", "courier-doc", "sendmail-doc", "cyrus-doc")
+# measured once after the fifth change (data all around a number or token, PGP signatures, URL escapes; written
+# on FRESH_DOCS_4): Debian's installation guide in its languages and 11 more servers' and libraries' docs
+FRESH_DOCS_5 = ("installation-guide-amd64", "debian-policy", "libssl-doc", "libcurl4-doc", "opensmtpd", "libpam-doc",
+                "stunnel4", "privoxy", "dante-server", "zabbix-agent", "pure-ftpd", "mailman3")
 DOCS_LANGS = ("de", "fr", "es", "it", "nl", "pl", "pt", "ru", "ja", "zh", "vi", "en", "cs", "da", "el", "id", "nb", "ro",
               "sv", "tr")  # the others (fi, hu, mk, sr, uk) have no language file: the English rules
+PROJECT_LANGS = frozenset(f.stem for f in (Path(__file__).parents[2] / "languages").glob("??.yaml"))
 DOCS_SAMPLE = 60  # hits per type a person labels (a seeded random sample) where a type has more
 LABELS = Path(__file__).with_name("pii_tech_labels.json")
 DOC_ROOT = Path("/usr/share/doc")
@@ -218,7 +227,8 @@ def download(folder: Path, packages) -> dict[str, Path]:
 def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
     """(package, language, text) of every UTF-8 file under usr/share/doc and usr/share/man of `packages` (not
     changelog.Debian nor copyright); the language is the man page folder's (`man/de/`), else the package's
-    (`debian-faq-zh-cn`, `aptitude-doc-fi`), else English."""
+    (`debian-faq-zh-cn`, `aptitude-doc-fi`), else the documentation folder's (`installation-guide-amd64/fr/`),
+    else English."""
     import io
     import subprocess
     import tarfile
@@ -237,8 +247,10 @@ def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
                     text = (gzip.decompress(data) if n.endswith(".gz") else data).decode("utf-8")
                 except (UnicodeDecodeError, OSError):
                     continue
+                folder = re.match(r"\./usr/share/doc/[^/]+/([a-z]{2})(?:_[A-Z]{2})?/", n)
                 lang = (re.match(r"\./usr/share/man/([a-z]{2})(?:[_.@][^/]*)?/", n)
-                        or re.search(r"-(?:doc-|faq-|reference-)([a-z]{2})(?:-[a-z]{2})?$", p))
+                        or re.search(r"-(?:doc-|faq-|reference-)([a-z]{2})(?:-[a-z]{2})?$", p)
+                        or (folder if folder and folder.group(1) in PROJECT_LANGS else None))
                 out.append((p, lang.group(1) if lang else "en", text))
     return out
 
@@ -337,7 +349,7 @@ def evaluate_technical(data: Path, redactors: dict, per_lang: int = 100, seed: i
         else:
             out["changelogs_fresh"], out["unlabelled_fresh"] = real_changelogs(fresh, redactors["en"], labels)
         for name, packages in (("docs_fresh", FRESH_DOCS), ("docs_fresh_2", FRESH_DOCS_2), ("docs_fresh_3", FRESH_DOCS_3),
-                               ("docs_fresh_4", FRESH_DOCS_4)):
+                               ("docs_fresh_4", FRESH_DOCS_4), ("docs_fresh_5", FRESH_DOCS_5)):
             try:
                 docs = fresh_docs(fresh_dir, packages)
             except (OSError, subprocess.CalledProcessError) as e:

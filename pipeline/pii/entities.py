@@ -25,6 +25,8 @@ from pipeline.pii.lookalikes import (
     key_candidate,
     key_look_alike,
     key_needs_context,
+    key_place_needs_context,
+    number_place_needs_context,
     phone_look_alike,
     phone_needs_context,
     user_needs_context,
@@ -139,6 +141,9 @@ class Entity:
     needs_context: Callable[[str], bool] | None = None
     """value -> True when a value of that shape counts only after a context word (within `context_chars`
     characters before it, on its line): a hex digest is a KEY after `token:`, not in a changelog."""
+    place_needs_context: Callable[[str, int, int], bool] | None = None
+    """(text, start, end) -> True when, where it stands, a value counts only after a context word (a phone-shaped
+    number among drawing coordinates, a key-shaped token in a URL)."""
     context_chars: int = 40
     context_lines: int = 1
     """Lines the context window may span (2: a handle wrapped onto the line after `Reported by`)."""
@@ -160,9 +165,10 @@ ENTITIES: tuple[Entity, ...] = (
            _presidio("PhoneRecognizer", regions=True), 0.4,
            ("phone", "telephone", "tel", "mobile", "cell", "fax", "call"),
            deny_before=("isbn", "issn", "doi", "version"), look_alike=phone_look_alike, skip_trigger=in_ipv4,
-           needs_context=phone_needs_context),
+           needs_context=phone_needs_context, place_needs_context=number_place_needs_context),
     Entity("CREDIT_CARD", "CREDIT_CARD", "\\d(?:[ \t\u00a0\\-]{0,2}\\d){11}", _presidio("CreditCardRecognizer"), 0.8,
-           ("card", "credit", "visa", "mastercard", "amex", "payment"), look_alike=card_look_alike),
+           ("card", "credit", "visa", "mastercard", "amex", "payment"), look_alike=card_look_alike,
+           place_needs_context=number_place_needs_context),
     Entity("IBAN", "IBAN_CODE", r"[A-Za-z]{2}\d{2}", _presidio("IbanRecognizer"), 0.8,
            ("iban", "bank", "account", "transfer")),
     Entity("CRYPTO", "CRYPTO", r"[13][a-km-zA-HJ-NP-Z1-9]{25}|bc1[a-z0-9]{8}", _presidio("CryptoRecognizer"), 0.8,
@@ -171,7 +177,8 @@ ENTITIES: tuple[Entity, ...] = (
            ("token", "secret", "password", "passwd", "api_key", "api key", "apikey", "access key", "access_key",
             "private key", "private_key", "credential", "bearer", "auth", "authorization"),
            # not `key` alone (`signing key <id>`); whole words: not `tokenizer = `, `AuthName realm`
-           needs_context=key_needs_context, context_chars=16, look_alike=key_look_alike, context_whole_words=True),
+           needs_context=key_needs_context, place_needs_context=key_place_needs_context, context_chars=16,
+           look_alike=key_look_alike, context_whole_words=True),
     Entity("USER", "USER", r"@[^\s@]", _pattern("USER", USER_PATTERN), 0.5,
            ("user", "twitter", "follow", "mastodon", "handle", "contact", "contato", "kontakt", "reported by",
             "thanks to"),

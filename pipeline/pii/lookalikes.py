@@ -15,8 +15,8 @@ from pipeline.pii.words import VERSION_WORDS, all_words, any_word
 KEY_PATTERN = r"(?<![\w+/=\-])[A-Za-z0-9][A-Za-z0-9_+/=\-]{18,}[A-Za-z0-9=](?![\w+/=\-])"
 # a handle: ASCII (as the platforms allow), not a domain (`@example.org`), not code or a placeholder: not after
 # `+ - | [ , " ' > $ »` (`+@netgroup`, `user[@host]`, `"@array"`, `<password>@host`), not before `::`, `);`, ` =`,
-# `:4.0` (an OS fingerprint's `@FreeBSD:4.0-4.9`)
-USER_PATTERN = (r"(?<![\w.@/+\-|\[,\"'>$»])@[A-Za-z_][A-Za-z0-9_]{1,30}"
+# `:4.0` (an OS fingerprint's `@FreeBSD:4.0-4.9`), not after `}` (`${REMOTE_USER}@http`)
+USER_PATTERN = (r"(?<![\w.@/+\-|\[,\"'>$»}])@[A-Za-z_][A-Za-z0-9_]{1,30}"
                 r"(?![\w@]|\.\w|-\w|::|:\d|\);| ?=[^=])")
 JOINED_BEFORE = re.compile(r"[\w\-_.]$")   # `linux-2.6.32.5`, `foo_1.2.3.4`, `x1.2.3.4`
 VERSION_AFTER = re.compile(r"^(?:[.+~_]\w|-[A-Za-z]|-\d+(?![\d:]|\.\d)|[A-Za-z])")  # `1.2.3.4-1`, `-amd64`, `.5`, `a`
@@ -84,7 +84,7 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
         #              have a digit or more groups: `::1`, `fe80::1`, `ff02::2`, `2001:db8::a:b:c`)
     section = re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{1,2}\.\d{1,2}", value)  # 12.1.1.1, not 10.57.39.210
     small = re.fullmatch(r"\d(?:\.\d){3}", value)  # `2.8.0.3`: a version (or `1.2.3.4`, an example), no one's host
-    epoch = re.search(r"(?:^|[\s(])\d{1,2}:$", text[max(0, s - 4):s])  # a Debian epoch: `2:1.4.99.1-1`
+    epoch = re.search(r"(?:^|[\s(\[])\d{1,2}:$", text[max(0, s - 4):s])  # a Debian epoch: `2:1.4.99.1-1`, `[1:2.10.2.3`
     return bool(JOINED_BEFORE.search(before) or VERSION_AFTER.match(after) or value.startswith("0.") or netmask(value)
                 or small or epoch
                 or (section and after[:1] == "." and (HEADING.search(text[max(0, s - 80):s])
@@ -241,6 +241,47 @@ def card_look_alike(text: str, s: int, e: int) -> bool:
         return True  # decimals (`1.1752011936438014`), an id in a URL (`?l=thttpd&m=108051453226692`)
     groups = tuple(len(g) for g in re.split(r"[ \-]", value))
     return not (len(groups) == 1 or (groups in CARD_GROUPS and len(set(re.findall(r"[ \-]", value))) == 1))
+
+
+WORDISH = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+|[^\W\d_]{3,}")  # a kana/Han/Hangul run is words
+HEX_WORD = re.compile(r"[A-Fa-f]+")
+
+
+def data_window(text: str, s: int, e: int, pad: int = 100) -> bool:
+    """Numbers and symbols all around the match, not prose: a drawing, a dump, a table (PostScript's
+    `77 108 72 108 DL`, xfig's `2 1 0 2 1 7 50 0 -1`, hex strings `<686f7374>142 438.6 Q`, base64). Less than
+    a fifth of the letters and digits within `pad` of it are letters of words (3+ letters, not hex-only); box
+    drawing and punctuation do not count (a table of prose with `│` borders is prose)."""
+    window = text[max(0, s - pad):s] + " " + text[e:e + pad]
+    chars = sum(c.isalnum() for c in window)
+    if chars < 20:
+        return False  # too little around it to tell
+    letters = sum(len(w) for w in WORDISH.findall(window) if not HEX_WORD.fullmatch(w))
+    return letters < 0.2 * chars
+
+
+def in_private_block(text: str, s: int) -> bool:
+    """Position `s` is between a `-----BEGIN ... PRIVATE KEY...-----` line and its `-----END`."""
+    begin = text.rfind("-----BEGIN ", 0, s)
+    if begin < 0:
+        return False
+    line_end = text.find("\n", begin)
+    return "PRIVATE KEY" in text[begin:line_end if line_end >= 0 else len(text)] and "-----END" not in text[begin:s]
+
+
+def key_place_needs_context(text: str, s: int, e: int) -> bool:
+    """A KEY-shaped token counts only after a secret word inside a URL (a Message-ID, an anchor; `?token=`
+    has its word), next to URL escapes (`CA%2b4duQ%3dppW`), or among data (a signature, a dump), unless it is
+    inside a PEM/PGP private key block."""
+    if in_url(text, s) or text[e:e + 1] == "%" or re.search(r"%[0-9A-Fa-f]{2}$", text[max(0, s - 3):s]):
+        return True
+    return data_window(text, s, e) and not in_private_block(text, s)
+
+
+def number_place_needs_context(text: str, s: int, e: int) -> bool:
+    """A phone- or card-shaped number among data (drawing coordinates, a hex dump) counts only after its
+    context word (`fax 1 800 446 6520` in a table of numbers still does)."""
+    return data_window(text, s, e)
 
 
 def in_url(text: str, s: int) -> bool:

@@ -115,12 +115,13 @@ class TypeRule:
                    re.compile("|".join(rf"(?<![^\W\d_]){re.escape(w)}{end}" for w in words), re.IGNORECASE))
 
     def look_alike(self, text: str, s: int, e: int) -> bool:
-        """A match that is something else: an allowed value, a deny word right before it, a shape that needs a
-        context word and has none (a hex digest as a KEY), or the type's own look-alike rule (a version taken
-        for an IP, a measurement taken for a phone...)."""
+        """A match that is something else: an allowed value, a deny word right before it, a shape or a place
+        that needs a context word and has none (a hex digest as a KEY, a number among drawing coordinates), or
+        the type's own look-alike rule (a version taken for an IP, a measurement taken for a phone...)."""
         if text[s:e] in self.allow or (self.deny is not None and self.deny.search(text[max(0, s - 30):s])):
             return True
-        if self.entity.needs_context is not None and self.entity.needs_context(text[s:e]):
+        if ((self.entity.needs_context is not None and self.entity.needs_context(text[s:e]))
+                or (self.entity.place_needs_context is not None and self.entity.place_needs_context(text, s, e))):
             before = text[max(0, s - self.entity.context_chars):s].split("\n")
             # one line more when the value is alone on its line (`password:\n    s3cr3t`; not a directive with
             # its arguments after a comment: `# get my password\nAuthLDAPBindPassword exec:/path`)

@@ -8,7 +8,8 @@ span of the text, which is what gets rewritten. Kept: the text between tags, com
 attributes that carry what a person wrote or links to them (`href`, `src`, `title`, `alt`, `content`, `value`,
 `name` outside anchors, `data-*`...): an address in `mailto:`, an IP in a URL, an author in a `<meta>` are
 found as before. Blanked: the fragment of a URL (`#section-2`, not `#access_token=...`), the payload of a
-`data:` URI, and blocks of two or more lines of base64 unless a `PRIVATE KEY` header opens them.
+`data:` URI, and blocks of two or more lines of base64 (images, PGP signatures) unless a `PRIVATE KEY`
+header opens them.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ KEEP = frozenset({"href", "src", "title", "alt", "content", "value", "action", "
 URL = re.compile(r"(?:https?|ftp)://[^\s\"'<>]+|(?<![\w.])[\w\-.]+\.html?#[^\s\"'<>]+")
 FRAGMENT = re.compile(r"#[^\s\"'<>=#@]*$")  # not one that passes values (`#token=`, `#jane@x.org`)
 DATA_URI = re.compile(r"data:[\w.+\-]+/[\w.+\-]+(?:;[\w.+\-]+=[\w.+\-]+)*;base64,([A-Za-z0-9+/=]+)")
-BASE64_LINE = re.compile(r"[ \t]*([A-Za-z0-9+/]{40,}={0,2})[ \t]*(?:\n|$)")
+BASE64_LINE = re.compile(r"[ \t]*([A-Za-z0-9+/]{16,}={0,2}|=[A-Za-z0-9+/]{4})[ \t]*\r?(?:\n|$)")  # or an armour checksum
 PRIVATE = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----")
 
 
@@ -81,8 +82,9 @@ def _fragment(url: str, at: int, blank) -> None:
 
 
 def _base64_blocks(text: str, blank) -> None:
-    """Blank runs of 2+ consecutive lines that are base64 only (an inlined image), unless a PEM `PRIVATE KEY`
-    header is right before the run (then it is key material and stays visible)."""
+    """Blank runs of 2+ consecutive lines that are base64 only, one of 40+ characters (an inlined image, a PGP
+    signature with its `=jKHM` checksum, CRLF or not), unless a `PRIVATE KEY` header (PEM or PGP) is right before
+    the run: then it is key material and stays visible."""
     if not re.search(r"[A-Za-z0-9+/]{40}", text):
         return
     pos, n = 0, len(text)
@@ -94,9 +96,9 @@ def _base64_blocks(text: str, blank) -> None:
                 return
             pos = nl + 1
             continue
-        start, end, lines = m.start(1), m.end(), 1
+        start, end, lines, longest = m.start(1), m.end(), 1, len(m.group(1))
         while end < n and (m2 := BASE64_LINE.match(text, end)) is not None:
-            end, lines = m2.end(), lines + 1
-        if lines >= 2 and not PRIVATE.search(text, max(0, start - 200), start):
+            end, lines, longest = m2.end(), lines + 1, max(longest, len(m2.group(1)))
+        if lines >= 2 and longest >= 40 and not PRIVATE.search(text, max(0, start - 200), start):
             blank(start, end)
         pos = end

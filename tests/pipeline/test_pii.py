@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import socket
+import string
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -326,6 +328,17 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("en", "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi7bdu3TfGt1zSAhX2FQRsPZ8Nr\n"
            "bL5iZ8TxG3nB2vJq4Ew9KpH7sY1cUa6DfR0mTzXo8WlNgQeVhCjIuyA5bK2dP3s\n-----END RSA PRIVATE KEY-----", {"KEY": 2}),
     ("en", "password:\n    gcTao3niLqzVIKZ8mV60ibkzetrFZGjo\n", {"KEY": 1}),
+    # manuals 4 (the fifth tuning set): numbers and tokens with data all around, signatures, URL escapes
+    ("en", "LW 77 108 72 108 DL 79 108 74 108 DL 84 108 79 108 DL 89 108 84 108 DL 94 108 89 108 DL", {}),
+    ("en", "2 1 0 2 1 7 50 0 -1 0.000 0 0 -1 1 0 2\n\t1 1 2.00 120.00 240.00\n\t 4200 1200 3600 1200\n2 1 0 2 1 7 50", {}),
+    ("en", "<4b393034343436343930>112 138.2 Q<4e30>\n112 150.2 Q<5032313030393431>112 162.2 Q", {}),
+    ("en", "Ordering Info: voice 1 800 366 2665\n               fax 1 800 446 6520\n DATE:: 1994", {"PHONE": 2}),
+    ("en", "-----BEGIN PGP SIGNATURE-----\r\nVersion: GnuPG v1\r\n\r\n"
+           "iQEcBAABAgAGBQJXYRhOAAoJEGEJLoW3InGJklkIAIcnhL7RwEb/+QeX9enkXhxn\r\n"
+           "rxfdqrvWd1K80sl2TOt8Bg/NYwrUBw/RWJ+sg/hhHp4WtvE1HDGHlkEz3y11Lkuh\r\n=jKHM\r\n-----END PGP SIGNATURE-----", {}),
+    ("en", "http://news.gmane.org/find-root.php?message_id=CA%2b4duQ%3dppW%2b\n\t  "
+           "Pz%2bRVPVXJyFLj0HErh1ZOtm5tk8b6n5Nd5kSk0g%40mail.gmail.com", {}),
+    ("en", "GIT_COMMITTER_EMAIL to '${REMOTE_USER}@http.${REMOTE_ADDR}'; gnome-desktop [1:2.10.2.3 (unstable)]", {}),
 ]
 
 
@@ -344,3 +357,15 @@ def test_the_reading_view_keeps_length_and_blanks_only_what_no_one_reads():
     assert len(view) == len(text) and view.count("\n") == text.count("\n")
     assert view.split() == ["Call", "Jane", "doc.html", "f", "data:image/png;base64,", "logo"]
     assert reading_view("plain text, no markup: 10.1.2.3") == "plain text, no markup: 10.1.2.3"
+
+
+def test_every_line_of_a_private_key_block_is_a_key_among_data():
+    """Lines of base64 are data (a signature, an image) except inside a PRIVATE KEY block, however far from
+    its header (the data-window rule must not hide them)."""
+    rng = random.Random(5)
+    alnum = string.ascii_letters + string.digits
+    lines = [rng.choice(alnum) + "".join(rng.choice(alnum + "+/") for _ in range(63)) for _ in range(12)]
+    block = "\n".join(lines)
+    r = Redactor(load_language(LANGUAGES, "en").pii, "en")
+    assert r.redact([f"-----BEGIN PRIVATE KEY-----\n{block}\n-----END PRIVATE KEY-----"])[0][1] == {"KEY": 12}
+    assert r.redact([f"-----BEGIN CERTIFICATE-----\n{block}\n-----END CERTIFICATE-----"])[0][1] == {}
