@@ -31,10 +31,15 @@ def _common(p: argparse.ArgumentParser, several: bool = False) -> None:
 
 def _audit_parsers(sub) -> None:
     cal = sub.add_parser("calibrate", help="propose a threshold from the values a run measured")
-    cal.add_argument("measure", choices=["perplexity"])
+    cal.add_argument("measure", choices=["perplexity", "filters"],
+                     help="perplexity: candidate maxima; filters: every threshold from reference text's tails")
     cal.add_argument("--lang", required=True, type=check_lang)
     cal.add_argument("--out", type=Path, default=Path("out"), help="output root of the run to read")
-    cal.add_argument("--percentiles", default="80,90,95,98,99", help="candidate maxima, as percentiles")
+    cal.add_argument("--percentiles", default="80,90,95,98,99", help="perplexity: candidate maxima, as percentiles")
+    cal.add_argument("--reference", help="filters: comma-separated sources taken as clean text (default: all)")
+    cal.add_argument("--q", type=float, default=1.0, help="filters: percent of reference text each bound may fail")
+    cal.add_argument("--languages", type=Path, default=Path("languages"))
+    cal.add_argument("--write", action="store_true", help="filters: save the proposals into languages/<lang>.yaml")
     t = sub.add_parser("tune", help="a local web page to move a language's thresholds and save them to its YAML")
     t.add_argument("--lang", required=True, type=check_lang)
     t.add_argument("--out", type=Path, default=Path("out"), help="output root of the run to read")
@@ -218,8 +223,14 @@ def cmd_langid(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from pipeline.audit.calibrate import calibrate
+    from pipeline.audit.calibrate import calibrate, calibrate_filters
 
+    if args.measure == "filters":
+        if not 0 < args.q < 50:
+            raise UserError(f"--q {args.q}: give a percentage between 0 and 50")
+        reference = [r.strip() for r in args.reference.split(",") if r.strip()] if args.reference else None
+        print(calibrate_filters(args.out / args.lang, args.languages, args.lang, reference, args.q, write=args.write))
+        return 0
     print(calibrate(args.out / args.lang, [float(x) for x in args.percentiles.split(",")]))
     return 0
 

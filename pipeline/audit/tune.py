@@ -119,8 +119,9 @@ class Tuner:
     def target_file(self) -> Path:
         return self.languages_dir / f"{self.lang}.yaml"
 
-    def save(self, thresholds: dict[str, dict]) -> dict:
-        """Write the thresholds into languages/<lang>.yaml, keeping its comments; validate; return the change."""
+    def save(self, thresholds: dict[str, dict], comments: dict[str, str] | None = None) -> dict:
+        """Write the thresholds into languages/<lang>.yaml, keeping its comments; validate; return the change.
+        `comments`: {"quality.word_count.min": "how it was chosen"}, written after each changed value."""
         from ruamel.yaml import YAML
 
         ks = self.with_thresholds(thresholds)
@@ -136,6 +137,18 @@ class Tuner:
             doc["code"] = self.lang
             doc["name"] = self.language.name if self.language.name != "Default profile" else self.lang
         changed = [c for k in ks for c in apply_knob(doc, k)]
+        for k in ks:
+            notes = [(key, (comments or {}).get(f"{k.key}.{bound}")) for bound, key in zip(("min", "max"), k.keys)]
+            notes = [(key, n) for key, n in notes if n and key
+                     and any(c["threshold"] in (f"{k.key}.{b}", k.key) for c in changed for b in ("min", "max"))]
+            if not notes:
+                continue
+            parent, at, node = _where(doc, k)
+            if node.fa.flow_style():  # `- {name: x, min: 1}`: one comment after the entry, not inside the braces
+                parent.yaml_add_eol_comment("; ".join(f"{key}: {n}" for key, n in notes), at)
+            else:
+                for key, n in notes:
+                    node.yaml_add_eol_comment(n, key)
         buf = io.StringIO()
         yaml.dump(doc, buf)
         backup = target.read_bytes() if target.exists() else None
@@ -151,11 +164,20 @@ class Tuner:
         return {"saved": str(target), "changed": changed}
 
 
+def _where(doc, k: Knob):
+    """(parent, key or index in it, the mapping that holds a knob's bounds); in a list (filters), the entry of
+    that name."""
+    parent, at, node = None, None, doc
+    for part in k.yaml:
+        parent = node
+        at = next(i for i, f in enumerate(node) if f["name"] == part) if isinstance(node, list) else part
+        node = node[at]
+    return parent, at, node
+
+
 def apply_knob(doc, k: Knob) -> list[dict]:
     """Set a knob's bounds in a language document (a YAML mapping or its plain dict); the changes made."""
-    node = doc
-    for part in k.yaml:  # mapping keys; in a list (filters), the entry of that name
-        node = next(f for f in node if f["name"] == part) if isinstance(node, list) else node[part]
+    node = _where(doc, k)[2]
     changed = []
     for bound, key in zip(("min", "max"), k.keys):
         if key:

@@ -96,8 +96,9 @@ def build_copyright(limit: int) -> list[Doc]:
 
 def evaluate(data: Path, per_lang: int = 200, copyright_lines: int = 1500, languages: Path = Path("languages"),
              seed: int = 7, technical: bool = True) -> dict:
-    from pipeline.evals.pii_tech_eval import DOCS_LANGS, evaluate_technical
+    from pipeline.evals.pii_manuals import DOCS_LANGS
     from pipeline.evals.pii_tech_eval import LANGS as TECH_LANGS
+    from pipeline.evals.pii_tech_eval import evaluate_technical
     from pipeline.language import load_language
 
     planted = build_planted(data, per_lang, seed=seed, languages=languages)

@@ -21,25 +21,7 @@ Two sets, neither used to write the rules:
   they are no longer unseen. (b) `fresh`: the changelogs of FRESH, server packages not installed here,
   fetched with `apt-get download` into <data>/../pii-eval/ and measured once, after the rule changes of
   that time (since then: Debian epochs, `build-dep to`, one-digit groups, ranges, ISO dates and netmasks).
-* manuals, real: (c) `docs_fresh`: every UTF-8 file under usr/share/doc and usr/share/man of FRESH_DOCS --
-  Debian's translated man pages in 11 languages and the documentation of 9 servers -- measured once after
-  the first change, a seeded sample of DOCS_SAMPLE hits per type labelled by a person. That change was
-  written on the documentation and man pages of 41 other servers (openssh-server, samba-common, slapd,
-  keepalived, ...), so (c) was held out then; the second change (IPv6 look-alikes in code, handles in code
-  and netgroups, digit lists, ids in brackets, powers of two, table rows, digests, option letters, base64 of
-  text) was written on (c), which is now a tuning set. (d) `docs_fresh_2`: FRESH_DOCS_2, 13 more languages'
-  man pages and 11 other servers' documentation, measured once after the second change (held out then); the
-  third change (a digit run in parentheses needs context, mail and network placeholders such as `@domain`,
-  roff glued to a hex id) was written on (d). (e) `docs_fresh_3`: FRESH_DOCS_3, 15 more servers' and tools'
-  documentation, measured once after the third change; the fourth change (the reading view: markup, URL
-  fragments and inlined base64 are not read, pipeline/pii/view.py; section numbers before a no-break space,
-  KEY context words whole, numbers in URLs and number tables, hex literals) was written on (e).
-  (f) `docs_fresh_4`: FRESH_DOCS_4, Debian's FAQ, developer's reference and aptitude manual translated into
-  10 languages and 6 more projects' documentation, measured once after the fourth change; the fifth change
-  (a number or token with data all around it, in a URL or between URL escapes needs a context word; PGP
-  signatures and CRLF base64 are not read; `}@`, an epoch in brackets) was written on (f).
-  (g) `docs_fresh_5`: FRESH_DOCS_5, Debian's installation guide in its languages and 11 more servers' and
-  libraries' documentation, measured once after the fifth change: held out.
+* manuals, real: pipeline/evals/pii_manuals.py (five sets, each held out for one change of the rules).
   Every address-shaped EMAIL hit is an address (right by construction); every other hit is looked up in
   pii_tech_labels.json, labels a person gave by reading the line (sha256 of package, value and the 40
   characters before, so no value is stored). Hits with no label are listed for review and counted apart.
@@ -55,6 +37,7 @@ import string
 from collections import Counter
 from pathlib import Path
 
+from pipeline.evals.pii_manuals import download, evaluate_manuals, paragraph_hits
 from pipeline.evals.pii_sets import Doc, assemble, carriers, ipv4, score, valid_number
 from pipeline.pii.words import AT_WORDS, DOT_WORDS, VERSION_WORDS
 
@@ -63,38 +46,8 @@ FRESH = ("nginx-common", "apache2", "postfix", "bind9", "exim4-base", "redis-ser
          "openvpn", "haproxy", "tor", "rsync", "nftables", "iptables", "isc-dhcp-server", "ntpsec", "chrony",
          "dnsmasq-base", "cups-daemon", "network-manager", "wpasupplicant", "hostapd", "fail2ban", "mutt", "lynx",
          "irssi")
-# manuals and documentation, measured once after the last rule change: Debian's translated man pages in 11
-# languages and the documentation and man pages of servers (English); neither read while writing the rules
-FRESH_DOCS = ("manpages-de", "manpages-fr", "manpages-es", "manpages-it", "manpages-nl", "manpages-pl", "manpages-pt-br",
-              "manpages-ru", "manpages-ja", "manpages-zh", "manpages-vi", "mosquitto", "prosody", "coturn", "znc",
-              "dnsdist", "ejabberd", "inspircd", "nginx-doc", "haproxy-doc")
-# measured once after the second change (written on FRESH_DOCS): 13 more languages' man pages, 11 servers' docs
-FRESH_DOCS_2 = ("manpages-cs", "manpages-da", "manpages-el", "manpages-fi", "manpages-hu", "manpages-id", "manpages-mk",
-                "manpages-nb", "manpages-ro", "manpages-sr", "manpages-sv", "manpages-tr", "manpages-uk", "postfix-doc",
-                "exim4-doc-html", "bind9-doc", "dovecot-core", "squid-common", "openvpn", "tor", "chrony", "knot-doc",
-                "monit", "munin-doc")
-# measured once after the third change (written on FRESH_DOCS_2): 14 more servers' and tools' documentation
-FRESH_DOCS_3 = ("apache2-doc", "lighttpd-doc", "nagios4-common", "iproute2-doc", "firewalld", "ufw", "fetchmail",
-                "procmail", "opendmarc", "rspamd", "cups-client", "isc-dhcp-client", "postgresql-doc-15", "ntpsec-doc",
-                "nftables")
-# measured once after the fourth change (the reading view; written on FRESH_DOCS_3): translated Debian manuals
-# in 10 languages (FAQ, developer's reference, aptitude's manual) and 6 more projects' documentation
-FRESH_DOCS_4 = ("debian-faq-de", "debian-faq-fr", "debian-faq-it", "debian-faq-ja", "debian-faq-nl", "debian-faq-ru",
-                "debian-faq-zh-cn", "developers-reference-de", "developers-reference-fr", "developers-reference-it",
-                "developers-reference-ja", "developers-reference-ru", "aptitude-doc-cs", "aptitude-doc-es",
-                "aptitude-doc-fi", "aptitude-doc-fr", "aptitude-doc-it", "aptitude-doc-ja", "aptitude-doc-nl", "git-doc",
-                "icinga2-doc", "nut-doc", "courier-doc", "sendmail-doc", "cyrus-doc")
-# measured once after the fifth change (data all around a number or token, PGP signatures, URL escapes; written
-# on FRESH_DOCS_4): Debian's installation guide in its languages and 11 more servers' and libraries' docs
-FRESH_DOCS_5 = ("installation-guide-amd64", "debian-policy", "libssl-doc", "libcurl4-doc", "opensmtpd", "libpam-doc",
-                "stunnel4", "privoxy", "dante-server", "zabbix-agent", "pure-ftpd", "mailman3")
-DOCS_LANGS = ("de", "fr", "es", "it", "nl", "pl", "pt", "ru", "ja", "zh", "vi", "en", "cs", "da", "el", "id", "nb", "ro",
-              "sv", "tr")  # the others (fi, hu, mk, sr, uk) have no language file: the English rules
-PROJECT_LANGS = frozenset(f.stem for f in (Path(__file__).parents[2] / "languages").glob("??.yaml"))
-DOCS_SAMPLE = 60  # hits per type a person labels (a seeded random sample) where a type has more
 LABELS = Path(__file__).with_name("pii_tech_labels.json")
 DOC_ROOT = Path("/usr/share/doc")
-EMAIL = re.compile(r"[^@\s<>()\[\]\"',;:]+@[\w\-]+(?:\.[\w\-]+)+")
 DOTTED = {"FR", "BE", "CH", "ES", "IT", "US"}
 REGIONS = {"fr": ["FR", "BE", "CH"], "es": ["ES"], "de": ["DE", "AT", "CH"], "it": ["IT"], "pt": ["PT", "BR"],
            "en": ["GB", "US"], "zh": ["CN"], "ar": ["SA", "EG"], "vi": ["VN"], "ru": ["RU"]}
@@ -213,93 +166,6 @@ def fresh_changelogs(folder: Path, packages=FRESH) -> list[tuple[str, str]]:
     return out
 
 
-def download(folder: Path, packages) -> dict[str, Path]:
-    """package -> its .deb, fetched once with `apt-get download` into `folder`."""
-    import subprocess
-
-    folder.mkdir(parents=True, exist_ok=True)
-    missing = [p for p in packages if not list(folder.glob(f"{p}_*.deb"))]
-    if missing:
-        subprocess.run(["apt-get", "download", "-q", *missing], cwd=folder, check=True, capture_output=True)
-    return {p: next(folder.glob(f"{p}_*.deb")) for p in packages}
-
-
-def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
-    """(package, language, text) of every UTF-8 file under usr/share/doc and usr/share/man of `packages` (not
-    changelog.Debian nor copyright); the language is the man page folder's (`man/de/`), else the package's
-    (`debian-faq-zh-cn`, `aptitude-doc-fi`), else the documentation folder's (`installation-guide-amd64/fr/`),
-    else English."""
-    import io
-    import subprocess
-    import tarfile
-
-    out = []
-    for p, deb in download(folder, packages).items():
-        tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], check=True, capture_output=True).stdout
-        with tarfile.open(fileobj=io.BytesIO(tar)) as tf:
-            for m in sorted(tf.getmembers(), key=lambda m: m.name):
-                n = m.name
-                if (not m.isfile() or "changelog.Debian" in n or n.endswith("/copyright")
-                        or not n.startswith(("./usr/share/doc/", "./usr/share/man/"))):
-                    continue
-                data = tf.extractfile(m).read()
-                try:
-                    text = (gzip.decompress(data) if n.endswith(".gz") else data).decode("utf-8")
-                except (UnicodeDecodeError, OSError):
-                    continue
-                folder = re.match(r"\./usr/share/doc/[^/]+/([a-z]{2})(?:_[A-Z]{2})?/", n)
-                lang = (re.match(r"\./usr/share/man/([a-z]{2})(?:[_.@][^/]*)?/", n)
-                        or re.search(r"-(?:doc-|faq-|reference-)([a-z]{2})(?:-[a-z]{2})?$", p)
-                        or (folder if folder and folder.group(1) in PROJECT_LANGS else None))
-                out.append((p, lang.group(1) if lang else "en", text))
-    return out
-
-
-def real_docs(docs: list[tuple[str, str, str]], redactors: dict, labels: dict, sample: int = DOCS_SAMPLE,
-              seed: int = 0) -> tuple[dict, list]:
-    """Per type: every hit counted; address-shaped e-mails are right; of the other hits a seeded random sample
-    of `sample` per type is looked up in the labels (precision of the sample, with its size)."""
-    hits: dict[str, list] = {}
-    n_bytes = Counter()
-    for package, lang, text in docs:
-        n_bytes[lang] += len(text.encode())
-        for tag, key, line in paragraph_hits(package, text, redactors.get(lang) or redactors["en"]):
-            if key is None:
-                hits.setdefault("EMAIL_ADDRESS_SHAPED", []).append(None)
-            else:
-                hits.setdefault(tag, []).append({"key": key, "tag": tag, "package": package, "lang": lang, "line": line})
-    rng = random.Random(seed)
-    per_type, unlabelled = {}, []
-    for tag, found in sorted(hits.items()):
-        if tag == "EMAIL_ADDRESS_SHAPED":
-            per_type[tag] = {"hits": len(found), "right": len(found), "precision": 1.0}
-            continue
-        drawn = rng.sample(found, min(sample, len(found)))
-        right = sum(bool(labels.get(h["key"], {}).get("pii")) for h in drawn if h["key"] in labels)
-        wrong = sum(h["key"] in labels and not labels[h["key"]]["pii"] for h in drawn)
-        unlabelled += [h for h in drawn if h["key"] not in labels]
-        per_type[tag] = {"hits": len(found), "sampled": len(drawn), "right": right, "wrong": wrong,
-                         "precision": round(right / (right + wrong), 4) if right + wrong else None,
-                         "by_language": dict(Counter(h["lang"] for h in found))}
-    return {"files": len(docs), "mb_per_language": {k: round(v / 1e6, 2) for k, v in sorted(n_bytes.items())},
-            "per_type": per_type, "unlabelled_in_sample": len(unlabelled)}, unlabelled
-
-
-def hit_key(package: str, text: str, s: int, e: int) -> str:
-    return hashlib.sha256(f"{package}\0{text[max(0, s - 40):s]}\0{text[s:e]}".encode()).hexdigest()[:20]
-
-
-def paragraph_hits(package: str, text: str, redactor):
-    """(tag, label key, the line around it) per hit in every paragraph of `text`; key and line are None for an
-    address-shaped e-mail (right by construction, never looked up)."""
-    for para in text.split("\n\n"):
-        for sp in redactor.find(para, redactor.candidates([para])[0]):
-            if sp.tag == "EMAIL" and EMAIL.fullmatch(para[sp.start:sp.end]):
-                yield sp.tag, None, None
-            else:
-                yield sp.tag, hit_key(package, para, sp.start, sp.end), para[max(0, sp.start - 60):sp.end + 30]
-
-
 def real_changelogs(changelogs: list[tuple[str, str]], redactor, labels: dict) -> dict:
     """Per type: hits, right, wrong, and hits with no label yet (listed for a person to label)."""
     right, wrong, unlabelled = Counter(), Counter(), []
@@ -348,12 +214,5 @@ def evaluate_technical(data: Path, redactors: dict, per_lang: int = 100, seed: i
             out["changelogs_fresh"] = {"unavailable": f"apt-get download failed: {e}"}
         else:
             out["changelogs_fresh"], out["unlabelled_fresh"] = real_changelogs(fresh, redactors["en"], labels)
-        for name, packages in (("docs_fresh", FRESH_DOCS), ("docs_fresh_2", FRESH_DOCS_2), ("docs_fresh_3", FRESH_DOCS_3),
-                               ("docs_fresh_4", FRESH_DOCS_4), ("docs_fresh_5", FRESH_DOCS_5)):
-            try:
-                docs = fresh_docs(fresh_dir, packages)
-            except (OSError, subprocess.CalledProcessError) as e:
-                out[name] = {"unavailable": f"apt-get download failed: {e}"}
-            else:
-                out[name], out[f"unlabelled_{name}"] = real_docs(docs, redactors, labels)
+        out.update(evaluate_manuals(fresh_dir, redactors, labels))
     return out

@@ -379,3 +379,28 @@ def test_tuner_refuses_what_another_page_or_a_bad_request_would_send(tmp_path):
         assert "- {name: word_count, min: 1, max: 100000}" in (cfg.languages / "fr.yaml").read_text(encoding="utf-8")
     finally:
         server.shutdown()
+
+
+def test_calibrate_filters_proposes_reference_percentiles_and_writes_them_with_their_method(built, tmp_path):
+    """Each bound becomes the 1st/99th percentile of what the stage measured on the reference documents (read
+    back from data/ and rejected/ independently here), and --write puts the values and how they were chosen
+    into the language file, which still loads."""
+    import numpy as np
+
+    from pipeline.audit.calibrate import calibrate_filters
+
+    out = built.output / "fr"
+    rows = pq.read_table(out / "data").to_pylist() + [r for r in pq.read_table(out / "rejected").to_pylist()
+                                                      if r["stage"] not in ("ingest", "clean", "normalise", "langid")]
+    expected = float(f"{np.percentile([r['special_characters'] for r in rows], 99):.3g}")
+    languages = tmp_path / "languages"
+    shutil.copytree(built.languages, languages)
+    text = calibrate_filters(out, languages, "fr", ["manuals"], q=1.0, write=True)
+    line = next(x for x in text.splitlines() if x.startswith("quality.special_characters.max"))
+    assert float(line.split()[2]) == expected
+    assert "quality.word_count.max" in text and "size guard" in text
+    saved = load_language(languages, "fr")
+    assert next(f.max for f in saved.filters if f.name == "special_characters") == expected
+    assert "max: p99 of" in (languages / "fr.yaml").read_text(encoding="utf-8")
+    with pytest.raises(UserError, match="not in the run"):
+        calibrate_filters(out, languages, "fr", ["wikipedia"])
