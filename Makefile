@@ -19,7 +19,7 @@ KENLM_BIN := tools/kenlm/bin
 RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONUTF8=1 $(PY)
 
 .PHONY: setup sysdeps venv kenlm data lm corpus calibrate test lint bench faults pii-eval dedup-eval validate wordlists clean help \
-	corpora tokenizer pack train tune lid-eval
+	corpora tokenizer pack train tune lid-eval quality-eval
 
 help:
 	@echo "make setup                 create .venv, install the project, prepare the bundled data"
@@ -29,6 +29,7 @@ help:
 	@echo "make calibrate LANG=fr     propose every threshold from reference text (REF=src WRITE=1) and a perplexity maximum"
 	@echo "make tune LANG=fr          a local page to move thresholds on the last run's values and save them"
 	@echo "make lid-eval              language ID accuracy per language (bundled text + UDHR), \$$(OUT)/bench/lid_eval.json"
+	@echo "make quality-eval          clean-prose false drops, contamination and junk recall per language, \$$(OUT)/bench/quality_eval.json"
 	@echo "make test                  check the code style (ruff) and run the test suite"
 	@echo "make bench                 measure every stage, results in \$$(OUT)/bench/*.json"
 	@echo "make pii-eval              PII precision/recall per type on a labelled set, \$$(OUT)/bench/pii_eval.json"
@@ -129,6 +130,10 @@ pii-eval: $(STAMP) data
 	$(RUN) -m pipeline.evals.pii_eval --out $(OUT)/bench/pii_eval.json
 
 # Near-dedup recall/precision per script and which copy is kept (needs the models of `make lm` for fr ar zh hi).
+# clean prose of Debian's installation guide in 20 languages (apt-get download) + planted junk, through the real stages
+quality-eval: $(STAMP)
+	$(RUN) -m pipeline.evals.quality_eval --out $(OUT)/bench/quality_eval.json
+
 dedup-eval: $(STAMP) data
 	$(RUN) -m pipeline.evals.dedup_scripts_eval --out $(OUT)/bench/dedup_scripts.json
 

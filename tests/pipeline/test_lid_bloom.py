@@ -136,3 +136,30 @@ def test_langid_command_predicts_and_evaluates(tmp_path, capsys):
     assert "zu" in out and "docs/s per core" in out
     f.write_text('{"text": "no label here"}\n')
     assert main(["langid", str(f), "--eval"]) == 2
+
+
+def test_quality_eval_runs_the_real_stages_on_clean_prose_and_planted_junk():
+    """The quality evaluation's machinery on bundled sections (its real set is fetched by `make quality-eval`):
+    false drops add up per rule, fr and en manual sections are mostly kept, every other language's are refused
+    by LID, and junk that ROOTS's filters are built for (random strings, number tables, a sentence repeated)
+    is always dropped."""
+    import random
+
+    from pipeline.evals.quality_eval import decisions, evaluate, junk, translated
+
+    require_bundled_data()
+    sections = {}
+    for lang in ("fr", "es", "en"):
+        docs = [d.text for d in source_documents(sources_for(ROOT / "catalogue", lang), lang, 10**7) if len(d.text) > 600]
+        sections[lang] = translated(lang, docs)[:60]  # less the English passages left in translations
+    result = evaluate(sections, ROOT / "languages")["per_language"]
+    assert set(result) == {"fr", "es", "en"}
+    for lang, r in result.items():
+        assert r["clean_docs"] == 60 and sum(r["false_drops_by_rule"].values()) == round(60 * (1 - r["clean_kept"]))
+        assert lang == "es" or r["clean_kept"] >= 0.8, (lang, r)  # es: ROOTS's stopwords min (issue #18)
+        assert r["contamination_mean"] <= 0.05, (lang, r["contamination"])
+        for kind in ("random_strings", "number_table", "repeated_sentence"):
+            assert r["junk_recall"][kind] == 1.0, (lang, kind)
+    planted = junk(random.Random(1), "fr", sections["fr"], {"es": sections["es"], "en": sections["en"]}, ["merde"])
+    assert set(planted) >= {"navigation_menu", "keyword_list", "emoji_run", "language_salad", "obscene_stuffing"}
+    assert decisions("fr", [sections["en"][0], sections["fr"][0]], ROOT / "languages")[0] == "langid:wrong_language"

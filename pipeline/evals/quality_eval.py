@@ -1,0 +1,195 @@
+"""`make quality-eval`: what gets in, on real text the project never tuned on, per language.
+
+Clean prose: Debian's installation guide (package installation-guide-amd64, GPL-2+, fetched once with
+`apt-get download` into <data>/../quality-eval/), professionally translated into 20 languages, one document
+per HTML section with the navigation removed, sections of >= MIN_CHARS characters; an English passage left
+in a translation is set aside by the fixed rule of lid_eval (no detector). Neither LID nor a quality
+threshold was chosen on it (the PII evaluation reads its IP addresses only).
+
+Junk, planted per language from that language's own sections (seeded): a navigation menu (section titles
+joined by `|`), a keyword list, one sentence repeated, random strings, a number table, an emoji run, obscene
+stuffing (the language's flagged words every eighth word, where it has a list) and a language salad
+(sentences of five other languages around one of its own).
+
+Every document goes through the language's real stages (normalise, langid, quality: the same objects a run
+builds). Per language: the share of its clean sections kept (LID + quality) and the false drops per rule; the
+share of every other language's clean sections its LID keeps (contamination, the worst one named); the junk
+recall per kind. Results: out/bench/quality_eval.json and a table.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import re
+import string
+import subprocess
+import sys
+import tarfile
+from collections import Counter
+from pathlib import Path
+
+from pipeline.errors import UserError, cli_main
+
+PACKAGE = "installation-guide-amd64"
+MIN_CHARS = 300
+PER_LANG = 120  # clean sections per language (a seeded sample)
+OTHERS = 25     # sections of each other language checked against a language's LID
+JUNK = 15       # documents per junk kind and language
+EMOJI = "😀😂🤣😍🔥👍🎉💯✨🙏😎🥳🚀❤️🌟"
+
+
+def guide_sections(folder: Path) -> dict[str, list[str]]:
+    """language -> clean sections of the installation guide (English passages left in translations set aside)."""
+    from pipeline.evals.pii_manuals import download
+    from pipeline.htmltext import html_sections
+    from pipeline.prep.bundled import _merge_heading_only, lang_code
+
+    deb = download(folder, [PACKAGE])[PACKAGE]
+    tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], check=True, capture_output=True).stdout
+    out: dict[str, list[str]] = {}
+    with tarfile.open(fileobj=io.BytesIO(tar)) as tf:
+        for m in sorted(tf.getmembers(), key=lambda m: m.name):
+            page = re.match(rf"\./usr/share/doc/{PACKAGE}/([a-z]{{2}}(?:_[A-Z]{{2}})?)/[^/]+\.html$", m.name)
+            if not page or not m.isfile():
+                continue
+            lang = lang_code(page.group(1))
+            sections = _merge_heading_only(html_sections(tf.extractfile(m).read(), ("navheader", "navfooter", "toc")))
+            out.setdefault(lang, []).extend(translated(lang, [t.strip() for _, t in sections if len(t.strip()) >= MIN_CHARS]))
+    return {lang: texts for lang, texts in out.items() if texts}
+
+
+def translated(lang: str, texts: list[str]) -> list[str]:
+    """`texts` less the English passages a translation left untranslated (lid_eval's fixed rule, no detector)."""
+    from pipeline.evals.lid_eval import _untranslated
+
+    if lang == "en":
+        return texts
+    english, own = _stopwords("en"), _stopwords(lang)
+    return [t for t in texts if not _untranslated(t, english, own, _latin(t))]
+
+
+def _stopwords(lang: str) -> set[str]:
+    f = Path("languages") / "wordlists" / "stopwords" / f"{lang}.txt"
+    return set(f.read_text(encoding="utf-8").split()) if f.is_file() else set()
+
+
+def _latin(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isascii() or "\u00c0" <= c <= "\u024f" for c in letters) / len(letters) > 0.5
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?。！？])\s*", text) if len(s.strip()) > 20]
+
+
+def junk(rng: random.Random, lang: str, own: list[str], others: dict[str, list[str]], flagged: list[str]) -> dict:
+    """kind -> JUNK planted documents of `lang` (see the module docstring)."""
+    words = [w for t in own for w in t.split() if w.isalpha()] or ["word"]
+    sentences = [s for t in own for s in _sentences(t)] or own
+    titles = [t.split("\n")[0][:40] for t in own]
+    kinds = {
+        "navigation_menu": lambda: " | ".join(rng.choice(titles) for _ in range(40)),
+        "keyword_list": lambda: ", ".join(rng.choice(words) for _ in range(120)),
+        "repeated_sentence": lambda: " ".join([rng.choice(sentences)] * 30),
+        "random_strings": lambda: " ".join("".join(rng.choice(string.ascii_letters + string.digits + "#$%&*+/=")
+                                                   for _ in range(rng.randint(4, 14))) for _ in range(150)),
+        "number_table": lambda: "\n".join(" ".join(str(rng.randint(0, 99999)) for _ in range(8)) for _ in range(40)),
+        "emoji_run": lambda: rng.choice(sentences) + " " + "".join(rng.choice(EMOJI) for _ in range(300)),
+        "language_salad": lambda: " ".join(rng.choice(_sentences(rng.choice(others[o])) or others[o])
+                                           for o in rng.sample(sorted(others), min(5, len(others)))) + " "
+                                  + rng.choice(sentences),
+    }
+    if flagged:
+        def stuffed() -> str:
+            ws = rng.choice(own).split()
+            return " ".join(w if i % 8 else f"{w} {rng.choice(flagged)}" for i, w in enumerate(ws))
+        kinds["obscene_stuffing"] = stuffed
+    return {kind: [make() for _ in range(JUNK)] for kind, make in kinds.items()}
+
+
+def decisions(lang: str, texts: list[str], languages: Path) -> list[str | None]:
+    """The rule that drops each text in the language's real stages (None = kept)."""
+    from pipeline.config import RunConfig
+    from pipeline.record import Document
+    from pipeline.stages import build_stages
+    from pipeline.stages.base import StageContext
+
+    stages = build_stages(StageContext(RunConfig(languages=languages, stages=["normalise", "langid", "quality"]), lang))
+    docs = [Document(f"d{i}", t, lang, "eval", f"eval/{i}", "eval") for i, t in enumerate(texts)]
+    rule: dict[str, str] = {}
+    for stage in stages:
+        out = stage(docs)
+        docs = out.kept
+        rule.update({r.doc.id: f"{r.stage}:{r.rule}" for r in out.rejected})
+    return [rule.get(f"d{i}") for i in range(len(texts))]
+
+
+def evaluate(sections: dict[str, list[str]], languages: Path, seed: int = 0) -> dict:
+    from pipeline.language import load_language
+
+    rng = random.Random(seed)
+    langs = sorted(lang for lang in sections if (languages / f"{lang}.yaml").is_file())
+    clean = {lang: rng.sample(sections[lang], min(PER_LANG, len(sections[lang]))) for lang in langs}
+    result = {}
+    for lang in langs:
+        cfg = load_language(languages, lang)
+        flagged_f = next((f for f in cfg.filters if f.name == "flagged_words"), None)
+        flagged = (languages / flagged_f.list).read_text(encoding="utf-8").split() if flagged_f else []
+        others = {o: rng.sample(clean[o], min(OTHERS, len(clean[o]))) for o in langs if o != lang}
+        planted = junk(rng, lang, clean[lang], others, flagged)
+        texts = clean[lang] + [t for ts in others.values() for t in ts] + [t for ts in planted.values() for t in ts]
+        rules = decisions(lang, texts, languages)
+        own, rest = rules[:len(clean[lang])], rules[len(clean[lang]):]
+        foreign, junk_rules = rest[:sum(map(len, others.values()))], rest[sum(map(len, others.values())):]
+        kept_other, i = {}, 0
+        for o, ts in others.items():
+            kept_other[o] = round(sum(r is None for r in foreign[i:i + len(ts)]) / len(ts), 3)
+            i += len(ts)
+        recall, i = {}, 0
+        for kind, ts in planted.items():
+            recall[kind] = round(sum(r is not None for r in junk_rules[i:i + len(ts)]) / len(ts), 3)
+            i += len(ts)
+        worst = max(kept_other, key=kept_other.get)
+        result[lang] = {"clean_docs": len(own), "clean_kept": round(sum(r is None for r in own) / len(own), 3),
+                        "false_drops_by_rule": dict(Counter(r for r in own if r).most_common()),
+                        "contamination_mean": round(sum(kept_other.values()) / len(kept_other), 3),
+                        "contamination_worst": [worst, kept_other[worst]], "contamination": kept_other,
+                        "junk_recall": recall, "junk_recall_mean": round(sum(recall.values()) / len(recall), 3)}
+    return {"source": f"{PACKAGE} (Debian), sections >= {MIN_CHARS} chars", "seed": seed, "per_language": result}
+
+
+def table(result: dict) -> str:
+    rows = [f"{'lang':<5} {'clean':>6} {'kept':>6}  {'false drops (rule: docs)':<44} {'contam.':>7} {'worst':>10} "
+            f"{'junk':>5}  junk missed"]
+    for lang, r in result["per_language"].items():
+        drops = ", ".join(f"{k.split(':', 1)[1]}: {v}" for k, v in r["false_drops_by_rule"].items())[:44]
+        missed = ", ".join(f"{k} {1 - v:.0%}" for k, v in r["junk_recall"].items() if v < 1)
+        worst = f"{r['contamination_worst'][0]} {r['contamination_worst'][1]:.0%}"
+        rows.append(f"{lang:<5} {r['clean_docs']:>6} {r['clean_kept']:>6.1%}  {drops:<44} {r['contamination_mean']:>7.1%} "
+                    f"{worst:>10} {r['junk_recall_mean']:>5.0%}  {missed}")
+    return "\n".join(rows)
+
+
+@cli_main
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m pipeline.evals.quality_eval", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=Path("data/quality-eval"), help="where the .deb is fetched")
+    ap.add_argument("--languages", type=Path, default=Path("languages"))
+    ap.add_argument("--out", type=Path, default=Path("out/bench/quality_eval.json"))
+    args = ap.parse_args(argv)
+    try:
+        sections = guide_sections(args.data)
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise UserError(f"could not fetch {PACKAGE} with apt-get download into {args.data}: {e}") from None
+    result = evaluate(sections, args.languages)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    print(table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
