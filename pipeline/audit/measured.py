@@ -127,11 +127,11 @@ def simulate_stage(table: pa.Table, stage: str, ks: list[Knob], language: Langua
         if k.exempt is not None and k.exempt in sub.column_names:
             lo &= ~np.array(sub[k.exempt].fill_null(False).to_pylist(), dtype=bool)
         hi = np.zeros(n, bool) if k.max is None else (v > k.max)
-        free = np.array([r is None for r in rules])
+        free = np.array([r is None for r in rules], dtype=bool)
         rules[free & lo] = k.rules[0]
         rules[free & hi & ~lo] = k.rules[1]
     if not first:
-        free = np.array([r is None for r in rules])
+        free = np.array([r is None for r in rules], dtype=bool)
         rules[free & fixed] = old_rule[free & fixed]
     unmeasured = 0
     if stage_knobs:

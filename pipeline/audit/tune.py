@@ -90,8 +90,8 @@ class Tuner:
             res = simulate_stage(self.table, s, ks, self.language)
             base = self.baseline[s]
             idx = np.nonzero(res["mask"])[0]
-            now_drop = np.array([r is not None for r in res["rules"]])
-            was_drop = np.array([r is not None for r in base["rules"]])
+            now_drop = np.array([r is not None for r in res["rules"]], dtype=bool)
+            was_drop = np.array([r is not None for r in base["rules"]], dtype=bool)
             newly_dropped = idx[now_drop & ~was_drop][:n_examples]
             newly_kept = idx[~now_drop & was_drop][:n_examples]
             rules = dict(zip(idx.tolist(), res["rules"].tolist()))

@@ -404,3 +404,18 @@ def test_calibrate_filters_proposes_reference_percentiles_and_writes_them_with_t
     assert "max: p99 of" in (languages / "fr.yaml").read_text(encoding="utf-8")
     with pytest.raises(UserError, match="not in the run"):
         calibrate_filters(out, languages, "fr", ["wikipedia"])
+
+
+def test_simulation_of_a_stage_no_document_reached_counts_nothing_instead_of_failing():
+    """A run whose documents all left before quality (bundled ko text is mostly untranslated English) made the
+    tuner's and calibrate's simulation fail on empty arrays; it now reports an empty stage."""
+    import pyarrow as pa
+
+    from pipeline.audit.measured import knobs, simulate_stage
+
+    language = load_language(ROOT / "languages", "fr")
+    table = pa.table({"id": ["a", "b"], "source": ["s", "s"], "text": ["x", "y"], "stage": ["langid", "langid"],
+                      "rule": ["wrong_language", "wrong_language"],
+                      **{k.column: pa.array([0.5, 0.7]) for k in knobs(language)}})
+    res = simulate_stage(table, "quality", knobs(language), language)
+    assert res["docs_in"] == 0 and res["dropped"] == {} and res["docs_out"] == 0
