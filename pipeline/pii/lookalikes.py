@@ -64,6 +64,7 @@ ONE_DIGIT_GROUP = re.compile(r"(?<![+\d])(?<!^)(?<!^\()(?<![+]\d\d )(?<![+]\d )(
                              r"(?<=[\s.\-/)(])\d(?!\d)")
 POWERS_OF_TWO = frozenset(2 ** n for n in range(16, 65))
 DATE_STAMP = re.compile(r"(?<!\d)(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)")
+PHONE_URL = re.compile(r"wa\.me/|whatsapp|phone|[/?&](?:tel|call|fax)\w*[=/]", re.IGNORECASE)  # a number in such a URL is one
 CAMEL_WORDS = re.compile(r"(?:[A-Z][a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|$)){3,}")  # `AuthzDBDLoginToReferer`
 HEX = re.compile(r"[0-9a-fA-F]{7,}")  # git commits (7-40), md5, sha1, sha256 digests
 # the rest of a Debian changelog header after a version's start: `pkg (0.99.1.0-1~deb12u1) unstable; urgency=`
@@ -224,9 +225,10 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
     if re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", value) and re.search(r"(?i)(?:addr|address|ip|host)[\s:=]*$",
                                                                    text[max(0, s - 12):s]):
         return True  # an (example) address, valid or not: `REMOTE_ADDR=121.345.78.123`
-    if in_url(text, s) or re.search(r"(?:^|[ \t])\d+[ \t]+\d+[ \t]+$", text[max(0, s - 40):s]):
-        return True  # part of a URL (`postgr.es/c/033886653`), a row of a number table (`0 81 4621 0 1412881037 ...`:
-        #              two numbers before it on its line)
+    if (in_url(text, s) and not PHONE_URL.search(text, max(0, s - 60), s)) \
+            or re.search(r"(?:^|[ \t])\d+[ \t]+\d+[ \t]+$", text[max(0, s - 40):s]):
+        return True  # part of a URL (`postgr.es/c/033886653`; not `https://wa.me/15551234567`), a row of a number
+        #              table (`0 81 4621 0 1412881037 ...`: two numbers before it on its line)
     # part of a longer run of numbers (`325.318/325.318`, `08:58`), across a phrase break, or an IPv4
     return bool(re.search(r"/|[.,;—] ", value) or re.match(r"[/\d]|[.:]\d", after)
                 or re.search(r"\d[/:.]?$", before) or ipv4_shaped(value))

@@ -314,6 +314,7 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("en", "sha256('abc'::bytea) \u2192 \\xba7816bf8f01cfea414140de5dae2223", {}),
     ("en", "REDIRECT_REMOTE_ADDR=121.345.78.123; SELECT isbn13('0901690546'); '08002b-0102030405'", {}),
     ("en", "<pre>\n0 81 4621 0 1412881037 912698 3005\n0 82 6173 0 1412881037 914578 4304</pre>", {}),
+    ("en", "Write to us on https://wa.me/+442079460958 (a number in a URL is one where the URL says so)", {"PHONE": 1}),
     ("en", "https://postgr.es/c/033886653 and http://marc.info/?l=thttpd&m=108051453226692&w=2; sinh(1) 1.1752011936438014",
      {}),
     ("en", "mod_auth_basic: Add AuthBasicUseDigestAlgorithm; <pre>0 83 skipped 0 1412881037 914578 5099</pre>", {}),
