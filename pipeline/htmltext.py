@@ -83,3 +83,18 @@ def html_sections(data: bytes | str, skip_classes: tuple[str, ...] = ()) -> list
 
 def html_to_text(data: bytes | str) -> str:
     return "\n\n".join(t for _, t in html_sections(data))
+
+
+def merge_heading_only(sections: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A section holding only its heading is glued to the next one instead of becoming a tiny document."""
+    out: list[tuple[str, str]] = []
+    carry = ""
+    for heading, text in sections:
+        if text.strip() == heading.strip():
+            carry = f"{carry}{text}\n\n"
+            continue
+        out.append((heading, carry + text))
+        carry = ""
+    if carry.strip():
+        out.append(("", carry.strip()))
+    return out

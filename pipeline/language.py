@@ -171,3 +171,12 @@ def load_language(languages_dir: Path, code: str) -> LanguageConfig:
             raise UserError(f"{path}: filter '{f.name}' cannot start: {e}") from None
     return cfg
 
+
+# Debian locale or package suffix -> our language code (ISO 639-1; zh covers Hans and Hant).
+LOCALE_TO_LANG = {"zh-cn": "zh", "zh-tw": "zh", "pt-br": "pt", "br": "pt", "min": "en", "en-us": "en",
+                  "en-gb": "en", "nb-no": "nb"}
+
+
+def lang_code(locale: str) -> str:
+    loc = locale.lower().replace("_", "-")
+    return LOCALE_TO_LANG.get(loc, loc.split("-")[0])

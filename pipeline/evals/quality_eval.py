@@ -43,8 +43,8 @@ EMOJI = "😀😂🤣😍🔥👍🎉💯✨🙏😎🥳🚀❤️🌟"
 def guide_sections(folder: Path) -> dict[str, list[str]]:
     """language -> clean sections of the installation guide (English passages left in translations set aside)."""
     from pipeline.evals.pii_manuals import download
-    from pipeline.htmltext import html_sections
-    from pipeline.prep.bundled import _merge_heading_only, lang_code
+    from pipeline.htmltext import html_sections, merge_heading_only
+    from pipeline.language import lang_code
 
     deb = download(folder, [PACKAGE])[PACKAGE]
     tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], check=True, capture_output=True).stdout
@@ -55,7 +55,7 @@ def guide_sections(folder: Path) -> dict[str, list[str]]:
             if not page or not m.isfile():
                 continue
             lang = lang_code(page.group(1))
-            sections = _merge_heading_only(html_sections(tf.extractfile(m).read(), ("navheader", "navfooter", "toc")))
+            sections = merge_heading_only(html_sections(tf.extractfile(m).read(), ("navheader", "navfooter", "toc")))
             out.setdefault(lang, []).extend(translated(lang, [t.strip() for _, t in sections if len(t.strip()) >= MIN_CHARS]))
     return {lang: texts for lang, texts in out.items() if texts}
 

@@ -174,8 +174,9 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("CRYPTO", "CRYPTO", r"[13][a-km-zA-HJ-NP-Z1-9]{25}|bc1[a-z0-9]{8}", _presidio("CryptoRecognizer"), 0.8,
            ("wallet", "btc", "bitcoin", "crypto")),
     Entity("KEY", "KEY", r"[A-Za-z0-9_+/=\-]{20}", _pattern("KEY", KEY_PATTERN, key_candidate), 0.5,
-           ("token", "secret", "password", "passwd", "api_key", "api key", "apikey", "access key", "access_key",
-            "private key", "private_key", "credential", "bearer", "auth", "authorization"),
+           ("token", "tokens", "secret", "secrets", "password", "passwords", "passwd", "api_key", "api key", "apikey",
+            "access key", "access_key", "private key", "private_key", "credential", "credentials", "bearer", "auth",
+            "authorization"),
            # not `key` alone (`signing key <id>`); whole words: not `tokenizer = `, `AuthName realm`
            needs_context=key_needs_context, place_needs_context=key_place_needs_context, context_chars=16,
            look_alike=key_look_alike, context_whole_words=True),

@@ -12,7 +12,9 @@ from collections import Counter
 from pipeline.pii.words import VERSION_WORDS, all_words, any_word
 
 # ROOTS-style custom recognisers (own regexes; the ROOTS ones were tuned on the same lessons).
-KEY_PATTERN = r"(?<![\w+/=\-])[A-Za-z0-9][A-Za-z0-9_+/=\-]{18,}[A-Za-z0-9=](?![\w+/=\-])"
+# (a line of base64, 40+ characters on its own, may start with `+` or `/`: one of a private key's lines in 32 does)
+KEY_PATTERN = (r"(?:(?<![^\s\"'])[+/](?=[A-Za-z0-9+/]{39,}={0,2}(?:[\s\"'\\]|$))|(?<![\w+/=\-])[A-Za-z0-9])"
+               r"[A-Za-z0-9_+/=\-]{18,}[A-Za-z0-9=](?![\w+/=\-])")
 # a handle: ASCII (as the platforms allow), not a domain (`@example.org`), not code or a placeholder: not after
 # `+ - | [ , " ' > $ »` (`+@netgroup`, `user[@host]`, `"@array"`, `<password>@host`), not before `::`, `);`, ` =`,
 # `:4.0` (an OS fingerprint's `@FreeBSD:4.0-4.9`), not after `}` (`${REMOTE_USER}@http`)

@@ -32,36 +32,12 @@ from pathlib import Path
 
 from pipeline.catalogue import CatalogueEntry, load_catalogue
 from pipeline.errors import UserError, cli_main
-from pipeline.htmltext import html_sections
+from pipeline.htmltext import html_sections, merge_heading_only
+from pipeline.language import lang_code
 from pipeline.shards import sha256_file
 
 EXTRACTOR_VERSION = 2
 Record = tuple[str, dict]  # (language code, JSON record)
-
-# Debian locale or package suffix -> our language code (ISO 639-1; zh covers Hans and Hant).
-LOCALE_TO_LANG = {"zh-cn": "zh", "zh-tw": "zh", "pt-br": "pt", "br": "pt", "min": "en", "en-us": "en",
-                  "en-gb": "en", "nb-no": "nb"}
-
-
-def lang_code(locale: str) -> str:
-    loc = locale.lower().replace("_", "-")
-    return LOCALE_TO_LANG.get(loc, loc.split("-")[0])
-
-
-def _merge_heading_only(sections: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """A section holding only its heading is glued to the next one instead of becoming a tiny document."""
-    out: list[tuple[str, str]] = []
-    carry = ""
-    for heading, text in sections:
-        if text.strip() == heading.strip():
-            carry = f"{carry}{text}\n\n"
-            continue
-        out.append((heading, carry + text))
-        carry = ""
-    if carry.strip():
-        out.append(("", carry.strip()))
-    return out
-
 
 def docbook_html(root: Path, package: str) -> Iterator[Record]:
     """Handbook pages live in html/<locale>/; other manuals are per-language packages (name-<locale>)."""
@@ -74,7 +50,7 @@ def docbook_html(root: Path, package: str) -> Iterator[Record]:
         else:
             lang = lang_code(suffix)
         rel = page.relative_to(root).as_posix()
-        for i, (heading, text) in enumerate(_merge_heading_only(html_sections(page.read_bytes(), ("navheader", "navfooter", "toc")))):
+        for i, (heading, text) in enumerate(merge_heading_only(html_sections(page.read_bytes(), ("navheader", "navfooter", "toc")))):
             yield lang, {"id": f"{rel}#{i}", "text": text, "url": f"/{rel}#{i}", "title": heading}
 
 

@@ -329,6 +329,7 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("en", "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi7bdu3TfGt1zSAhX2FQRsPZ8Nr\n"
            "bL5iZ8TxG3nB2vJq4Ew9KpH7sY1cUa6DfR0mTzXo8WlNgQeVhCjIuyA5bK2dP3s\n-----END RSA PRIVATE KEY-----", {"KEY": 2}),
     ("en", "password:\n    gcTao3niLqzVIKZ8mV60ibkzetrFZGjo\n", {"KEY": 1}),
+    ("en", "Tokens: 3f786850e387550fdab836ed7e6dc881de23001b; /usr/lib/x86_64-linux-gnu/libfoo.so.1", {"KEY": 1}),
     # manuals 4 (the fifth tuning set): numbers and tokens with data all around, signatures, URL escapes
     ("en", "LW 77 108 72 108 DL 79 108 74 108 DL 84 108 79 108 DL 89 108 84 108 DL 94 108 89 108 DL", {}),
     ("en", "2 1 0 2 1 7 50 0 -1 0.000 0 0 -1 1 0 2\n\t1 1 2.00 120.00 240.00\n\t 4200 1200 3600 1200\n2 1 0 2 1 7 50", {}),
@@ -365,7 +366,8 @@ def test_every_line_of_a_private_key_block_is_a_key_among_data():
     its header (the data-window rule must not hide them)."""
     rng = random.Random(5)
     alnum = string.ascii_letters + string.digits
-    lines = [rng.choice(alnum) + "".join(rng.choice(alnum + "+/") for _ in range(63)) for _ in range(12)]
+    lines = [rng.choice(alnum + "+/") + "".join(rng.choice(alnum + "+/") for _ in range(63)) for _ in range(12)]
+    lines[3] = "/" + lines[3][1:]  # a line may start with `/` or `+`
     block = "\n".join(lines)
     r = Redactor(load_language(LANGUAGES, "en").pii, "en")
     assert r.redact([f"-----BEGIN PRIVATE KEY-----\n{block}\n-----END PRIVATE KEY-----"])[0][1] == {"KEY": 12}
