@@ -73,6 +73,7 @@ def calibrate_filters(out_dir: Path, languages_dir: Path, lang: str, reference: 
     and the reference as a comment after each value."""
     import datetime
 
+    from pipeline.audit.measured import column, fixed_rule, reached
     from pipeline.audit.tune import Tuner
 
     tuner = Tuner(out_dir, languages_dir, lang)
@@ -93,8 +94,10 @@ def calibrate_filters(out_dir: Path, languages_dir: Path, lang: str, reference: 
     proposals: dict[str, dict] = {}
     comments: dict[str, str] = {}
     today = datetime.date.today().isoformat()
+    fixed = {s: fixed_rule(tuner.table, s, tuner.language) for s in tuner.stages}
     for k in tuner.knobs:
-        v = _reference_values(tuner, k, ref)
+        v = column(tuner.table, k.column)[reached(tuner.table, k.stage) & ref & ~fixed[k.stage]]
+        v = v[~np.isnan(v)]  # reference documents the stage measured, less those a rule without threshold dropped
         for bound, pct in (("min", q), ("max", 100 - q)):
             if getattr(k, bound) is None or not k.keys[0 if bound == "min" else 1]:
                 continue
@@ -113,19 +116,6 @@ def calibrate_filters(out_dir: Path, languages_dir: Path, lang: str, reference: 
     else:
         lines.append(f"nothing written; --write saves them into {tuner.target_file()} with a comment each")
     return "\n".join(lines)
-
-
-def _reference_values(tuner, k, ref: np.ndarray) -> np.ndarray:
-    """The knob's measured values on reference documents that reached its stage, less those a rule no
-    threshold decides dropped there (LID's wrong language, datatrove's reasons): not clean text of the language."""
-    from pipeline.audit.measured import column, reached
-
-    stage = np.array(tuner.table["stage"].to_pylist(), dtype=object)
-    rule = np.array(tuner.table["rule"].to_pylist(), dtype=object)
-    threshold_rules = [r for kk in tuner.knobs if kk.stage == k.stage for r in kk.rules if r]
-    fixed = (stage == k.stage) & ~np.isin(rule, threshold_rules)
-    v = column(tuner.table, k.column)[reached(tuner.table, k.stage) & ref & ~fixed]
-    return v[~np.isnan(v)]
 
 
 def _propose(tuner, k, bound: str, pct: float, v: np.ndarray, examples: int) -> tuple[str, float | None, list[str]]:

@@ -104,6 +104,13 @@ def column(table: pa.Table, name: str) -> np.ndarray:
     return table[name].cast(pa.float64()).to_numpy(zero_copy_only=False)
 
 
+def fixed_rule(table: pa.Table, stage: str, language: LanguageConfig) -> np.ndarray:
+    """Documents `stage` dropped by a rule no threshold decides (LID's wrong language, datatrove's reasons)."""
+    threshold_rules = {r for k in knobs(language) if k.stage == stage for r in k.rules if r}
+    return np.array([st == stage and r not in threshold_rules
+                     for st, r in zip(table["stage"].to_pylist(), table["rule"].to_pylist())], dtype=bool)
+
+
 def simulate_stage(table: pa.Table, stage: str, ks: list[Knob], language: LanguageConfig) -> dict:
     """Re-apply the stage's thresholds to the documents that reached it: per document the first failing
     rule (None = kept), and counts per rule. Rules no threshold decides (LID's wrong language, perplexity's
@@ -114,10 +121,8 @@ def simulate_stage(table: pa.Table, stage: str, ks: list[Knob], language: Langua
     n = sub.num_rows
     rules = np.array([None] * n, dtype=object)
     old_rule = np.array(sub["rule"].to_pylist(), dtype=object)
-    old_stage = sub["stage"].to_pylist()
     stage_knobs = [k for k in ks if k.stage == stage]
-    threshold_rules = {r for k in knobs(language) if k.stage == stage for r in k.rules if r}
-    fixed = np.array([old_stage[i] == stage and old_rule[i] not in threshold_rules for i in range(n)], dtype=bool)
+    fixed = fixed_rule(sub, stage, language)
     first = BY_NAME[stage].fixed_rules_first
     if first:
         rules[fixed] = old_rule[fixed]

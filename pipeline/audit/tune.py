@@ -136,11 +136,12 @@ class Tuner:
         if source != target:
             doc["code"] = self.lang
             doc["name"] = self.language.name if self.language.name != "Default profile" else self.lang
-        changed = [c for k in ks for c in apply_knob(doc, k)]
+        changed = []
         for k in ks:
+            made = apply_knob(doc, k)
+            changed += made
             notes = [(key, (comments or {}).get(f"{k.key}.{bound}")) for bound, key in zip(("min", "max"), k.keys)]
-            notes = [(key, n) for key, n in notes if n and key
-                     and any(c["threshold"] in (f"{k.key}.{b}", k.key) for c in changed for b in ("min", "max"))]
+            notes = [(key, n) for key, n in notes if made and key and n]
             if not notes:
                 continue
             parent, at, node = _where(doc, k)

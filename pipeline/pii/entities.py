@@ -19,6 +19,7 @@ from pipeline.pii.lookalikes import (
     KEY_PATTERN,
     USER_PATTERN,
     card_look_alike,
+    data_window,
     email_look_alike,
     in_ipv4,
     ip_look_alike,
@@ -26,7 +27,6 @@ from pipeline.pii.lookalikes import (
     key_look_alike,
     key_needs_context,
     key_place_needs_context,
-    number_place_needs_context,
     phone_look_alike,
     phone_needs_context,
     user_needs_context,
@@ -143,7 +143,8 @@ class Entity:
     characters before it, on its line): a hex digest is a KEY after `token:`, not in a changelog."""
     place_needs_context: Callable[[str, int, int], bool] | None = None
     """(text, start, end) -> True when, where it stands, a value counts only after a context word (a phone-shaped
-    number among drawing coordinates, a key-shaped token in a URL)."""
+    number among drawing coordinates: `data_window`, where `fax 1 800 446 6520` still counts; a key-shaped token
+    in a URL)."""
     context_chars: int = 40
     context_lines: int = 1
     """Lines the context window may span (2: a handle wrapped onto the line after `Reported by`)."""
@@ -165,10 +166,10 @@ ENTITIES: tuple[Entity, ...] = (
            _presidio("PhoneRecognizer", regions=True), 0.4,
            ("phone", "telephone", "tel", "mobile", "cell", "fax", "call"),
            deny_before=("isbn", "issn", "doi", "version"), look_alike=phone_look_alike, skip_trigger=in_ipv4,
-           needs_context=phone_needs_context, place_needs_context=number_place_needs_context),
+           needs_context=phone_needs_context, place_needs_context=data_window),
     Entity("CREDIT_CARD", "CREDIT_CARD", "\\d(?:[ \t\u00a0\\-]{0,2}\\d){11}", _presidio("CreditCardRecognizer"), 0.8,
            ("card", "credit", "visa", "mastercard", "amex", "payment"), look_alike=card_look_alike,
-           place_needs_context=number_place_needs_context),
+           place_needs_context=data_window),
     Entity("IBAN", "IBAN_CODE", r"[A-Za-z]{2}\d{2}", _presidio("IbanRecognizer"), 0.8,
            ("iban", "bank", "account", "transfer")),
     Entity("CRYPTO", "CRYPTO", r"[13][a-km-zA-HJ-NP-Z1-9]{25}|bc1[a-z0-9]{8}", _presidio("CryptoRecognizer"), 0.8,

@@ -282,12 +282,6 @@ def key_place_needs_context(text: str, s: int, e: int) -> bool:
     return data_window(text, s, e) and not in_private_block(text, s)
 
 
-def number_place_needs_context(text: str, s: int, e: int) -> bool:
-    """A phone- or card-shaped number among data (drawing coordinates, a hex dump) counts only after its
-    context word (`fax 1 800 446 6520` in a table of numbers still does)."""
-    return data_window(text, s, e)
-
-
 def in_url(text: str, s: int) -> bool:
     """Position `s` is inside a URL: its token (back to whitespace or a quote) has `scheme://`."""
     token = re.search(r"[^\s\"'<>]*$", text[max(0, s - 300):s]).group()
