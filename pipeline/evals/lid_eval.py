@@ -54,27 +54,36 @@ def bundled_set(catalogue: Path, languages_dir: Path, langs: list[str], per_lang
     from pipeline.catalogue import sources_for
     from pipeline.readers import source_documents
 
-    def words_of(lang: str) -> set[str]:
-        f = Path(languages_dir) / "wordlists" / "stopwords" / f"{lang}.txt"
-        return set(f.read_text(encoding="utf-8").split()) if f.is_file() else set()
-
-    english = words_of("en")
     rows = []
     for lang in langs:
         try:
             sources = sources_for(catalogue, lang)
         except UserError:
             continue
-        own, latin = words_of(lang), load_language(Path(languages_dir), lang).script in (None, "Latn")
+        english_passage = untranslated_rule(Path(languages_dir), lang)
         cands = []
         for d in source_documents(sources, lang, 10**7):
             for i, p in enumerate(_paragraphs(d.text)):
-                if lang != "en" and _untranslated(p, english, own, latin):
+                if english_passage(p):
                     continue
                 cands.append({"id": f"{d.id}#p{i}", "lang": lang, "text": p, "source": d.source})
         cands.sort(key=lambda r: xxhash.xxh3_64_intdigest(r["id"]))
         rows += cands[:per_lang]
     return rows
+
+
+def untranslated_rule(languages_dir: Path, lang: str):
+    """text -> True for an English passage a translation into `lang` left untranslated (always False for en)."""
+    if lang == "en":
+        return lambda _text: False
+
+    def words_of(code: str) -> set[str]:
+        f = languages_dir / "wordlists" / "stopwords" / f"{code}.txt"
+        return set(f.read_text(encoding="utf-8").split()) if f.is_file() else set()
+
+    english, own = words_of("en"), words_of(lang)
+    latin = load_language(languages_dir, lang).script in (None, "Latn")
+    return lambda text: _untranslated(text, english, own, latin)
 
 
 def _untranslated(p: str, english: set[str], own: set[str], latin: bool) -> bool:

@@ -77,34 +77,39 @@ def download(folder: Path, packages) -> dict[str, Path]:
     return {p: next(folder.glob(f"{p}_*.deb")) for p in packages}
 
 
+def deb_files(deb: Path):
+    """(path, bytes) of every regular file of a .deb (`./usr/share/...`), in path order."""
+    import io
+    import subprocess
+    import tarfile
+
+    tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(tar)) as tf:
+        for m in sorted(tf.getmembers(), key=lambda m: m.name):
+            if m.isfile():
+                yield m.name, tf.extractfile(m).read()
+
+
 def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
     """(package, language, text) of every UTF-8 file under usr/share/doc and usr/share/man of `packages` (not
     changelog.Debian nor copyright); the language is the man page folder's (`man/de/`), else the package's
     (`debian-faq-zh-cn`, `aptitude-doc-fi`), else the documentation folder's (`installation-guide-amd64/fr/`),
     else English."""
-    import io
-    import subprocess
-    import tarfile
-
     out = []
     for p, deb in download(folder, packages).items():
-        tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], check=True, capture_output=True).stdout
-        with tarfile.open(fileobj=io.BytesIO(tar)) as tf:
-            for m in sorted(tf.getmembers(), key=lambda m: m.name):
-                n = m.name
-                if (not m.isfile() or "changelog.Debian" in n or n.endswith("/copyright")
-                        or not n.startswith(("./usr/share/doc/", "./usr/share/man/"))):
-                    continue
-                data = tf.extractfile(m).read()
-                try:
-                    text = (gzip.decompress(data) if n.endswith(".gz") else data).decode("utf-8")
-                except (UnicodeDecodeError, OSError):
-                    continue
-                folder = re.match(r"\./usr/share/doc/[^/]+/([a-z]{2})(?:_[A-Z]{2})?/", n)
-                lang = (re.match(r"\./usr/share/man/([a-z]{2})(?:[_.@][^/]*)?/", n)
-                        or re.search(r"-(?:doc-|faq-|reference-)([a-z]{2})(?:-[a-z]{2})?$", p)
-                        or (folder if folder and folder.group(1) in PROJECT_LANGS else None))
-                out.append((p, lang.group(1) if lang else "en", text))
+        for n, data in deb_files(deb):
+            if ("changelog.Debian" in n or n.endswith("/copyright")
+                    or not n.startswith(("./usr/share/doc/", "./usr/share/man/"))):
+                continue
+            try:
+                text = (gzip.decompress(data) if n.endswith(".gz") else data).decode("utf-8")
+            except (UnicodeDecodeError, OSError):
+                continue
+            doc_folder = re.match(r"\./usr/share/doc/[^/]+/([a-z]{2})(?:_[A-Z]{2})?/", n)
+            lang = (re.match(r"\./usr/share/man/([a-z]{2})(?:[_.@][^/]*)?/", n)
+                    or re.search(r"-(?:doc-|faq-|reference-)([a-z]{2})(?:-[a-z]{2})?$", p)
+                    or (doc_folder if doc_folder and doc_folder.group(1) in PROJECT_LANGS else None))
+            out.append((p, lang.group(1) if lang else "en", text))
     return out
 
 

@@ -19,14 +19,12 @@ recall per kind. Results: out/bench/quality_eval.json and a table.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import random
 import re
 import string
 import subprocess
 import sys
-import tarfile
 from collections import Counter
 from pathlib import Path
 
@@ -40,44 +38,30 @@ JUNK = 15       # documents per junk kind and language
 EMOJI = "😀😂🤣😍🔥👍🎉💯✨🙏😎🥳🚀❤️🌟"
 
 
-def guide_sections(folder: Path) -> dict[str, list[str]]:
+def guide_sections(folder: Path, languages: Path = Path("languages")) -> dict[str, list[str]]:
     """language -> clean sections of the installation guide (English passages left in translations set aside)."""
-    from pipeline.evals.pii_manuals import download
+    from pipeline.evals.pii_manuals import deb_files, download
     from pipeline.htmltext import html_sections, merge_heading_only
     from pipeline.language import lang_code
 
-    deb = download(folder, [PACKAGE])[PACKAGE]
-    tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], check=True, capture_output=True).stdout
     out: dict[str, list[str]] = {}
-    with tarfile.open(fileobj=io.BytesIO(tar)) as tf:
-        for m in sorted(tf.getmembers(), key=lambda m: m.name):
-            page = re.match(rf"\./usr/share/doc/{PACKAGE}/([a-z]{{2}}(?:_[A-Z]{{2}})?)/[^/]+\.html$", m.name)
-            if not page or not m.isfile():
-                continue
-            lang = lang_code(page.group(1))
-            sections = merge_heading_only(html_sections(tf.extractfile(m).read(), ("navheader", "navfooter", "toc")))
-            out.setdefault(lang, []).extend(translated(lang, [t.strip() for _, t in sections if len(t.strip()) >= MIN_CHARS]))
+    for name, data in deb_files(download(folder, [PACKAGE])[PACKAGE]):
+        page = re.match(rf"\./usr/share/doc/{PACKAGE}/([a-z]{{2}}(?:_[A-Z]{{2}})?)/[^/]+\.html$", name)
+        if not page:
+            continue
+        lang = lang_code(page.group(1))
+        sections = merge_heading_only(html_sections(data, ("navheader", "navfooter", "toc")))
+        texts = [t.strip() for _, t in sections if len(t.strip()) >= MIN_CHARS]
+        out.setdefault(lang, []).extend(translated(lang, texts, languages))
     return {lang: texts for lang, texts in out.items() if texts}
 
 
-def translated(lang: str, texts: list[str]) -> list[str]:
+def translated(lang: str, texts: list[str], languages: Path = Path("languages")) -> list[str]:
     """`texts` less the English passages a translation left untranslated (lid_eval's fixed rule, no detector)."""
-    from pipeline.evals.lid_eval import _untranslated
+    from pipeline.evals.lid_eval import untranslated_rule
 
-    if lang == "en":
-        return texts
-    english, own = _stopwords("en"), _stopwords(lang)
-    return [t for t in texts if not _untranslated(t, english, own, _latin(t))]
-
-
-def _stopwords(lang: str) -> set[str]:
-    f = Path("languages") / "wordlists" / "stopwords" / f"{lang}.txt"
-    return set(f.read_text(encoding="utf-8").split()) if f.is_file() else set()
-
-
-def _latin(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return bool(letters) and sum(c.isascii() or "\u00c0" <= c <= "\u024f" for c in letters) / len(letters) > 0.5
+    english_passage = untranslated_rule(languages, lang)
+    return [t for t in texts if not english_passage(t)]
 
 
 def _sentences(text: str) -> list[str]:
@@ -129,11 +113,13 @@ def decisions(lang: str, texts: list[str], languages: Path) -> list[str | None]:
 def evaluate(sections: dict[str, list[str]], languages: Path, seed: int = 0) -> dict:
     from pipeline.language import load_language
 
-    rng = random.Random(seed)
     langs = sorted(lang for lang in sections if (languages / f"{lang}.yaml").is_file())
-    clean = {lang: rng.sample(sections[lang], min(PER_LANG, len(sections[lang]))) for lang in langs}
+    # one seeded draw per language: a change in one language's sections leaves the others' samples alone
+    clean = {lang: random.Random(f"{seed}:{lang}").sample(sections[lang], min(PER_LANG, len(sections[lang])))
+             for lang in langs}
     result = {}
     for lang in langs:
+        rng = random.Random(f"{seed}:{lang}:eval")
         cfg = load_language(languages, lang)
         flagged_f = next((f for f in cfg.filters if f.name == "flagged_words"), None)
         flagged = (languages / flagged_f.list).read_text(encoding="utf-8").split() if flagged_f else []
@@ -181,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("out/bench/quality_eval.json"))
     args = ap.parse_args(argv)
     try:
-        sections = guide_sections(args.data)
+        sections = guide_sections(args.data, args.languages)
     except (OSError, subprocess.CalledProcessError) as e:
         raise UserError(f"could not fetch {PACKAGE} with apt-get download into {args.data}: {e}") from None
     result = evaluate(sections, args.languages)
