@@ -19,7 +19,7 @@ KENLM_BIN := tools/kenlm/bin
 RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONUTF8=1 $(PY)
 
 .PHONY: setup sysdeps venv kenlm data lm corpus calibrate test lint bench faults pii-eval dedup-eval validate wordlists clean help \
-	corpora tokenizer pack train tune lid-eval quality-eval
+	corpora tokenizer pack train tune lid-eval quality-eval bench-scale
 
 help:
 	@echo "make setup                 create .venv, install the project, prepare the bundled data"
@@ -32,6 +32,7 @@ help:
 	@echo "make quality-eval          clean-prose false drops, contamination and junk recall per language, \$$(OUT)/bench/quality_eval.json"
 	@echo "make test                  check the code style (ruff) and run the test suite"
 	@echo "make bench                 measure every stage, results in \$$(OUT)/bench/*.json"
+	@echo "make bench-scale           [normalise, dedup] at 100k, 1M, 3M documents + every stage on 100k, \$$(OUT)/bench/scale.json"
 	@echo "make pii-eval              PII precision/recall per type on a labelled set, \$$(OUT)/bench/pii_eval.json"
 	@echo "make dedup-eval            near-dedup per script and the copy kept, \$$(OUT)/bench/dedup_scripts.json"
 	@echo "make faults                inject faults (kill -9, corrupt files, full disk, two runs) into real runs, \$$(OUT)/bench/faults.json"
@@ -104,6 +105,9 @@ test: lint
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+
+bench-scale: $(STAMP) data
+	$(RUN) -m pipeline.evals.scale_bench --out $(OUT)/bench
 
 bench: $(STAMP) data
 	$(RUN) -m pipeline.evals.bench --out $(OUT)/bench --lang $(CORPUS_LANG)

@@ -43,19 +43,21 @@ class StageStats:
     extra: dict = field(default_factory=dict)
     """Stage-specific facts for the report (e.g. dedup's parameters and rounds)."""
 
-    def add(self, source: str, nbytes: int, rule: str | None, example: dict | None = None) -> None:
-        """Count one document that a global stage kept (rule None) or dropped by `rule`."""
+    def add_many(self, source: str, docs: int, nbytes: int, rule: str | None) -> None:
+        """Count `docs` documents of `source` (`nbytes` together) that a global stage kept or dropped by `rule`."""
         for c in (self.totals, self.per_source[source]):
-            c["docs_in"] += 1
+            c["docs_in"] += docs
             c["bytes_in"] += nbytes
             if rule is None:
-                c["docs_out"] += 1
+                c["docs_out"] += docs
                 c["bytes_out"] += nbytes
             else:
                 d = c["dropped"].setdefault(rule, {"docs": 0, "bytes": 0})
-                d["docs"] += 1
+                d["docs"] += docs
                 d["bytes"] += nbytes
-        if rule is not None and example is not None and len(self.examples[rule]) < self.max_examples:
+
+    def example(self, rule: str, example: dict) -> None:
+        if len(self.examples[rule]) < self.max_examples:
             self.examples[rule].append(example)
 
     def count(self, counters: dict, source: str | None = None) -> None:

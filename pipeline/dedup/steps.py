@@ -1,6 +1,7 @@
 """The dedup steps, each a function of files on disk that the executor maps in parallel (see __init__.py)."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -8,8 +9,9 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline.dedup.config import DedupConfig
-from pipeline.dedup.minhash import band_keys, content, exact_key, permutations, shingles, signatures, url_key
-from pipeline.shards import write_atomic
+from pipeline.dedup.minhash import band_keys, content, exact_key, permutations, signatures, url_key
+from pipeline.dedup.stars import exact_words, step_decisions, step_gather, step_split_edges, step_stars
+from pipeline.shards import write_atomic, write_json_atomic
 from pipeline.storage import parquet_file, read_table
 
 MapFn = Callable[[Callable, list], list]  # (fn, [args tuple]) -> [fn(*args)]: a loop, or Ray tasks
@@ -56,8 +58,7 @@ def step_buckets(sig_path, out_dir, cfg) -> list[Path]:
         band_ids += list(range(cfg.num_bands))
         docs += [idx] * cfg.num_bands
     if cfg.exact or cfg.near:  # the exact key is always a band: identical texts must meet
-        ex = np.frombuffer(b"".join(t["exact"].to_pylist()), dtype=np.uint64).reshape(-1, 2)[:, 0] if len(idx) else np.zeros(0, np.uint64)
-        cols.append(ex)
+        cols.append(exact_words(t["exact"])[:, 0].copy())
         band_ids.append(-1)
         docs.append(idx)
     if cfg.url:  # web documents at the same host + path meet in band -2
@@ -98,37 +99,17 @@ def step_edges(part_dir, out) -> Path:
     return out
 
 
-def shingle_sets(texts: dict[int, str], cfg: DedupConfig, split: str) -> dict[int, set]:
-    return {i: set(shingles(t, cfg.ngram, split).tolist()) for i, t in texts.items()}
-
-
-def step_verify(edge_path, out, parts, offsets, cfg, split) -> Path:
-    e = read_table(edge_path)
-    src, dst, exact = e["src"].to_numpy(), e["dst"].to_numpy(), e["exact"].to_numpy()
-    near = ~exact
-    need = np.unique(np.concatenate([src[near], dst[near]]))
-    texts: dict[int, str] = {}
-    which = np.searchsorted(offsets, need, side="right") - 1
-    for p in np.unique(which):
-        rows = need[which == p] - offsets[p]
-        col = read_table(parts[p], columns=["text"])["text"].take(pa.array(rows))
-        texts.update(zip(need[which == p].tolist(), col.to_pylist()))
-    sets = shingle_sets(texts, cfg, split)
-    keep = exact.copy()
-    jac = np.ones(len(src))
-    for i in np.nonzero(near)[0]:
-        a, b = sets[int(src[i])], sets[int(dst[i])]
-        jac[i] = len(a & b) / len(a | b) if a or b else 1.0
-        keep[i] = jac[i] >= cfg.jaccard_min
-    write_atomic(pa.table({"src": src[keep], "dst": dst[keep], "exact": exact[keep], "jaccard": jac[keep]}), out)
-    return out
-
-
 def step_propose(edge_path, labels) -> tuple[np.ndarray, np.ndarray]:
+    """Each node of one edge file with the smallest label among its neighbours' and its own (one value per
+    node: the driver never holds every edge)."""
     e = read_table(edge_path, columns=["src", "dst"])
     src, dst = e["src"].to_numpy(), e["dst"].to_numpy()
     m = np.minimum(labels[src], labels[dst])
-    return np.concatenate([src, dst]), np.concatenate([m, m])
+    nodes, mins = np.concatenate([src, dst]), np.concatenate([m, m])
+    order = np.argsort(nodes, kind="stable")
+    nodes, mins = nodes[order], mins[order]
+    first = np.concatenate([[True], nodes[1:] != nodes[:-1]]) if len(nodes) else np.zeros(0, bool)
+    return nodes[first], np.minimum.reduceat(mins, np.nonzero(first)[0]) if len(nodes) else mins
 
 
 def connected_components(edge_files: list[str], n: int, map_fn: MapFn, put: Callable = lambda x: x) -> tuple[np.ndarray, int]:
@@ -151,198 +132,52 @@ def connected_components(edge_files: list[str], n: int, map_fn: MapFn, put: Call
 
 
 def run_dedup(parts: list[Path], work: Path, cfg: DedupConfig, split: str, map_fn: MapFn,
-              put: Callable = lambda x: x, priority: dict[str, int] | None = None) -> pa.Table:
-    """Decisions for every document of `parts` (in order): idx, keep, dup_of (idx), cluster (kept idx),
-    cluster_size, rule (exact/near/None), value (Jaccard to the kept document, signature estimate)."""
-    done = work / "decisions.parquet"
-    if done.exists():
-        return read_table(done)
+              put: Callable = lambda x: x, priority: dict[str, int] | None = None) -> list[Path]:
+    """One decision file per part of `parts` (same rows, same order): idx, keep, dup_of (idx) and dup_of_id,
+    cluster (the kept idx) and cluster_id, cluster_size, rule (exact/near/url/None), value (Jaccard to the kept
+    document: true with `verify`, else the signature estimate), reason (why a keeper with copies was kept).
+    `<work>/decisions/done.json` says the rounds of connected components and each step's wall seconds. The
+    driver holds the label vector (8 bytes per document) and nothing per document besides."""
+    files = [work / "decisions" / f"{i:05d}.parquet" for i in range(len(parts))]
+    if (work / "decisions" / "done.json").exists():
+        return files
     rows = [parquet_file(p).metadata.num_rows for p in parts]
     offsets = np.cumsum([0] + rows[:-1]).astype(np.int64)
     n = int(sum(rows))
-    sig_files = map_fn(step_signatures, [(p, int(o), work / "sig" / f"{i:05d}.parquet", cfg, split, priority)
-                                         for i, (p, o) in enumerate(zip(parts, offsets))])
+    clock: dict[str, float] = {}
+
+    def timed(name: str, fn: Callable, items: list) -> list:
+        t0 = time.perf_counter()
+        out = map_fn(fn, items)
+        clock[name] = round(clock.get(name, 0.0) + time.perf_counter() - t0, 2)
+        return out
+    sig_files = timed("signatures", step_signatures, [(p, int(o), work / "sig" / f"{i:05d}.parquet", cfg, split, priority)
+                                                       for i, (p, o) in enumerate(zip(parts, offsets))])
     for f in (work / "buckets").glob("p*/.*.tmp-*") if (work / "buckets").exists() else []:
         f.unlink()
-    map_fn(step_buckets, [(s, work / "buckets", cfg) for s in sig_files])
-    edge_files = map_fn(step_edges, [(work / "buckets" / f"p{p:04d}", work / "edges" / f"{p:04d}.parquet")
-                                     for p in range(cfg.partitions)])
-    if cfg.verify and cfg.near:
-        edge_files = map_fn(step_verify, [(e, work / "verified" / e.name, list(parts), offsets, cfg, split)
-                                          for e in edge_files])
+    timed("buckets", step_buckets, [(s, work / "buckets", cfg) for s in sig_files])
+    edge_files = timed("edges", step_edges, [(work / "buckets" / f"p{p:04d}", work / "edges" / f"{p:04d}.parquet")
+                                             for p in range(cfg.partitions)])
+    t0 = time.perf_counter()
     labels, rounds = connected_components(edge_files, n, map_fn, put)
-    cluster_files = write_clusters(labels, work / "clusters", cfg)
-    star_files = map_fn(step_stars, [(f, work / "stars" / f.name, list(parts), list(sig_files), offsets, cfg, split)
-                                     for f in cluster_files])
-    return decide(n, star_files, done, rounds)
+    multi = np.bincount(labels, minlength=n)[labels] > 1
+    groups = max(1, min(cfg.partitions, int(multi.sum()) // cfg.stars_docs + 1))
+    cluster_of = np.where(multi, labels, -1)
+    del labels, multi
+    ref = put(cluster_of)
+    clock["components"] = round(time.perf_counter() - t0, 2)
+    timed("gather", step_gather, [(i, p, s, int(o), ref, groups, work / "gather", cfg)
+                                  for i, (p, s, o) in enumerate(zip(parts, sig_files, offsets))])
+    timed("gather", step_split_edges, [(e, ref, groups, work / "cluster_edges") for e in edge_files])
+    del cluster_of, ref
+    timed("stars", step_stars, [(k, work / "gather", work / "cluster_edges", work / "stars", offsets, cfg, split)
+                                for k in range(groups)])
+    timed("decisions", step_decisions, [(i, p, int(o), work / "stars", f)
+                                        for i, (p, o, f) in enumerate(zip(parts, offsets, files))])
+    write_json_atomic({"cc_rounds": rounds, "parts": len(parts), "steps_s": clock}, work / "decisions" / "done.json")
+    return files
 
 
-def write_clusters(labels: np.ndarray, out_dir: Path, cfg: DedupConfig) -> list[Path]:
-    """The members of every cluster with more than one document, hash-partitioned by cluster (one partition
-    per 100,000 members, at most `partitions`), so that each cluster is decided by one task."""
-    counts = np.bincount(labels, minlength=len(labels))
-    multi = np.nonzero(counts[labels] > 1)[0]
-    n_parts = max(1, min(cfg.partitions, len(multi) // 100_000 + 1))
-    part = labels[multi] % n_parts
-    outs = []
-    for p in range(n_parts):
-        m = part == p
-        out = out_dir / f"{p:04d}.parquet"
-        if not out.exists():
-            write_atomic(pa.table({"idx": multi[m], "label": labels[multi][m]}), out)
-        outs.append(out)
-    return outs
-
-
-def _rows(files: list[Path], offsets: np.ndarray, idx: np.ndarray, columns: list[str]) -> pa.Table:
-    """Rows `idx` (global document numbers, sorted) of the per-part files, in that order."""
-    which = np.searchsorted(offsets, idx, side="right") - 1
-    tables = [read_table(files[p], columns=columns).take(pa.array(idx[which == p] - offsets[p]))
-              for p in np.unique(which)]
-    return pa.concat_tables(tables) if tables else pa.table({c: [] for c in columns})
-
-
-def step_stars(cluster_path, out, parts, sig_files, offsets, cfg, split) -> Path:
-    """Decide the clusters of one partition: each member's keeper, its similarity to it, the rule, and why the
-    keeper was chosen (see `stars`)."""
-    if out.exists():
-        return out
-    m = read_table(cluster_path)
-    idx, label = m["idx"].to_numpy(), m["label"].to_numpy()
-    o = np.lexsort((idx, label))
-    idx, label = idx[o], label[o]
-    by_idx = np.argsort(idx)
-    sig = _rows(sig_files, offsets, idx[by_idx], ["n_chars", "priority", "ppl", "exact", "url", "sig"])
-    back = np.empty_like(by_idx)
-    back[by_idx] = np.arange(len(idx))
-    sig = sig.take(pa.array(back))  # back in (cluster, idx) order
-    texts = _rows(parts, offsets, idx[by_idx], ["text"])["text"].take(pa.array(back)).to_pylist() \
-        if cfg.verify and cfg.near else None
-    measures = {"priority": sig["priority"].to_numpy().astype(np.float64),
-                "ppl": sig["ppl"].to_numpy(zero_copy_only=False).astype(np.float64),
-                "n_chars": sig["n_chars"].to_numpy().astype(np.float64),
-                "exact": np.array(sig["exact"].to_pylist(), dtype=object), "url": sig["url"].to_numpy(),
-                "sig": sig["sig"].combine_chunks().flatten().to_numpy().reshape(len(idx), -1) if len(idx) else
-                np.zeros((0, 1), np.uint64)}
-    keeper = np.empty(len(idx), np.int64)
-    value = np.ones(len(idx))
-    rule = np.array([None] * len(idx), dtype=object)
-    reason = np.array([None] * len(idx), dtype=object)
-    starts = np.concatenate([[0], np.nonzero(label[1:] != label[:-1])[0] + 1, [len(idx)]]) if len(idx) else [0]
-    for a, b in zip(starts[:-1], starts[1:]):
-        sl = slice(int(a), int(b))
-        k, v, r, why = stars({c: x[sl] for c, x in measures.items()}, texts[sl] if texts is not None else None,
-                             cfg, split)
-        keeper[sl], value[sl], rule[sl], reason[sl] = idx[sl][k], v, r, why
-    write_atomic(pa.table({"idx": idx, "keeper": keeper, "value": value, "rule": pa.array(rule.tolist(), pa.string()),
-                           "reason": pa.array(reason.tolist(), pa.string())}), out)
-    return out
-
-
-CENTRAL_SAMPLE = 256  # a member's centrality is measured against at most this many members of its cluster
-
-
-def centrality(sig: np.ndarray) -> np.ndarray:
-    """Each member's mean estimated Jaccard similarity to the other members (at most CENTRAL_SAMPLE of them)."""
-    ref = sig[:CENTRAL_SAMPLE]
-    k = len(ref)
-    total = np.concatenate([(sig[s:s + 1024, None, :] == ref[None, :, :]).mean(axis=2).sum(axis=1)
-                            for s in range(0, len(sig), 1024)]) if len(sig) else np.zeros(0)
-    self_in_ref = np.arange(len(sig)) < k
-    return (total - self_in_ref) / np.maximum(1, np.where(self_in_ref, k - 1, k))
-
-
-def keep_ranks(m: dict, cfg: DedupConfig) -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """Per keep criterion for the members of one cluster: (name, rank where lower is better, the value)."""
-    ppl = m["ppl"]
-    central = centrality(m["sig"]) if "central" in cfg.keep else np.zeros(len(ppl))
-    raw = {"source": m["priority"], "perplexity": ppl, "central": central, "length": m["n_chars"]}
-    rank = {"source": -m["priority"], "perplexity": np.nan_to_num(ppl, nan=np.inf),
-            "central": -np.round(central, 9), "length": -m["n_chars"]}
-    return [(c, rank[c], raw[c]) for c in cfg.keep]
-
-
-def keep_reason(ranks: list, k: int, r: int) -> str:
-    """Why member k won over member r: the first criterion that differs."""
-    words = {"source": "source priority {:.0f} > {:.0f}", "perplexity": "perplexity {:.1f} < {:.1f}",
-             "central": "more like the other copies: {:.2f} > {:.2f}",
-             "length": "longer: {:.0f} > {:.0f} characters"}
-    said = next((words[name].format(raw[k], raw[r]).replace("nan", "none") for name, rank, raw in ranks
-                 if rank[k] != rank[r]), None)
-    return said or "earliest of equals"
-
-
-def stars(m: dict, texts: list[str] | None, cfg: DedupConfig, split: str
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One cluster (members in document order): the best member by the keep criteria keeps every member that
-    truly duplicates it (Jaccard >= jaccard_min, or the same exact key, or with `url` the same URL); the best
-    of the rest keeps those that duplicate it, and so on. A chain A~B~C does not drop C against an A it does
-    not resemble. Returns, per member, the position of its keeper, the Jaccard to it (true with `verify`, else
-    the signature estimate), the rule (None for keepers) and, for keepers with copies, why it was chosen."""
-    n = len(m["n_chars"])
-    ranks = keep_ranks(m, cfg)
-    order = np.lexsort((np.arange(n), *(r for _, r, _ in reversed(ranks))))
-    sets: dict[int, set] = {}  # shingle sets of the members still undecided (a decided one's set is let go)
-
-    def shingle_set(i: int) -> set:
-        return sets[i] if i in sets else set(shingles(texts[i], cfg.ngram, split).tolist())
-    keeper = np.full(n, -1, np.int64)
-    value = np.ones(n)
-    rule = np.array([None] * n, dtype=object)
-    reason = np.array([None] * n, dtype=object)
-    left = order
-    while len(left):
-        k, rest = int(left[0]), left[1:]
-        keeper[k] = k
-        exact = m["exact"][rest] == m["exact"][k]
-        if texts is not None:  # exact copies need no shingles (a cluster of 50,000 boilerplate pages)
-            a = shingle_set(k)
-            jac = np.ones(len(rest))
-            for x, j in enumerate(rest.tolist()):
-                if not exact[x]:
-                    b = shingle_set(j)
-                    jac[x] = len(a & b) / len(a | b) if a or b else 1.0
-                    if jac[x] < cfg.jaccard_min:
-                        sets[j] = b  # still undecided: kept for the next keeper
-            sets.pop(k, None)
-        else:
-            jac = (m["sig"][rest] == m["sig"][k]).mean(axis=1)
-        same_url = (m["url"][rest] == m["url"][k]) & (m["url"][k] != 0) if cfg.url else np.zeros(len(rest), bool)
-        dup = exact | same_url | (jac >= cfg.jaccard_min)
-        d = rest[dup]
-        keeper[d], value[d] = k, jac[dup]
-        rule[d] = np.where(exact[dup], "exact", np.where(same_url[dup], "url", "near"))
-        if len(d):  # against the best copy that is not its equal on every criterion (exact copies are)
-            reason[k] = keep_reason(ranks, k, next((int(j) for j in d if any(r[j] != r[k] for _, r, _ in ranks)),
-                                                   int(d[0])))
-        left = rest[~dup]
-    return keeper, value, rule, reason
-
-
-def decide(n: int, star_files: list[Path], out: Path, rounds: int) -> pa.Table:
-    """Every document's decision: kept alone, kept for its copies, or dropped as a duplicate of its keeper."""
-    keep = np.ones(n, dtype=bool)
-    dup_of = np.full(n, -1, dtype=np.int64)
-    cluster = np.arange(n, dtype=np.int64)
-    size = np.ones(n, dtype=np.int64)
-    rule = np.array([None] * n, dtype=object)
-    reason = np.array([None] * n, dtype=object)
-    value = np.full(n, np.nan)
-    for f in star_files:
-        t = read_table(f)
-        idx, kp = t["idx"].to_numpy(), t["keeper"].to_numpy()
-        cluster[idx] = kp
-        drop = idx != kp
-        keep[idx[drop]] = False
-        dup_of[idx[drop]] = kp[drop]
-        value[idx[drop]] = t["value"].to_numpy()[drop]
-        rule[idx] = np.array(t["rule"].to_pylist(), dtype=object)
-        reason[idx] = np.array(t["reason"].to_pylist(), dtype=object)
-    counts = np.bincount(cluster, minlength=n)
-    size = counts[cluster]
-    table = pa.table({"idx": np.arange(n, dtype=np.int64), "keep": keep, "dup_of": dup_of, "cluster": cluster,
-                      "cluster_size": size, "rule": pa.array(rule.tolist(), pa.string()), "value": value,
-                      "reason": pa.array(reason.tolist(), pa.string())})
-    table = table.replace_schema_metadata({"cc_rounds": str(rounds)})
-    write_atomic(table, out)
-    return table
+def read_decisions(files: list[Path]) -> pa.Table:
+    """The decision files of a (small) run as one table, for evaluations and tests."""
+    return pa.concat_tables([read_table(f) for f in files])

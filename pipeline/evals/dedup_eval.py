@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.minhash import exact_key, shingles
-from pipeline.dedup.steps import run_dedup
+from pipeline.dedup.steps import read_decisions, run_dedup
 from pipeline.executors import LocalExecutor
 from pipeline.record import Document
 
@@ -80,7 +80,7 @@ def evaluate(docs: list[Document], work: Path, cfg: DedupConfig, split: str = "w
     part = work / "part.parquet"
     pq.write_table(pa.table({"id": [d.id for d in all_docs], "text": [d.text for d in all_docs]}), part)
     t0 = time.perf_counter()
-    decisions = run_dedup([part], work / "dedup", cfg, split, LocalExecutor().map)
+    decisions = read_decisions(run_dedup([part], work / "dedup", cfg, split, LocalExecutor().map))
     seconds = time.perf_counter() - t0
     t1 = time.perf_counter()
     truth = true_pairs([d.text for d in all_docs], cfg.ngram, split)

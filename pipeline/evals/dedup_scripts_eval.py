@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from pipeline.dedup import minhash
 from pipeline.dedup.config import DedupConfig
-from pipeline.dedup.steps import run_dedup
+from pipeline.dedup.steps import read_decisions, run_dedup
 from pipeline.evals.dedup_eval import true_pairs
 from pipeline.executors import LocalExecutor
 
@@ -121,7 +121,7 @@ def measure(texts, origin, ppl, work: Path, cfg: DedupConfig, split: str, truth:
     if ppl is not None:
         cols["perplexity"] = ppl
     pq.write_table(pa.table(cols), part)
-    d = run_dedup([part], work / "dedup", cfg, split, LocalExecutor().map)
+    d = read_decisions(run_dedup([part], work / "dedup", cfg, split, LocalExecutor().map))
     cluster, keep, dup_of = d["cluster"].to_numpy(), d["keep"].to_numpy(zero_copy_only=False), d["dup_of"].to_numpy()
     out = {}
     for lo, hi in ((0.8, 1.01), (0.7, 0.8)):

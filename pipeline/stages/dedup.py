@@ -7,6 +7,7 @@ ones streamed with their cluster id (the kept document's id) and cluster size.
 """
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -14,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import storage
-from pipeline.base import utf8_len
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.steps import run_dedup
 from pipeline.reports import StageStats
@@ -42,70 +43,63 @@ class Dedup(Stage):
     def run(self, parts: list[Path], work: Path, executor, stats: StageStats, kschema: pa.Schema,
             rschema: pa.Schema) -> tuple[Iterator[pa.RecordBatch], list[Path]]:
         """Decide over the kept `parts` (in order), write the rejected rows, and return the kept batches (a
-        generator that also counts the kept documents' cluster sizes into `stats`) and the rejected files."""
+        generator that also counts the kept documents' cluster sizes into `stats`) and the rejected files.
+        One part and its decisions in memory at a time."""
         t0 = time.process_time()
         priority = {uid: e.priority for uid, e in self.ctx.sources.items()}
         decisions = run_dedup(parts, work, self.cfg, self.split, executor.map, executor.put, priority)
         stats.seconds += time.process_time() - t0
-        keep = decisions["keep"].to_numpy(zero_copy_only=False)
-        stats.extra = {"cc_rounds": int((decisions.schema.metadata or {}).get(b"cc_rounds", b"0")),
-                       "params": self.cfg.model_dump(), "clusters_with_duplicates": int(
-                           (decisions["cluster_size"].to_numpy() > 1).sum() - (~keep).sum())}
-        ids = pa.concat_arrays([read_table(p, columns=["id"])["id"].combine_chunks() for p in parts]) \
-            if parts else pa.array([], pa.string())
-        rejected = self._rejected(parts, decisions, ids, work / "rejected", stats, rschema)
-        return self._kept(parts, decisions, ids, stats, kschema), rejected
+        done = json.loads((work / "decisions" / "done.json").read_text())
+        stats.extra = {"cc_rounds": done["cc_rounds"], "steps_s": done["steps_s"], "params": self.cfg.model_dump(),
+                       "clusters_with_duplicates": 0}
+        rejected = self._rejected(parts, decisions, work / "rejected", stats, rschema)
+        return self._kept(parts, decisions, stats, kschema), rejected
 
-    def _rejected(self, parts, decisions, ids, out_dir: Path, stats: StageStats, rschema) -> list[Path]:
+    def _rejected(self, parts, decisions, out_dir: Path, stats: StageStats, rschema) -> list[Path]:
         """Count every document and write the dropped ones' rows, before the kept ones stream (so the counts
         are complete up front)."""
-        keep, dup_of = decisions["keep"].to_numpy(zero_copy_only=False), decisions["dup_of"].to_numpy()
-        rules, values = decisions["rule"].to_pylist(), decisions["value"].to_numpy()
         storage.rmtree(out_dir)
-        files, offset = [], 0
-        for i, part in enumerate(parts):
-            t = read_table(part)
-            start, offset = offset, offset + t.num_rows
-            texts, sources = t["text"].to_pylist(), t["source"].to_pylist()
-            drop = np.nonzero(~keep[start:offset])[0]  # row numbers within this part
-            row_rule = {int(j): rules[j + start] for j in drop}
-            threshold = {j: self.cfg.jaccard_min if r == "near" else None for j, r in row_rule.items()}
-            detail = {j: f"duplicate of {ids[int(dup_of[j + start])].as_py()}" for j in row_rule}
-            for j in range(t.num_rows):
-                size = utf8_len(texts[j])
-                if j not in row_rule:
-                    stats.add(sources[j], size, None)
-                    continue
-                stats.add(sources[j], size, row_rule[j], {"id": t["id"][j].as_py(), "source": sources[j],
-                          "value": float(values[j + start]), "threshold": threshold[j], "detail": detail[j],
-                          "text": texts[j][:400]})
-            if len(drop):
-                rows = [int(j) for j in drop]
-                r = t.take(pa.array(drop)) \
-                     .append_column("stage", pa.array([self.name] * len(rows))) \
-                     .append_column("rule", pa.array([row_rule[j] for j in rows], pa.string())) \
-                     .append_column("value", pa.array(values[drop + start])) \
-                     .append_column("threshold", pa.array([threshold[j] for j in rows], pa.float64())) \
-                     .append_column("detail", pa.array([detail[j] for j in rows])) \
-                     .append_column("dup_of", ids.take(pa.array(dup_of[drop + start])))
-                f = out_dir / f"rejected-{i:05d}.parquet"
-                write_atomic(r.select(rschema.names).cast(rschema), f)
-                files.append(f)
+        files = []
+        for i, (part, dfile) in enumerate(zip(parts, decisions)):
+            t, d = read_table(part), read_table(dfile)
+            keep = d["keep"].to_numpy(zero_copy_only=False)
+            stats.extra["clusters_with_duplicates"] += int((keep & (d["cluster_size"].to_numpy() > 1)).sum())
+            rules = d["rule"].fill_null("")
+            nbytes = pc.binary_length(t["text"]).to_numpy()
+            for source in pc.unique(t["source"]).to_pylist():
+                mine = pc.equal(t["source"], source).to_numpy(zero_copy_only=False)
+                for r in pc.unique(rules.filter(pa.array(mine))).to_pylist():
+                    m = mine & pc.equal(rules, r).to_numpy(zero_copy_only=False)
+                    stats.add_many(source, int(m.sum()), int(nbytes[m].sum()), r or None)
+            drop = np.nonzero(~keep)[0]
+            if not len(drop):
+                continue
+            r = t.take(pa.array(drop))
+            dd = d.take(pa.array(drop))
+            near = pc.equal(dd["rule"], "near")
+            detail = pc.binary_join_element_wise("duplicate of ", dd["dup_of_id"], "")
+            r = r.append_column("stage", pa.array([self.name] * len(drop))) \
+                 .append_column("rule", dd["rule"]).append_column("value", dd["value"]) \
+                 .append_column("threshold", pc.if_else(near, self.cfg.jaccard_min, pa.scalar(None, pa.float64()))) \
+                 .append_column("detail", detail).append_column("dup_of", dd["dup_of_id"])
+            for rule in pc.unique(r["rule"]).to_pylist():
+                for row in r.filter(pc.equal(r["rule"], rule)).slice(0, stats.max_examples).to_pylist():
+                    stats.example(rule, {k: row[k] for k in ("id", "source", "value", "threshold", "detail")}
+                                  | {"text": row["text"][:400]})
+            f = out_dir / f"rejected-{i:05d}.parquet"
+            write_atomic(r.select(rschema.names).cast(rschema), f)
+            files.append(f)
         return files
 
-    def _kept(self, parts, decisions, ids, stats: StageStats, kschema) -> Iterator[pa.RecordBatch]:
-        keep = decisions["keep"].to_numpy(zero_copy_only=False)
-        cluster_ids = ids.take(pa.array(decisions["cluster"].to_numpy()))
+    def _kept(self, parts, decisions, stats: StageStats, kschema) -> Iterator[pa.RecordBatch]:
         sizes: Counter = Counter()
-        offset = 0
-        for part in parts:
-            t = read_table(part)
-            sl = slice(offset, offset + t.num_rows)
-            offset += t.num_rows
-            t = t.append_column("dup_cluster_id", cluster_ids[sl]) \
-                 .append_column("dup_cluster_size", decisions["cluster_size"][sl]) \
-                 .append_column("dup_keep_reason", decisions["reason"][sl]).filter(pa.array(keep[sl]))
-            sizes.update(t["dup_cluster_size"].to_pylist())
+        for part, dfile in zip(parts, decisions):
+            t, d = read_table(part), read_table(dfile, columns=["keep", "cluster_id", "cluster_size", "reason"])
+            t = t.append_column("dup_cluster_id", d["cluster_id"]) \
+                 .append_column("dup_cluster_size", d["cluster_size"]) \
+                 .append_column("dup_keep_reason", d["reason"]).filter(d["keep"])
+            values, counts = np.unique(t["dup_cluster_size"].to_numpy(), return_counts=True)
+            sizes.update(dict(zip(values.tolist(), counts.tolist())))
             yield from t.cast(kschema).to_batches(max_chunksize=4096)
         stats.extra["cluster_sizes"] = {str(k): v for k, v in sorted(sizes.items())}
 
