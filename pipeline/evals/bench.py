@@ -8,7 +8,7 @@ times over and would distort the speeds).
 `langid+quality` and `perplexity` are also timed on ~2 KB documents (consecutive real sections of one source joined
 until they reach 2 KB), beside datatrove's equivalent chain (LanguageFilter with the same lid.176
 model, GopherRepetitionFilter, GopherQualityFilter with the language's stop words) on the same
-documents, as a ratio. `dedup_*` rows: MinHash signatures per core vs datatrove's signature code,
+documents, as a ratio. `dedup_*` rows: MinHash signatures per core vs datatrove's signature code and rensa's,
 bucketing + clustering of 100k and 1M synthetic signatures, near-dedup precision/recall on real text
 with controlled edits (pipeline/dedup_eval.py). `pii_2kb`: the PII redactor on the same ~2 KB documents
 beside `pii_naive_presidio_2kb` (presidio with every recogniser on every whole document). `lm_train_50mb`
@@ -152,6 +152,18 @@ def lm_training_time(cfg, megabytes: int) -> dict:
             "children_peak_rss_mb": round(max(rss0, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1)}
 
 
+def rensa_signatures(texts: list[str], dcfg) -> list:
+    from rensa import RMinHash
+
+    out = []
+    for t in texts:
+        words = t.lower().split()
+        m = RMinHash(num_perm=dcfg.num_bands * dcfg.rows_per_band, seed=dcfg.seed)
+        m.update([" ".join(words[i:i + dcfg.ngram]) for i in range(max(1, len(words) - dcfg.ngram + 1))])
+        out.append(m.digest())
+    return out
+
+
 def dedup_measures(cfg, docs: list[Document], lang: str, out: Path) -> list[dict]:
     """MinHash signatures per core (ours, batched numpy, vs datatrove's own per-document signature code
     on the same documents and parameters), bucketing + clustering of 100k and 1M synthetic signatures
@@ -174,7 +186,10 @@ def dedup_measures(cfg, docs: list[Document], lang: str, out: Path) -> list[dict
                                                     hashes_per_bucket=dcfg.rows_per_band, seed=dcfg.seed))
     r_dt, _ = measure("datatrove_signatures_2kb", lambda: [dt.get_signature(dt.get_shingles(t)) for t in texts], docs)
     r["speedup_vs_datatrove"] = round(r["docs_per_s_per_core"] / r_dt["docs_per_s_per_core"], 1)
-    rows += [r, r_dt]
+    r_rs, _ = measure("rensa_signatures_2kb", lambda: rensa_signatures(texts, dcfg), docs, repeat=3)
+    r_rs["note"] = "rensa's RMinHash (Rust) fed each document's lowercased word 5-grams as strings"
+    r["speedup_vs_rensa"] = round(r["docs_per_s_per_core"] / r_rs["docs_per_s_per_core"], 2)
+    rows += [r, r_dt, r_rs]
     for n in (100_000, 1_000_000):
         res = subprocess.run([sys.executable, "-m", "pipeline.evals.dedup_bench", "--n", str(n)], capture_output=True, text=True)
         if res.returncode != 0:

@@ -179,24 +179,41 @@ _COLLAPSE = [(re.compile("  +"), " "), (re.compile(" +(?=[\t\n])"), ""), (re.com
              (re.compile("\t\t+"), "\t"), (re.compile("^\t|\t$", re.M), ""), (re.compile("\n\n+"), "\n")]
 
 
+_ANY_COLLAPSE = re.compile("  |[ \t][\t\n]|[\t\n] |^\t|\t$|\n\n", re.M)  # where any of _COLLAPSE can match
+
+
 def collapse_separators(text: str) -> str:
     """What ROOTS's split on newline/tab/space and re-join does to separators: runs of spaces become
     one, spaces around tabs and newlines go, empty cells and empty lines vanish."""
+    if not _ANY_COLLAPSE.search(text):
+        return text.strip(" \n")
     for pattern, repl in _COLLAPSE:
         text = pattern.sub(repl, text)
     return text.strip(" \n")
 
 
+_SEPARATOR = re.compile("[ \t\n]")
+
+
 def _blank_words(text: str, keep, candidate: re.Pattern) -> str:
-    """Blank the words `keep` rejects, looking only at the lines where `candidate` matches."""
-    if not candidate.search(text):
+    """Blank the words (maximal runs without space, tab or newline) that `keep` rejects, looking only at the
+    words where `candidate` matches; separators stay (collapse_separators re-joins them). Linear in the text:
+    each word is bounded by searching from the match to the nearest separator on either side."""
+    out, last, seen = [], 0, 0  # text before `last` is written; words before `seen` are decided
+    for m in candidate.finditer(text):
+        p = m.start()
+        if p < seen:
+            continue  # in the word just decided
+        start = max(text.rfind(c, seen, p) for c in " \t\n") + 1 or seen
+        sep = _SEPARATOR.search(text, p)
+        seen = sep.start() if sep else len(text)
+        if not keep(text[start:seen]):
+            out.append(text[last:start])
+            last = seen
+    if not last:
         return text
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        if candidate.search(line):
-            lines[i] = "\t".join(" ".join(w if not w or keep(w) else "" for w in cell.split(" "))
-                                 for cell in line.split("\t"))
-    return "\n".join(lines)
+    out.append(text[last:])
+    return "".join(out)
 
 
 def edit_document(text: str, uniform: bool, substrings: list[str] | None, max_len: int | None) -> str:

@@ -39,6 +39,24 @@ def test_vectorised_signatures_equal_a_per_document_loop():
         assert sig.tolist() == expected
 
 
+def test_shingles_made_for_a_batch_equal_each_text_alone():
+    """Texts of 0 to 6 words (fewer than n words: one shingle; none: one zero), case folding that lengthens a
+    text (İ), in random mixes with real documents."""
+    import random
+
+    from pipeline.dedup.minhash import batch_shingles
+
+    rng = random.Random(0)
+    pool = ["", "un", "un deux", "a b c d", "a b c d e", "İstanbul İİ x", "12 34", "a b c d e f", "ß", "...", "x y"] + \
+        [d.text for d in bundled_docs("fr", 40)]
+    for _ in range(200):
+        texts = [rng.choice(pool) for _ in range(rng.randint(0, 9))]
+        got, offsets = batch_shingles(texts, 5)
+        assert len(offsets) == len(texts) + 1
+        for i, t in enumerate(texts):
+            assert got[offsets[i]:offsets[i + 1]].tolist() == shingles(t, 5, "whitespace").tolist(), (texts, i)
+
+
 def test_connected_components_match_union_find(tmp_path):
     rng = np.random.default_rng(0)
     n = 500
