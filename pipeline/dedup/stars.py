@@ -128,9 +128,14 @@ def decide_cluster(a: int, b: int, src, dst, exact_edge, m: dict, texts, cfg: De
     sets: dict[int, set] = {}  # shingle sets by local position, handed on to stars and let go as members are decided
     hold = exact_edge.copy()
     if texts is not None:
-        for j in np.nonzero(~exact_edge)[0].tolist():
-            x, y = (sets.setdefault(int(i), set(shingles(texts[a + int(i)], cfg.ngram, split).tolist()))
-                    for i in (src[j], dst[j]))
+        def shingle_set(i: int) -> set:
+            if i not in sets:
+                sets[i] = set(shingles(texts[a + i], cfg.ngram, split).tolist())
+            return sets[i]
+        near = np.nonzero(~exact_edge)[0]
+        pairs, first = np.unique(np.stack([src[near], dst[near]], axis=1), axis=0, return_index=True)
+        for (u, v), j in zip(pairs.tolist(), near[first].tolist()):  # a pair found in several bands: checked once
+            x, y = shingle_set(u), shingle_set(v)
             hold[j] = (len(x & y) / len(x | y) if x or y else 1.0) >= cfg.jaccard_min
     else:
         hold[:] = True
