@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from pipeline import storage
@@ -49,6 +50,24 @@ Writer = Callable[[Path, "Run"], None]
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[-80:]
+
+
+def claimed_before(keys: list[np.ndarray]) -> list[list[int]]:
+    """Per unit (in order), the native id keys that an earlier unit also holds: numpy arrays sorted once (8 bytes
+    per document and its unit number), no Python set of every id."""
+    if not keys:
+        return []
+    key = np.concatenate(keys)
+    unit = np.repeat(np.arange(len(keys), dtype=np.int32), [len(k) for k in keys])
+    order = np.lexsort((unit, key))
+    key, unit = key[order], unit[order]
+    first = np.concatenate([[True], key[1:] != key[:-1]]) if len(key) else np.zeros(0, bool)
+    first_unit = unit[np.maximum.accumulate(np.where(first, np.arange(len(key)), 0))]
+    again = unit > first_unit
+    u, k = unit[again], key[again]
+    o = np.argsort(u, kind="stable")
+    bounds = np.searchsorted(u[o], np.arange(len(keys) + 1))
+    return [np.unique(k[o][a:b]).tolist() for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def run_units(executor, make_worker: Callable, units: Sequence, progress: bool, label: str) -> None:
@@ -179,13 +198,9 @@ class Run:
         skips: dict[str, list[int]] = {}
         for uid in {u.source.uid for u in self.units if u.source.entry.read.id_field}:
             mine = [u for u in self.units if u.source.uid == uid]
-            keys = [storage.load_array(u.dir / "native_ids.npy") for u in mine]
-            seen: set[int] = set()
-            for u, k in zip(mine, keys):
-                again = seen.intersection(k.tolist())
-                if again - u.skip:
-                    skips[u.key] = sorted(u.skip | again)
-                seen.update(k.tolist())
+            for u, again in zip(mine, claimed_before([storage.load_array(u.dir / "native_ids.npy") for u in mine])):
+                if set(again) - u.skip:
+                    skips[u.key] = sorted(u.skip | set(again))
         if not skips:
             return []
         dup_file = self.work / "duplicates.json"

@@ -257,3 +257,17 @@ def test_decisions_do_not_depend_on_how_the_work_is_partitioned(tmp_path):
     exact = sum(n - 1 for n in Counter(texts).values() if n > 1)
     assert sum(r[1] == "exact" for r in results[0]) >= exact
     assert exact + 0.9 * planted["near_copies"] <= len(results[0]) <= planted["exact_copies"] + planted["near_copies"]
+
+
+def test_the_scale_bench_runs(tmp_path):
+    """`make bench-scale` runs 100k-3M documents; two small sizes keep it working: rows with peak RSS, the
+    dedup steps' seconds, and an extrapolation from the two largest."""
+    from pipeline.evals.scale_bench import main as scale_main
+
+    assert scale_main(["--out", str(tmp_path), "--sizes", "1500,3000", "--ray-sizes", "", "--datatrove-docs", "0",
+                       "--no-full"]) == 0
+    result = json.loads((tmp_path / "scale.json").read_text())
+    rows = result["rows"]
+    assert [r["docs"] for r in rows] == [1500, 3000] and all(r["driver_peak_rss_mb"] > 0 for r in rows)
+    assert set(rows[1]["per_stage"]["dedup"]["steps_s"]) >= {"signatures", "stars", "decisions"}
+    assert rows[1]["kept"] < 3000 and result["extrapolation"]["from_runs"] == [1500, 3000]

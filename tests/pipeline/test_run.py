@@ -166,3 +166,24 @@ def test_cli_user_error_is_one_line_without_traceback(tmp_path):
     r = cli("corpus", "--lang", "fr", "--config", str(bad))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert f"{bad}" in r.stderr and "field 'stages'" in r.stderr and "valid: clean, normalise, langid, quality" in r.stderr
+
+
+def test_ids_claimed_by_an_earlier_unit_match_a_running_set():
+    """The driver finds ids a later file repeats with sorted arrays, not a Python set of every id: the same
+    keys, per unit, as the set rule (units in order, repeats inside one unit are not its business)."""
+    import random
+
+    import numpy as np
+
+    from pipeline.run import claimed_before
+
+    rng = random.Random(0)
+    for _ in range(500):
+        keys = [np.array([rng.randint(0, 30) for _ in range(rng.randint(0, 12))], dtype=np.uint64)
+                for _ in range(rng.randint(0, 6))]
+        seen: set[int] = set()
+        expected = []
+        for k in keys:
+            expected.append(sorted(seen.intersection(k.tolist())))
+            seen.update(k.tolist())
+        assert claimed_before(keys) == expected
