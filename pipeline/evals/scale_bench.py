@@ -207,24 +207,26 @@ def datatrove_minhash(corpus: Path, n: int, work: Path) -> dict:
 
 
 def extrapolate(rows: list[dict], target: int = 100_000_000) -> dict:
-    """From the two largest local dedup runs: driver bytes per added document, CPU per document and disk per
-    document, carried to `target` documents."""
-    runs = sorted((r for r in rows if r.get("executor") == "local" and r.get("stages") == ["normalise", "dedup"]
-                   and "error" not in r), key=lambda r: r["docs"])
-    if len(runs) < 2:
-        return {}
-    a, b = runs[-2], runs[-1]
-    growth = (b["driver_peak_rss_mb"] - a["driver_peak_rss_mb"]) * 2**20 / (b["docs"] - a["docs"])
-    cpu = b["stage_cpu_s"] / b["docs"]
-    dedup = b["per_stage"]["dedup"]
-    slowest = max(dedup.get("steps_s", {}).items(), key=lambda kv: kv[1], default=("?", 0))
-    return {"documents": target, "from_runs": [a["docs"], b["docs"]],
+    """Per executor, from its two largest [normalise, dedup] runs: driver bytes per added document, CPU per
+    document (local: every stage; Ray: its workers) and disk per document, carried to `target` documents."""
+    out = {}
+    for executor in ("local", "ray"):
+        runs = sorted((r for r in rows if r.get("executor") == executor and r.get("stages") == ["normalise", "dedup"]
+                       and "error" not in r), key=lambda r: r["docs"])
+        if len(runs) < 2:
+            continue
+        a, b = runs[-2], runs[-1]
+        growth = (b["driver_peak_rss_mb"] - a["driver_peak_rss_mb"]) * 2**20 / (b["docs"] - a["docs"])
+        cpu = (b["stage_cpu_s"] if executor == "local" else b["ray_workers_cpu_s"] + b["driver_cpu_s"]) / b["docs"]
+        steps = b["per_stage"]["dedup"].get("steps_s", {})
+        slowest = max(steps.items(), key=lambda kv: kv[1], default=("?", 0))
+        out[executor] = {
+            "documents": target, "from_runs": [a["docs"], b["docs"]],
             "driver_bytes_per_added_document": round(growth, 1),
             "driver_rss_gb": round((b["driver_peak_rss_mb"] * 2**20 + growth * (target - b["docs"])) / 2**30, 1),
-            "normalise_dedup_cpu_hours": round(cpu * target / 3600, 1),
-            "disk_gb": round(b["disk_peak_mb"] * 2**20 / b["docs"] * target / 2**30),
-            "slowest_dedup_step": {"step": slowest[0], "share_of_dedup_wall": round(slowest[1] / max(1e-9, sum(
-                dedup.get("steps_s", {}).values())), 2)}}
+            "cpu_hours": round(cpu * target / 3600, 1), "disk_gb": round(b["disk_peak_mb"] * 2**20 / b["docs"] * target / 2**30),
+            "slowest_dedup_step": {"step": slowest[0], "share_of_dedup_wall": round(slowest[1] / max(1e-9, sum(steps.values())), 2)}}
+    return out
 
 
 @cli_main

@@ -57,50 +57,60 @@ class Dedup(Stage):
 
     def _rejected(self, parts, decisions, out_dir: Path, stats: StageStats, rschema) -> list[Path]:
         """Count every document and write the dropped ones' rows, before the kept ones stream (so the counts
-        are complete up front)."""
+        are complete up front). A part is read in batches: memory holds one batch and the part's dropped rows."""
         storage.rmtree(out_dir)
         files = []
         for i, (part, dfile) in enumerate(zip(parts, decisions)):
-            t, d = read_table(part), read_table(dfile)
-            keep = d["keep"].to_numpy(zero_copy_only=False)
-            stats.extra["clusters_with_duplicates"] += int((keep & (d["cluster_size"].to_numpy() > 1)).sum())
-            rules = d["rule"].fill_null("")
-            nbytes = pc.binary_length(t["text"]).to_numpy()
-            for source in pc.unique(t["source"]).to_pylist():
-                mine = pc.equal(t["source"], source).to_numpy(zero_copy_only=False)
-                for r in pc.unique(rules.filter(pa.array(mine))).to_pylist():
-                    m = mine & pc.equal(rules, r).to_numpy(zero_copy_only=False)
-                    stats.add_many(source, int(m.sum()), int(nbytes[m].sum()), r or None)
-            drop = np.nonzero(~keep)[0]
-            if not len(drop):
-                continue
-            r = t.take(pa.array(drop))
-            dd = d.take(pa.array(drop))
-            near = pc.equal(dd["rule"], "near")
-            detail = pc.binary_join_element_wise("duplicate of ", dd["dup_of_id"], "")
-            r = r.append_column("stage", pa.array([self.name] * len(drop))) \
-                 .append_column("rule", dd["rule"]).append_column("value", dd["value"]) \
-                 .append_column("threshold", pc.if_else(near, self.cfg.jaccard_min, pa.scalar(None, pa.float64()))) \
-                 .append_column("detail", detail).append_column("dup_of", dd["dup_of_id"])
-            for rule in pc.unique(r["rule"]).to_pylist():
-                for row in r.filter(pc.equal(r["rule"], rule)).slice(0, stats.max_examples).to_pylist():
-                    stats.example(rule, {k: row[k] for k in ("id", "source", "value", "threshold", "detail")}
-                                  | {"text": row["text"][:400]})
-            f = out_dir / f"rejected-{i:05d}.parquet"
-            write_atomic(r.select(rschema.names).cast(rschema), f)
-            files.append(f)
+            dropped = []
+            for t, d in _batches(part, dfile):
+                keep = d["keep"].to_numpy(zero_copy_only=False)
+                stats.extra["clusters_with_duplicates"] += int((keep & (d["cluster_size"].to_numpy() > 1)).sum())
+                self._count(t, d, stats)
+                drop = pa.array(np.nonzero(~keep)[0])
+                if len(drop):
+                    dropped.append(self._dropped_rows(t.take(drop), d.take(drop), stats))
+            if dropped:
+                f = out_dir / f"rejected-{i:05d}.parquet"
+                write_atomic(pa.concat_tables(dropped).select(rschema.names).cast(rschema), f)
+                files.append(f)
         return files
+
+    @staticmethod
+    def _count(t: pa.Table, d: pa.Table, stats: StageStats) -> None:
+        """Documents and bytes in, out and dropped per source and rule."""
+        rules = d["rule"].fill_null("")
+        nbytes = pc.binary_length(t["text"]).to_numpy()
+        for source in pc.unique(t["source"]).to_pylist():
+            mine = pc.equal(t["source"], source).to_numpy(zero_copy_only=False)
+            for r in pc.unique(rules.filter(pa.array(mine))).to_pylist():
+                m = mine & pc.equal(rules, r).to_numpy(zero_copy_only=False)
+                stats.add_many(source, int(m.sum()), int(nbytes[m].sum()), r or None)
+
+    def _dropped_rows(self, r: pa.Table, d: pa.Table, stats: StageStats) -> pa.Table:
+        """The dropped documents' rows with stage, rule, value, threshold, detail and the id they duplicate;
+        the first few per rule become the report's examples."""
+        near = pc.equal(d["rule"], "near")
+        detail = pc.binary_join_element_wise("duplicate of ", d["dup_of_id"], "")
+        r = r.append_column("stage", pa.array([self.name] * r.num_rows)) \
+             .append_column("rule", d["rule"]).append_column("value", d["value"]) \
+             .append_column("threshold", pc.if_else(near, self.cfg.jaccard_min, pa.scalar(None, pa.float64()))) \
+             .append_column("detail", detail).append_column("dup_of", d["dup_of_id"])
+        for rule in pc.unique(r["rule"]).to_pylist():
+            for row in r.filter(pc.equal(r["rule"], rule)).slice(0, stats.max_examples).to_pylist():
+                stats.example(rule, {k: row[k] for k in ("id", "source", "value", "threshold", "detail")}
+                              | {"text": row["text"][:400]})
+        return r
 
     def _kept(self, parts, decisions, stats: StageStats, kschema) -> Iterator[pa.RecordBatch]:
         sizes: Counter = Counter()
         for part, dfile in zip(parts, decisions):
-            t, d = read_table(part), read_table(dfile, columns=["keep", "cluster_id", "cluster_size", "reason"])
-            t = t.append_column("dup_cluster_id", d["cluster_id"]) \
-                 .append_column("dup_cluster_size", d["cluster_size"]) \
-                 .append_column("dup_keep_reason", d["reason"]).filter(d["keep"])
-            values, counts = np.unique(t["dup_cluster_size"].to_numpy(), return_counts=True)
-            sizes.update(dict(zip(values.tolist(), counts.tolist())))
-            yield from t.cast(kschema).to_batches(max_chunksize=4096)
+            for t, d in _batches(part, dfile, ["keep", "cluster_id", "cluster_size", "reason"]):
+                t = t.append_column("dup_cluster_id", d["cluster_id"]) \
+                     .append_column("dup_cluster_size", d["cluster_size"]) \
+                     .append_column("dup_keep_reason", d["reason"]).filter(d["keep"])
+                values, counts = np.unique(t["dup_cluster_size"].to_numpy(), return_counts=True)
+                sizes.update(dict(zip(values.tolist(), counts.tolist())))
+                yield from t.cast(kschema).to_batches()
         stats.extra["cluster_sizes"] = {str(k): v for k, v in sorted(sizes.items())}
 
     @classmethod
@@ -108,3 +118,12 @@ class Dedup(Stage):
         sizes = report.get("cluster_sizes", {})
         return [Panel("dedup-clusters", "Cluster sizes of the kept documents",
                       [(f"size {k}", v) for k, v in sorted(sizes.items(), key=lambda kv: int(kv[0]))])]
+
+
+def _batches(part: Path, dfile: Path, columns: list[str] | None = None, size: int = 4096) -> Iterator[tuple[pa.Table, pa.Table]]:
+    """A part's rows in batches, each with the same rows of its decision file."""
+    d = read_table(dfile, columns=columns)
+    offset = 0
+    for batch in storage.parquet_file(part).iter_batches(batch_size=size):
+        yield pa.Table.from_batches([batch]), d.slice(offset, batch.num_rows)
+        offset += batch.num_rows

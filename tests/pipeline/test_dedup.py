@@ -270,4 +270,4 @@ def test_the_scale_bench_runs(tmp_path):
     rows = result["rows"]
     assert [r["docs"] for r in rows] == [1500, 3000] and all(r["driver_peak_rss_mb"] > 0 for r in rows)
     assert set(rows[1]["per_stage"]["dedup"]["steps_s"]) >= {"signatures", "stars", "decisions"}
-    assert rows[1]["kept"] < 3000 and result["extrapolation"]["from_runs"] == [1500, 3000]
+    assert rows[1]["kept"] < 3000 and result["extrapolation"]["local"]["from_runs"] == [1500, 3000]
