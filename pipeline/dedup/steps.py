@@ -137,7 +137,8 @@ def run_dedup(parts: list[Path], work: Path, cfg: DedupConfig, split: str, map_f
     cluster (the kept idx) and cluster_id, cluster_size, rule (exact/near/url/None), value (Jaccard to the kept
     document: true with `verify`, else the signature estimate), reason (why a keeper with copies was kept).
     `<work>/decisions/done.json` says the rounds of connected components and each step's wall seconds. The
-    driver holds the label vector (8 bytes per document) and nothing per document besides."""
+    driver holds the label vector and, while clusters form, a few arrays of its length (8 bytes per document
+    each); nothing per document besides."""
     files = [work / "decisions" / f"{i:05d}.parquet" for i in range(len(parts))]
     if (work / "decisions" / "done.json").exists():
         return files
