@@ -28,6 +28,7 @@ import numpy as np
 from pipeline.catalogue import sources_for
 from pipeline.config import RunConfig
 from pipeline.errors import cli_main
+from pipeline.evals import bench_catalogue
 from pipeline.readers import source_documents
 from pipeline.shards import write_json_atomic
 
@@ -77,16 +78,8 @@ def build_corpus(path: Path, n: int, seed: int = 0) -> dict:
 
 
 def catalogue_for(corpus: Path) -> Path:
-    cat = corpus.parent / "catalogue"
-    cat.mkdir(parents=True, exist_ok=True)
-    (cat / "scale.yaml").write_text(json.dumps({
-        "uid": "scale", "type": "processed_dataset", "name": "scale", "languages": ["en"],
-        "description": "documents of random real bundled English sentences, with planted copies",
-        "custodian": {"name": "bench", "type": "other"}, "licence": {"text": "mixed", "class": "open"},
-        "pii": {"likelihood": "unclear"}, "category": {"kind": "collection", "domain": "documentation"},
-        "media": {"format": "jsonl"}, "procurement": {"how": "built by the benchmark"},
-        "read": {"kind": "jsonl", "path": f"../{corpus.name}", "id_field": "id"}}))
-    return cat
+    return bench_catalogue(corpus.parent / "catalogue", "scale", "en", f"../{corpus.name}",
+                           "documents of random real bundled English sentences, with planted copies")
 
 
 class Sampler(threading.Thread):
@@ -208,7 +201,8 @@ def datatrove_minhash(corpus: Path, n: int, work: Path) -> dict:
 
 def extrapolate(rows: list[dict], target: int = 100_000_000) -> dict:
     """Per executor, from its two largest [normalise, dedup] runs: driver bytes per added document, CPU per
-    document (local: every stage; Ray: its workers) and disk per document, carried to `target` documents."""
+    document (local: the process's; Ray: its workers' and the driver's) and disk per document, carried to
+    `target` documents."""
     out = {}
     for executor in ("local", "ray"):
         runs = sorted((r for r in rows if r.get("executor") == executor and r.get("stages") == ["normalise", "dedup"]
@@ -217,7 +211,7 @@ def extrapolate(rows: list[dict], target: int = 100_000_000) -> dict:
             continue
         a, b = runs[-2], runs[-1]
         growth = (b["driver_peak_rss_mb"] - a["driver_peak_rss_mb"]) * 2**20 / (b["docs"] - a["docs"])
-        cpu = (b["stage_cpu_s"] if executor == "local" else b["ray_workers_cpu_s"] + b["driver_cpu_s"]) / b["docs"]
+        cpu = (b["driver_cpu_s"] + (b["ray_workers_cpu_s"] or 0)) / b["docs"]
         steps = b["per_stage"]["dedup"].get("steps_s", {})
         slowest = max(steps.items(), key=lambda kv: kv[1], default=("?", 0))
         out[executor] = {

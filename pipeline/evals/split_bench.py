@@ -22,6 +22,7 @@ from pipeline.base import default_workers
 from pipeline.catalogue import sources_for
 from pipeline.config import RunConfig
 from pipeline.errors import cli_main
+from pipeline.evals import bench_catalogue
 from pipeline.readers import source_documents
 from pipeline.run import Run
 from pipeline.shards import write_json_atomic
@@ -74,14 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     if not big.is_file() or big.stat().st_size < args.gb * 0.95e9:
         print(f"building {big} ({args.gb} GB) ...", flush=True)
         build_file(big, args.gb)
-    cat = work / "catalogue"
-    cat.mkdir(exist_ok=True)
-    (cat / "big.yaml").write_text(json.dumps({
-        "uid": "big", "type": "processed_dataset", "name": "big", "description": "one big file of bundled documents",
-        "languages": ["xx"], "custodian": {"name": "bench", "type": "other"},
-        "licence": {"text": "mixed", "class": "open"}, "pii": {"likelihood": "unclear"},
-        "category": {"kind": "collection", "domain": "documentation"}, "media": {"format": "jsonl"},
-        "procurement": {"how": "built by the benchmark"}, "read": {"kind": "jsonl", "path": "../src/big.jsonl", "id_field": "id"}}))
+    cat = bench_catalogue(work / "catalogue", "big", "xx", "../src/big.jsonl", "one big file of bundled documents")
     rows = {}
     for name, workers, unit_mb in (("whole_1_worker", 1, None), ("split_1_worker", 1, args.unit_mb),
                                    ("split_2_workers", min(2, default_workers()), args.unit_mb)):
