@@ -11,6 +11,7 @@ import sys
 import unicodedata
 
 import numpy as np
+import pyarrow as pa
 import xxhash
 
 from pipeline.dedup.config import DedupConfig
@@ -35,6 +36,15 @@ def content(text: str) -> np.ndarray:
 
 def exact_key(text: str) -> bytes:
     return xxhash.xxh3_128_digest(content(text).tobytes())
+
+
+def exact_words(col) -> np.ndarray:
+    """A binary(16) column of exact keys as an (n, 2) uint64 array (no Python bytes per document)."""
+    a = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if len(a) == 0:
+        return np.zeros((0, 2), np.uint64)
+    words = np.frombuffer(a.buffers()[1], dtype=np.uint64)
+    return words[2 * a.offset: 2 * (a.offset + len(a))].reshape(-1, 2)
 
 
 def url_key(url: str | None) -> int:
@@ -118,6 +128,11 @@ def shingles(text: str, n: int, split: str) -> np.ndarray:
         for j in range(min(n, len(ids))):
             h = h * _FOLD + ids[j : j + m]
     return h
+
+
+def shingle_set(text: str, n: int, split: str) -> set[int]:
+    """The set of `shingles` (what the true Jaccard similarity of two documents compares)."""
+    return set(shingles(text, n, split).tolist())
 
 
 def batch_shingles(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -10,23 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.dedup.config import DedupConfig
-from pipeline.dedup.minhash import shingles
+from pipeline.dedup.minhash import exact_words, shingle_set
 from pipeline.shards import write_atomic
 from pipeline.storage import read_table
 
 CENTRAL_SAMPLE = 256  # a member's centrality is measured against at most this many members of its cluster
 MEASURES = ["n_chars", "priority", "ppl", "exact", "url", "sig"]
-
-
-def exact_words(col) -> np.ndarray:
-    """A binary(16) column of exact keys as an (n, 2) uint64 array (no Python bytes per document)."""
-    a = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    if len(a) == 0:
-        return np.zeros((0, 2), np.uint64)
-    words = np.frombuffer(a.buffers()[1], dtype=np.uint64)
-    return words[2 * a.offset: 2 * (a.offset + len(a))].reshape(-1, 2)
 
 
 def group_dir(root: Path, k: int) -> Path:
@@ -62,6 +54,15 @@ def step_split_edges(edge_file, cluster_of, groups: int, root: Path) -> Path:
     return root
 
 
+def to_roots(labels: np.ndarray) -> np.ndarray:
+    """Pointer jumping: every label followed to its root (a label that points at itself)."""
+    while True:
+        jumped = labels[labels]
+        if np.array_equal(jumped, labels):
+            return labels
+        labels = jumped
+
+
 def components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """Connected components of n nodes (label = smallest member), vectorised hash-to-min with pointer jumping."""
     labels = np.arange(n)
@@ -70,8 +71,7 @@ def components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
         new = labels.copy()
         np.minimum.at(new, src, m)
         np.minimum.at(new, dst, m)
-        while not np.array_equal(new[new], new):
-            new = new[new]
+        new = to_roots(new)
         if np.array_equal(new, labels):
             return labels
         labels = new
@@ -128,14 +128,14 @@ def decide_cluster(a: int, b: int, src, dst, exact_edge, m: dict, texts, cfg: De
     sets: dict[int, set] = {}  # shingle sets by local position, handed on to stars and let go as members are decided
     hold = exact_edge.copy()
     if texts is not None:
-        def shingle_set(i: int) -> set:
+        def cached(i: int) -> set:
             if i not in sets:
-                sets[i] = set(shingles(texts[a + i], cfg.ngram, split).tolist())
+                sets[i] = shingle_set(texts[a + i], cfg.ngram, split)
             return sets[i]
         near = np.nonzero(~exact_edge)[0]
         pairs, first = np.unique(np.stack([src[near], dst[near]], axis=1), axis=0, return_index=True)
         for (u, v), j in zip(pairs.tolist(), near[first].tolist()):  # a pair found in several bands: checked once
-            x, y = shingle_set(u), shingle_set(v)
+            x, y = cached(u), cached(v)
             hold[j] = (len(x & y) / len(x | y) if x or y else 1.0) >= cfg.jaccard_min
     else:
         hold[:] = True
@@ -190,8 +190,6 @@ def step_decisions(i: int, part, offset: int, stars_dir: Path, out: Path) -> Pat
 
 def _pick(where: np.ndarray, theirs: pa.Array, mine: pa.Array, take: pa.Array) -> pa.Array:
     """Per row: theirs[where] where where >= 0, else mine (Arrow arrays, no Python strings)."""
-    import pyarrow.compute as pc
-
     return pc.if_else(pa.array(where >= 0), theirs.take(take), mine)
 
 
@@ -238,8 +236,8 @@ def stars(m: dict, texts: list[str] | None, cfg: DedupConfig, split: str, sets: 
     order = np.lexsort((np.arange(n), *(r for _, r, _ in reversed(ranks))))
     sets = {} if sets is None else sets  # the members still undecided keep theirs (a decided one's set is let go)
 
-    def shingle_set(i: int) -> set:
-        return sets.pop(i) if i in sets else set(shingles(texts[i], cfg.ngram, split).tolist())
+    def member_set(i: int) -> set:
+        return sets.pop(i) if i in sets else shingle_set(texts[i], cfg.ngram, split)
     keeper = np.full(n, -1, np.int64)
     value = np.ones(n)
     rule = np.array([None] * n, dtype=object)
@@ -250,11 +248,11 @@ def stars(m: dict, texts: list[str] | None, cfg: DedupConfig, split: str, sets: 
         keeper[k] = k
         exact = (m["exact"][rest] == m["exact"][k]).all(axis=1)
         if texts is not None:  # exact copies need no shingles (a cluster of 50,000 boilerplate pages)
-            a = shingle_set(k)
+            a = member_set(k)
             jac = np.ones(len(rest))
             for x, j in enumerate(rest.tolist()):
                 if not exact[x]:
-                    b = shingle_set(j)
+                    b = member_set(j)
                     jac[x] = len(a & b) / len(a | b) if a or b else 1.0
                     if jac[x] < cfg.jaccard_min:
                         sets[j] = b  # still undecided: kept for the next keeper

@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline.dedup.config import DedupConfig
-from pipeline.dedup.minhash import band_keys, content, exact_key, permutations, signatures, url_key
-from pipeline.dedup.stars import exact_words, step_decisions, step_gather, step_split_edges, step_stars
+from pipeline.dedup.minhash import band_keys, content, exact_key, exact_words, permutations, signatures, url_key
+from pipeline.dedup.stars import step_decisions, step_gather, step_split_edges, step_stars, to_roots
 from pipeline.shards import write_atomic, write_json_atomic
 from pipeline.storage import parquet_file, read_table
 
@@ -121,11 +121,7 @@ def connected_components(edge_files: list[str], n: int, map_fn: MapFn, put: Call
         new = labels.copy()
         for nodes, mins in map_fn(step_propose, [(f, ref) for f in edge_files]):
             np.minimum.at(new, nodes, mins)
-        while True:  # pointer jumping: follow labels to their roots
-            jumped = new[new]
-            if np.array_equal(jumped, new):
-                break
-            new = jumped
+        new = to_roots(new)
         if np.array_equal(new, labels):
             return labels, rounds
         labels = new

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.dedup.config import DedupConfig
-from pipeline.dedup.minhash import exact_key, shingles
+from pipeline.dedup.minhash import exact_key, shingle_set
 from pipeline.dedup.steps import read_decisions, run_dedup
 from pipeline.executors import LocalExecutor
 from pipeline.record import Document
@@ -59,7 +59,7 @@ def edit_variants(docs: list[Document], n_edited: int, seed: int = 0) -> list[tu
 
 def true_pairs(texts: list[str], ngram: int, split: str) -> dict[tuple[int, int], float]:
     """Exact Jaccard of every pair of documents sharing at least one shingle."""
-    sets = [set(shingles(t, ngram, split).tolist()) for t in texts]
+    sets = [shingle_set(t, ngram, split) for t in texts]
     index: dict[int, list[int]] = defaultdict(list)
     for i, s in enumerate(sets):
         for h in s:

@@ -78,13 +78,10 @@ class Dedup(Stage):
     @staticmethod
     def _count(t: pa.Table, d: pa.Table, stats: StageStats) -> None:
         """Documents and bytes in, out and dropped per source and rule."""
-        rules = d["rule"].fill_null("")
-        nbytes = pc.binary_length(t["text"]).to_numpy()
-        for source in pc.unique(t["source"]).to_pylist():
-            mine = pc.equal(t["source"], source).to_numpy(zero_copy_only=False)
-            for r in pc.unique(rules.filter(pa.array(mine))).to_pylist():
-                m = mine & pc.equal(rules, r).to_numpy(zero_copy_only=False)
-                stats.add_many(source, int(m.sum()), int(nbytes[m].sum()), r or None)
+        g = pa.table({"source": t["source"], "rule": d["rule"].fill_null(""), "bytes": pc.binary_length(t["text"])}) \
+            .group_by(["source", "rule"]).aggregate([("bytes", "count"), ("bytes", "sum")])
+        for source, rule, docs, nbytes in zip(*(g[c].to_pylist() for c in ("source", "rule", "bytes_count", "bytes_sum"))):
+            stats.add_many(source, docs, nbytes, rule or None)
 
     def _dropped_rows(self, r: pa.Table, d: pa.Table, stats: StageStats) -> pa.Table:
         """The dropped documents' rows with stage, rule, value, threshold, detail and the id they duplicate;
