@@ -92,10 +92,13 @@ def word_hashes(text: str) -> np.ndarray:
     return _word_hashes(np.frombuffer(text.lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32))[0]
 
 
-def _word_hashes(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The hashes of the words of code points `cps` and where each word starts. A word's hash does not depend
-    on where it is, so texts joined by a word break hash as each alone."""
+def _word_hashes(cps: np.ndarray, breaks: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of the words of code points `cps` and where each word starts; positions `breaks` end words
+    whatever they hold. A word's hash does not depend on where it is, so texts joined at breaks hash as each
+    alone."""
     mask = ~word_breaks()[cps]
+    if breaks is not None:
+        mask[breaks] = False
     if not mask.any():
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     edges = np.diff(np.concatenate(([0], mask.view(np.int8), [0])))
@@ -140,8 +143,9 @@ def batch_shingles(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
     and the last ends (len(texts) + 1), computed for all texts at once: a few numpy passes per batch, not
     per document."""
     low = [t.lower() for t in texts]
-    ids, starts = _word_hashes(np.frombuffer("\x00".join(low).encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
     text_start = np.cumsum([0] + [len(t) + 1 for t in low[:-1]])
+    cps = np.frombuffer("\x00".join(low).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    ids, starts = _word_hashes(cps, text_start[1:] - 1)  # the joins break words whatever word_breaks says
     words = np.bincount(np.searchsorted(text_start, starts, side="right") - 1, minlength=len(texts))
     first_word = np.concatenate(([0], np.cumsum(words)))[:-1]
     m = np.maximum(words - n + 1, 1)  # shingles per text (a text of fewer than n words, or none, has one)

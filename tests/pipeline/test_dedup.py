@@ -57,6 +57,17 @@ def test_shingles_made_for_a_batch_equal_each_text_alone():
             assert got[offsets[i]:offsets[i + 1]].tolist() == shingles(t, 5, "whitespace").tolist(), (texts, i)
 
 
+def test_forced_breaks_end_words_whatever_the_text_holds():
+    """The batch joins texts at positions it forces to be breaks: a letter there ends a word too (the dedup
+    evaluation measures the former shingling by swapping the break table, where the join character was a
+    letter and words ran across documents)."""
+    from pipeline.dedup.minhash import _word_hashes, word_hashes
+
+    cps = np.frombuffer("abxcd".encode("utf-32-le"), dtype=np.uint32)
+    hashes, starts = _word_hashes(cps, np.array([2]))
+    assert hashes.tolist() == word_hashes("ab cd").tolist() and starts.tolist() == [0, 3]
+
+
 def test_connected_components_match_union_find(tmp_path):
     rng = np.random.default_rng(0)
     n = 500
