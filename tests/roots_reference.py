@@ -1,4 +1,5 @@
-"""A direct, slow reading of the ROOTS OSCAR filter definitions, to check the fast implementation.
+"""A direct, slow reading of the ROOTS OSCAR filter definitions (and of the two list-structure measures
+of filters/structure.py), to check the fast implementation.
 
 Written from the published definitions (see ../shared/REFERENCE.md and filters/text.py's docstring),
 one plain loop per step, no shared state and no shortcuts: if filters/text.py ever optimises a measure
@@ -141,7 +142,21 @@ def ref_measures(text: str, lang_cfg, stop: frozenset[str] | None, flagged: froz
             values[f.name] = ref_list_ratio(lower, stop, sizes, join)
         elif f.name == "flagged_words":
             values[f.name] = ref_list_ratio(lower, flagged, sizes, join)
+        elif f.name in ("list_separators", "menu_separators"):
+            values[f.name] = ref_separators(text, f.name, len(ref_words(text, lower=False, split=split)))
     return values
+
+
+def ref_separators(text: str, name: str, words: int) -> float:
+    """list: each of , ; ، ؛ 、 ， ； ﹐ ﹑ counts; menu: each of | ¦ • · ∙ » › > / → ▸ ► with a space or tab
+    on each side counts; the count per word."""
+    count = 0
+    for i, ch in enumerate(text):
+        if name == "list_separators":
+            count += ch in ",;،؛、，；﹐﹑"
+        else:
+            count += ch in "|¦•·∙»›>/→▸►" and 0 < i < len(text) - 1 and text[i - 1] in " \t" and text[i + 1] in " \t"
+    return count / words if words else 0.0
 
 
 def ref_keep(values: dict[str, float], lang_cfg) -> bool:

@@ -4,7 +4,8 @@
                         closed-class word lists spaCy ships for each language.
   flagged/<lang>.txt    the List of Dirty, Naughty, Obscene and Otherwise Bad Words (LDNOOBW, CC-BY-4.0)
                         as published in the npm package `naughty-words`, the lists ROOTS started from;
-                        for zh and ja without the one-character entries (see UNSEGMENTED).
+                        for zh and ja without the one-character entries (see UNSEGMENTED), and without
+                        the entries whose ordinary sense is common in clean text (see ORDINARY).
 
 The generated files are committed, so a run needs neither spaCy's language modules nor npm; each file's
 header names its source and version. Run: `make wordlists` (needs npm for the flagged lists).
@@ -27,6 +28,19 @@ LDNOOBW_NAMES = {"nb": "no", "tl": "fil"}
 # languages whose words are single characters (`words.split: chars`): a one-character entry matches inside
 # ordinary words there (性 in 属性, 性能, 安全性; 奶 in 牛奶; 卵 in 鸡蛋/卵子), so it is left out
 UNSEGMENTED = {"zh", "ja"}
+# entries found in the bundled manuals (debian-handbook, debian-reference: the tuning side, not the
+# evaluation guide) in their ordinary sense, which is the common one: left out, so that a technical text
+# about mounting a file system is not flagged (montare: 46 times in 30 Italian manual sections)
+ORDINARY = {
+    "it": {"montare": "to mount", "monta": "mounts", "pesce": "fish", "spagnola": "Spanish"},
+    "nl": {"gat": "hole", "beurt": "turn"},
+    "sv": {"hård": "hard"},
+    "fr": {"jouir": "to enjoy (a right)"},
+    "es": {"infierno": "hell"},
+    "pt": {"inferno": "hell"},
+    "ar": {"شاذ": "anomalous"},
+    "fa": {"تجاوز": "to exceed"},
+}
 
 
 def without_single_characters(lang: str, words: list[str]) -> tuple[list[str], list[str]]:
@@ -35,6 +49,13 @@ def without_single_characters(lang: str, words: list[str]) -> tuple[list[str], l
         return list(words), []
     words = [w.strip().lower() for w in words if w.strip()]
     return [w for w in words if len(w) > 1], sorted({w for w in words if len(w) == 1})
+
+
+def without_ordinary(lang: str, words: list[str]) -> tuple[list[str], list[str]]:
+    """(kept, left out): the language's ORDINARY entries are left out."""
+    ordinary = ORDINARY.get(lang, {})
+    words = [w.strip().lower() for w in words if w.strip()]
+    return [w for w in words if w not in ordinary], sorted({w for w in words if w in ordinary})
 
 
 def write_list(path: Path, header: list[str], words: list[str]) -> None:
@@ -82,11 +103,14 @@ def flagged(langs: list[str]) -> list[str]:
             if not src.exists():
                 continue
             words, left_out = without_single_characters(lang, json.loads(src.read_text(encoding="utf-8")))
+            words, ordinary = without_ordinary(lang, words)
             write_list(OUT / "flagged" / f"{lang}.txt",
                        [f"flagged words for '{lang}' from LDNOOBW, npm package {NAUGHTY_WORDS} ({src.name}), CC-BY-4.0",
                         "regenerate with `make wordlists`; one lowercased word or phrase per line",
                         *([f"left out (one character matches inside ordinary words of unsegmented text): {' '.join(left_out)}"]
-                          if left_out else [])],
+                          if left_out else []),
+                        *([f"left out (ordinary words, common in clean text): "
+                           f"{', '.join(f'{w} ({ORDINARY[lang][w]})' for w in ordinary)}"] if ordinary else [])],
                        words)
             done.append(lang)
         return done

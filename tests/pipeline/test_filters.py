@@ -14,6 +14,7 @@ from pipeline.filters.roots import (
     WordRepetition,
     read_wordlist,
 )
+from pipeline.filters.structure import ListSeparators, MenuSeparators
 from pipeline.filters.text import TextView, edit_document
 
 LANGS = ROOT / "languages"
@@ -153,3 +154,24 @@ def test_document_edits_equal_roots_word_by_word_on_random_texts():
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 15)))
         for subs, max_len in ((["http", "www", ".com", "//"], 25), (None, 25), (["http"], None), ([".com"], 5)):
             assert edit_document(text, True, subs, max_len) == _roots_edit(text, subs, max_len), (text, subs, max_len)
+
+
+@pytest.mark.parametrize("name,text,split,expected", [
+    # a keyword list: one separator per item
+    ("list_separators", "debian, linux, kernel, install, apt, server", "whitespace", 5 / 6),
+    ("list_separators", "Le paquet, une fois installé, se configure seul.", "whitespace", 2 / 8),
+    ("list_separators", "الحزمة، التي ثبتت؛ تعمل", "whitespace", 2 / 4),       # Arabic comma and semicolon
+    ("list_separators", "系统、内核，安装", "chars", 2 / 6),                       # per character in zh
+    # a menu line; a separator at a line's start or glued to a word is not one
+    ("menu_separators", "Home | News | Downloads » Install", "whitespace", 3 / 4),  # 4 words: | and » are not
+    ("menu_separators", "• first item\n• second item", "whitespace", 0.0),
+    ("menu_separators", "read and/or write ls|grep", "whitespace", 0.0),
+    ("menu_separators", "ls -l | grep deb", "whitespace", 1 / 4),
+    ("menu_separators", "首页 | 新闻 | 下载", "chars", 2 / 6),
+    ("list_separators", "", "whitespace", 0.0),
+])
+def test_list_structure(name, text, split, expected):
+    f = (ListSeparators if name == "list_separators" else MenuSeparators)(name=name, max=0.3)
+    value = f.measure(TextView(text, split))
+    assert value == pytest.approx(expected)
+    assert f.check(value) == (None if expected <= 0.3 else (f"{name}:max", 0.3))

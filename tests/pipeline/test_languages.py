@@ -106,3 +106,21 @@ def test_unsegmented_flagged_lists_hold_no_single_character():
     assert measure(clean) == 0 and measure(clean + "性交") > 0
     assert without_single_characters("zh", ["性", "性交", "奶"]) == (["性交"], ["奶", "性"])
     assert without_single_characters("fr", ["a", "merde"]) == (["a", "merde"], [])
+
+
+def test_ordinary_words_are_not_flagged():
+    """montare (to mount a file system) is in LDNOOBW's Italian list and occurs in 30 sections of the bundled
+    Italian manuals: a clean paragraph about mounting was flagged; the prep step leaves such entries out."""
+    from pipeline.filters.text import TextView, word_list_ratio
+    from pipeline.prep.wordlists import without_ordinary
+
+    it = load_language(LANGS, "it")
+    flagged = next(f for f in it.filters if f.name == "flagged_words")
+    words = read_wordlist(LANGS / flagged.list)
+    clean = ("Per montare il file system occorre essere root: il comando mount monta la partizione indicata "
+             "nella directory scelta, poi si può leggerla.")
+    assert word_list_ratio(TextView(clean), words, [], "") == 0 and flagged.check(0.0) is None
+    stuffed = clean.replace("root:", "root: minchia")
+    assert flagged.check(word_list_ratio(TextView(stuffed), words, [], "")) == ("flagged_words:max", flagged.max)
+    assert without_ordinary("it", ["montare", "minchia"]) == (["minchia"], ["montare"])
+    assert without_ordinary("de", ["montare"]) == (["montare"], [])

@@ -141,8 +141,9 @@ def test_langid_command_predicts_and_evaluates(tmp_path, capsys):
 def test_quality_eval_runs_the_real_stages_on_clean_prose_and_planted_junk():
     """The quality evaluation's machinery on bundled sections (its real set is fetched by `make quality-eval`):
     false drops add up per rule, fr and en manual sections are mostly kept, every other language's are refused
-    by LID, and junk that ROOTS's filters are built for (random strings, number tables, a sentence repeated)
-    is always dropped."""
+    by LID, junk that ROOTS's filters are built for (random strings, number tables, a sentence repeated) and the
+    list-structure filters' (keyword lists, navigation menus) is always dropped, and an emoji run kept is one
+    whose run an edit removed."""
     import random
 
     from pipeline.evals.quality_eval import decisions, evaluate, junk, translated
@@ -158,8 +159,10 @@ def test_quality_eval_runs_the_real_stages_on_clean_prose_and_planted_junk():
         assert r["clean_docs"] == 60 and sum(r["false_drops_by_rule"].values()) == round(60 * (1 - r["clean_kept"]))
         assert lang == "es" or r["clean_kept"] >= 0.8, (lang, r)  # es: ROOTS's stopwords min (issue #18)
         assert r["contamination_mean"] <= 0.05, (lang, r["contamination"])
-        for kind in ("random_strings", "number_table", "repeated_sentence"):
-            assert r["junk_recall"][kind] == 1.0, (lang, kind)
+        for kind in ("random_strings", "number_table", "repeated_sentence", "keyword_list", "navigation_menu"):
+            assert r["junk_recall"][kind] == r["junk_dropped"][kind] == 1.0, (lang, kind)
+        assert all(r["junk_dropped"][k] <= v for k, v in r["junk_recall"].items())
     planted = junk(random.Random(1), "fr", sections["fr"], {"es": sections["es"], "en": sections["en"]}, ["merde"])
     assert set(planted) >= {"navigation_menu", "keyword_list", "emoji_run", "language_salad", "obscene_stuffing"}
-    assert decisions("fr", [sections["en"][0], sections["fr"][0]], ROOT / "languages")[0] == "langid:wrong_language"
+    (rule, _), (kept, text) = decisions("fr", [sections["en"][0], sections["fr"][0]], ROOT / "languages")
+    assert rule == "langid:wrong_language" and kept is None and text.split() == sections["fr"][0].split()

@@ -1,0 +1,53 @@
+"""Measures of list structure: text that is a run of separated items rather than sentences.
+
+ROOTS's measures do not see two kinds of web junk made of a language's own ordinary words: a keyword
+list or tag cloud (`linux, debian, kernel, install, ...`) and a navigation menu or breadcrumb trail
+(`Home | News | Downloads` or `Home » Docs » Install`). Their words, stop words included, are those of
+prose, so the stop-word ratio, repetition and special-character share stay in prose's range. What differs
+is how often a separator comes between words:
+
+  list_separators  list commas and semicolons (, ; and their Arabic and CJK forms) per word. Running
+                   prose has one every 7-25 words (0.04-0.16 per word on the bundled manuals); a keyword
+                   list has one per item (0.3-1.0).
+  menu_separators  separator characters with a space or tab on each side, as between the items of a
+                   menu line (`a | b`, `a » b`, `a • b`, `a / b`, `a > b`), per word. Prose and technical text have almost none (a shell
+                   pipe, a path choice): <= 0.07 per word on every bundled manual; a menu has one every 2-6
+                   words (0.1-0.6).
+
+Words are the language's (`words.split`): whitespace words, or characters for unsegmented scripts, so
+the per-word rates of zh and ja are per character and their thresholds lower.
+"""
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pipeline.filters.base import Filter
+from pipeline.filters.text import TextView
+
+LIST_SEPARATORS = re.compile("[,;\u060c\u061b\u3001\uff0c\uff1b\ufe50\ufe51]")  # , ; ، ؛ 、 ， ； ﹐ ﹑
+MENU_CHARACTERS = "|¦•·∙»›>/→▸►"
+MENU_SEPARATORS = re.compile(f"(?<=[ \\t])[{re.escape(MENU_CHARACTERS)}](?=[ \\t])")  # a space or tab on each side
+
+
+def _per_word(pattern: re.Pattern, view: TextView) -> float:
+    words = len(view.words_raw)
+    return len(pattern.findall(view.text)) / words if words else 0.0
+
+
+class ListSeparators(Filter):
+    """List commas and semicolons per word; high means a keyword list or tag cloud."""
+
+    name: Literal["list_separators"]
+
+    def measure(self, view: TextView) -> float:
+        return _per_word(LIST_SEPARATORS, view)
+
+
+class MenuSeparators(Filter):
+    """Separators standing between items of a line (| » • / >) per word; high means a menu or breadcrumb."""
+
+    name: Literal["menu_separators"]
+
+    def measure(self, view: TextView) -> float:
+        return _per_word(MENU_SEPARATORS, view)
