@@ -26,7 +26,7 @@ help:
 	@echo "make corpus LANG=fr        build one language (OUT=out CATALOGUE=catalogue CONFIG=configs/default.yaml)"
 	@echo "make corpus LANGS=fr,en    build several languages (or LANGS=all) in one pass over the inputs"
 	@echo "make lm LANG=fr            (re)train the language's sentencepiece + KenLM perplexity model"
-	@echo "make calibrate LANG=fr     propose every threshold from reference text (REF=src WRITE=1) and a perplexity maximum"
+	@echo "make calibrate LANG=fr     propose every threshold from reference text (REF=src WRITE=1 LOOSEN=1) and a perplexity maximum"
 	@echo "make tune LANG=fr          a local page to move thresholds on the last run's values and save them"
 	@echo "make lid-eval              language ID accuracy per language (bundled text + UDHR), \$$(OUT)/bench/lid_eval.json"
 	@echo "make quality-eval          clean-prose false drops, contamination and junk recall per language, \$$(OUT)/bench/quality_eval.json"
@@ -95,7 +95,8 @@ tune: $(STAMP)
 # every threshold from the tails of reference text (REF=source,... : the sources taken as clean; WRITE=1 saves),
 # then the perplexity maximum's candidates (when the last run scored perplexity)
 calibrate: $(STAMP)
-	$(RUN) -m pipeline calibrate filters --lang $(CORPUS_LANG) --out $(OUT) $(if $(REF),--reference $(REF)) $(if $(WRITE),--write)
+	$(RUN) -m pipeline calibrate filters --lang $(CORPUS_LANG) --out $(OUT) $(if $(REF),--reference $(REF)) $(if $(WRITE),--write) \
+	  $(if $(LOOSEN),--loosen-only)
 	@if $(RUN) -c "import sys, pyarrow.parquet as pq; sys.exit('perplexity' not in pq.read_schema(next(__import__('pathlib').Path('$(OUT)/$(CORPUS_LANG)/data').glob('*.parquet'))).names)" 2>/dev/null; \
 	then $(RUN) -m pipeline calibrate perplexity --lang $(CORPUS_LANG) --out $(OUT); fi
 

@@ -40,6 +40,7 @@ def _audit_parsers(sub) -> None:
     cal.add_argument("--q", type=float, default=1.0, help="filters: percent of reference text each bound may fail")
     cal.add_argument("--languages", type=Path, default=Path("languages"))
     cal.add_argument("--write", action="store_true", help="filters: save the proposals into languages/<lang>.yaml")
+    cal.add_argument("--loosen-only", action="store_true", help="filters: propose only bounds that drop less than now")
     t = sub.add_parser("tune", help="a local web page to move a language's thresholds and save them to its YAML")
     t.add_argument("--lang", required=True, type=check_lang)
     t.add_argument("--out", type=Path, default=Path("out"), help="output root of the run to read")
@@ -229,7 +230,8 @@ def cmd_calibrate(args) -> int:
         if not 0 < args.q < 50:
             raise UserError(f"--q {args.q}: give a percentage between 0 and 50")
         reference = [r.strip() for r in args.reference.split(",") if r.strip()] if args.reference else None
-        print(calibrate_filters(args.out / args.lang, args.languages, args.lang, reference, args.q, write=args.write))
+        print(calibrate_filters(args.out / args.lang, args.languages, args.lang, reference, args.q, write=args.write,
+                                loosen_only=args.loosen_only))
         return 0
     print(calibrate(args.out / args.lang, [float(x) for x in args.percentiles.split(",")]))
     return 0

@@ -1,4 +1,5 @@
-"""Load a YAML file into a pydantic model, turning every failure into a UserError naming file and field."""
+"""Load a YAML file into a pydantic model, turning every failure into a UserError naming file and field; and
+the one comment edit the tuner makes when it writes a YAML back (ruamel round trip)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -41,3 +42,17 @@ def load_model(path: Path, model: type[M], **context: object) -> M:
     except pydantic.ValidationError as e:
         raise UserError(describe_validation_error(path, e)) from None
 
+
+def add_eol_comment(parent, at, text: str) -> None:
+    """ruamel's yaml_add_eol_comment, keeping the comment lines it would drop: the full-line comments stored
+    with the entry (before it, or after its old end-of-line comment)."""
+    old = parent.ca.items.pop(at, None) or []  # ruamel fails to add beside a stored full-line comment
+    parent.yaml_add_eol_comment(text, at)
+    new = parent.ca.items[at]
+    for i, token in enumerate(old):
+        if token is None:
+            continue
+        if new[i] is None:
+            new[i] = token
+        elif not isinstance(token, list) and "\n" in token.value.rstrip("\n"):
+            new[i].value = new[i].value.rstrip("\n") + "\n" + token.value.rstrip("\n").split("\n", 1)[1] + "\n"

@@ -53,7 +53,8 @@ def calibrate(out_dir: Path, percentiles: list[float], examples: int = 2) -> str
     return "\n".join(lines)
 
 
-SIZE_GUARDS = frozenset({"word_count.max"})  # ROOTS's 100,000-word cap guards against giant files, not quality
+SIZE_GUARDS = frozenset({"word_count.min", "word_count.max"})  # a length policy (ROOTS: 100,000-word cap against
+# giant files; a minimum length a document must have), not a property of clean text
 
 
 def _round(v: float) -> float:
@@ -62,7 +63,7 @@ def _round(v: float) -> float:
 
 
 def calibrate_filters(out_dir: Path, languages_dir: Path, lang: str, reference: list[str] | None = None,
-                      q: float = 1.0, examples: int = 1, write: bool = False) -> str:
+                      q: float = 1.0, examples: int = 1, write: bool = False, loosen_only: bool = False) -> str:
     """Every threshold of the language, proposed from the values the last run measured on reference text, the
     way FineWeb-2 chose its thresholds: a `min` becomes the q-th percentile of the reference documents'
     values, a `max` the (100 - q)-th, so that about q % of clean reference text would fail each filter on its
@@ -70,7 +71,9 @@ def calibrate_filters(out_dir: Path, languages_dir: Path, lang: str, reference: 
     whatever junk they hold shifts the proposal: say so). Only bounds the language sets are proposed. For each
     proposal alone, and for all together, what the stage would newly drop and newly keep (the tuner's
     simulation on stored values: no re-scoring). `write`: save them into languages/<lang>.yaml with the method
-    and the reference as a comment after each value."""
+    and the reference as a comment after each value. `loosen_only`: a proposal that would drop more than the
+    current bound stays unproposed (a narrow reference has narrow tails; the current values, e.g. ROOTS's, were
+    chosen against junk the reference does not hold)."""
     import datetime
 
     from pipeline.audit.measured import column, fixed_rule, reached
@@ -101,7 +104,7 @@ def calibrate_filters(out_dir: Path, languages_dir: Path, lang: str, reference: 
         for bound, pct in (("min", q), ("max", 100 - q)):
             if getattr(k, bound) is None or not k.keys[0 if bound == "min" else 1]:
                 continue
-            line, value, more = _propose(tuner, k, bound, pct, v, examples)
+            line, value, more = _propose(tuner, k, bound, pct, v, examples, loosen_only)
             lines += [line, *more]
             if value is not None:
                 proposals.setdefault(k.key, {})[bound] = value
@@ -118,7 +121,8 @@ def calibrate_filters(out_dir: Path, languages_dir: Path, lang: str, reference: 
     return "\n".join(lines)
 
 
-def _propose(tuner, k, bound: str, pct: float, v: np.ndarray, examples: int) -> tuple[str, float | None, list[str]]:
+def _propose(tuner, k, bound: str, pct: float, v: np.ndarray, examples: int,
+             loosen_only: bool = False) -> tuple[str, float | None, list[str]]:
     """One bound's line of the table, its proposed value (None: it stays) and example lines."""
     label, now = f"{k.key}.{bound}", getattr(k, bound)
     if f"{k.name}.{bound}" in SIZE_GUARDS:
@@ -130,6 +134,8 @@ def _propose(tuner, k, bound: str, pct: float, v: np.ndarray, examples: int) -> 
         end = "minimum" if bound == "max" else "maximum"
         return (f"{label:<34} {now:>9.4g} {'-':>9} {len(v):>9,}   (the reference's p{pct:g} is its {end}, {value:g}: "
                 "no tail to cut, the bound stays)"), None, []
+    if loosen_only and (value < now if bound == "max" else value > now):
+        return f"{label:<34} {now:>9.4g} {'-':>9} {len(v):>9,}   (p{pct:g} = {value:g} is tighter: stays, loosen-only)", None, []
     sim = tuner.simulate({k.key: {bound: value}}, n_examples=examples)["stages"][k.stage]
     more = [f"{'':>36}{'drops' if e['rule'] else 'keeps'} {e['id']}: {' '.join(e['text'].split())[:110]}"
             for e in sim["examples_dropped"] + sim["examples_kept"]]

@@ -39,7 +39,7 @@ from pipeline.errors import UserError, cli_main
 from pipeline.language import LanguageConfig, language_file, load_language
 from pipeline.shards import write_text_atomic
 from pipeline.stages.base import Knob
-from pipeline.yamlio import describe_validation_error
+from pipeline.yamlio import add_eol_comment, describe_validation_error
 
 EXCERPT = 300
 
@@ -146,10 +146,10 @@ class Tuner:
                 continue
             parent, at, node = _where(doc, k)
             if node.fa.flow_style():  # `- {name: x, min: 1}`: one comment after the entry, not inside the braces
-                parent.yaml_add_eol_comment("; ".join(f"{key}: {n}" for key, n in notes), at)
+                add_eol_comment(parent, at, "; ".join(f"{key}: {n}" for key, n in notes))
             else:
                 for key, n in notes:
-                    node.yaml_add_eol_comment(n, key)
+                    add_eol_comment(node, key, n)
         buf = io.StringIO()
         yaml.dump(doc, buf)
         backup = target.read_bytes() if target.exists() else None

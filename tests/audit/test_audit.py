@@ -395,15 +395,42 @@ def test_calibrate_filters_proposes_reference_percentiles_and_writes_them_with_t
     expected = float(f"{np.percentile([r['special_characters'] for r in rows], 99):.3g}")
     languages = tmp_path / "languages"
     shutil.copytree(built.languages, languages)
+    fr = languages / "fr.yaml"  # a full-line comment above an entry that gets a comment of its own must stay
+    fr.write_text(fr.read_text(encoding="utf-8").replace("  - {name: special_characters",
+                                                         "  # a note the writer keeps\n  - {name: special_characters"))
     text = calibrate_filters(out, languages, "fr", ["manuals"], q=1.0, write=True)
     line = next(x for x in text.splitlines() if x.startswith("quality.special_characters.max"))
     assert float(line.split()[2]) == expected
-    assert "quality.word_count.max" in text and "size guard" in text
+    assert "quality.word_count.max" in text and "quality.word_count.min" in text and "size guard" in text
     saved = load_language(languages, "fr")
     assert next(f.max for f in saved.filters if f.name == "special_characters") == expected
-    assert "max: p99 of" in (languages / "fr.yaml").read_text(encoding="utf-8")
+    assert "max: p99 of" in fr.read_text(encoding="utf-8")
+    assert "  # a note the writer keeps\n  - {name: special_characters" in fr.read_text(encoding="utf-8")
     with pytest.raises(UserError, match="not in the run"):
         calibrate_filters(out, languages, "fr", ["wikipedia"])
+
+
+def test_calibrate_loosen_only_never_tightens_a_bound(built, tmp_path):
+    """--loosen-only: a proposal that would drop more than the current bound is reported and left out, so every
+    saved bound keeps at least what the file kept before; the others are the same percentiles as without it."""
+    from pipeline.audit.calibrate import calibrate_filters
+
+    out = built.output / "fr"
+    languages = tmp_path / "languages"
+    shutil.copytree(built.languages, languages)
+    before = {f.name: (f.min, f.max) for f in load_language(languages, "fr").filters}
+    plain = calibrate_filters(out, languages, "fr", ["manuals"], q=1.0)
+    text = calibrate_filters(out, languages, "fr", ["manuals"], q=1.0, write=True, loosen_only=True)
+    after = {f.name: (f.min, f.max) for f in load_language(languages, "fr").filters}
+    for name, (lo, hi) in before.items():
+        assert lo is None or after[name][0] <= lo, name
+        assert hi is None or after[name][1] >= hi, name
+    tighter = [x.split()[0] for x in text.splitlines() if "tighter: stays" in x]
+    changed = [f"quality.{n}.{b}" for n in before for i, b in enumerate(("min", "max")) if before[n][i] != after[n][i]]
+    assert tighter and changed  # the bundled fr run has both kinds
+    for key in changed:  # a loosened bound is the plain proposal
+        proposed = next(x for x in plain.splitlines() if x.startswith(key)).split()[2]
+        assert float(proposed) == after[key.split(".")[1]][key.endswith("max")]
 
 
 def test_simulation_of_a_stage_no_document_reached_counts_nothing_instead_of_failing():
