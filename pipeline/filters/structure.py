@@ -7,12 +7,12 @@ prose, so the stop-word ratio, repetition and special-character share stay in pr
 is how often a separator comes between words:
 
   list_separators  list commas and semicolons (, ; and their Arabic and CJK forms) per word. Running
-                   prose has one every 7-25 words (0.04-0.16 per word on the bundled manuals); a keyword
-                   list has one per item (0.3-1.0).
-  menu_separators  separator characters with a space or tab on each side, as between the items of a
-                   menu line (`a | b`, `a » b`, `a • b`, `a / b`, `a > b`), per word. Prose and technical text have almost none (a shell
-                   pipe, a path choice): <= 0.07 per word on every bundled manual; a menu has one every 2-6
-                   words (0.1-0.6).
+                   prose has one every 7-25 words (median 0.04-0.1 per word on the bundled manuals, p99
+                   0.14); a keyword list has one per item (0.3-1.0).
+  menu_separators  separator characters with a space or tab on each side, as between the items of a menu
+                   line (`a | b`, `a » b`, `a • b`, `a / b`, `a > b`), per word. Prose and technical text
+                   have almost none (a shell pipe, a path choice): p99.9 0.057 per word on the bundled
+                   manuals; a menu has one every 2-6 words (0.08-0.6).
 
 Words are the language's (`words.split`): whitespace words, or characters for unsegmented scripts, so
 the per-word rates of zh and ja are per character and their thresholds lower.
