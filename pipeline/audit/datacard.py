@@ -27,8 +27,9 @@ from pipeline.stages import BY_NAME
 LIMITATIONS = [
     "Language ID runs on whole documents: text mixing languages is kept or dropped as a whole. The detector used "
     "for this language, and what it can and cannot tell apart, is named under Processing (langid).",
-    "Quality thresholds are ROOTS's per-language values (or its default profile); they were tuned on OSCAR web "
-    "text and may not suit other genres. Every measured value is stored, so they can be re-tuned (`make tune`).",
+    "Quality thresholds are ROOTS's per-language values (or its default profile), tuned on OSCAR web text, except "
+    "where the language file says a measurement moved them; they may not suit other genres. Every measured value "
+    "is stored, so they can be re-tuned (`make tune`).",
     "Perplexity is scored by a model trained locally on the same sources (cross-fitted folds), not on Wikipedia; "
     "its scale differs from ROOTS's and `perplexity.max` is off unless set.",
     "PII redaction uses patterns (e-mail, IP, phone, card, IBAN, crypto addresses, keys, @handles); person names, "
@@ -150,7 +151,9 @@ def language_card(out_dir: Path, language: LanguageConfig, entries: dict, config
              + (f", {manifest.get('documents_removed', 0):,} removed on request" if manifest.get("documents_removed") else "") + ".",
              f"- Size: {len(manifest['data'])} Parquet shard(s), {kept_bytes / 1e6:.2f} MB compressed "
              f"({last.get('bytes_out', 0) / 1e6:.2f} MB of UTF-8 text).",
-             f"- Configuration hash `{manifest['config_hash']}`; language file `{manifest['language_file']}`.",
+             f"- Configuration hash `{manifest['config_hash']}`; language file `{manifest['language_file']}`"
+             + ("; thresholds: **ROOTS's own** (`profile: roots`, languages/profiles/roots.yaml)."
+                if (config or {}).get("profile") == "roots" else "."),
              "- Load it: `datasets.load_dataset(\"<this folder>\")` (kept documents) or `(..., \"rejected\")` (the "
              "rejected set, with `stage`, `rule`, `value`, `threshold`). Columns: `id`, `text`, `lang`, `source`, "
              "`url_or_path`, `license`, `meta` (the source's metadata as JSON text: its keys differ per source), "

@@ -52,7 +52,7 @@ class StageContext:
 
     @cached_property
     def language(self) -> LanguageConfig:
-        return load_language(self.languages_dir, self.lang)
+        return load_language(self.languages_dir, self.lang, self.config.profile)
 
     @property
     def language_file(self) -> Path:

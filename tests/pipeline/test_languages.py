@@ -124,3 +124,52 @@ def test_ordinary_words_are_not_flagged():
     assert flagged.check(word_list_ratio(TextView(stuffed), words, [], "")) == ("flagged_words:max", flagged.max)
     assert without_ordinary("it", ["montare", "minchia"]) == (["minchia"], ["montare"])
     assert without_ordinary("de", ["montare"]) == (["montare"], [])
+
+
+ROOTS_FILTERS = {"word_count", "character_repetition", "word_repetition", "special_characters", "stopwords",
+                 "flagged_words"}
+
+
+def _thresholds(cfg):
+    return ((cfg.lid.min_score, cfg.lid.confirm) if cfg.lid else None,
+            {f.name: (f.min, f.max, getattr(f, "n", None)) for f in cfg.filters})
+
+
+@pytest.mark.parametrize("code", ["fr", "pt", "ar", "zh", "hi", "bn", "ur", "vi", "id", "eu", "tr", "ta"])
+def test_roots_profile_equals_the_files_that_keep_roots_values(code):
+    """languages/profiles/roots.yaml is ROOTS's parameter table; the files no measurement moved hold those very
+    values, so under `profile: roots` they change only by losing the filters ROOTS did not have and CLD2's
+    confirmation."""
+    shipped, roots = load_language(LANGS, code), load_language(LANGS, code, "roots")
+    lid, filters = _thresholds(shipped)
+    assert _thresholds(roots) == ((lid[0], None), {k: v for k, v in filters.items() if k in ROOTS_FILTERS})
+    assert {"list_separators", "menu_separators"} <= set(filters)
+
+
+def test_roots_profile_restores_roots_values_where_the_files_moved_them():
+    en, ko = load_language(LANGS, "en", "roots"), load_language(LANGS, "ko", "roots")
+    values = {f.name: f for f in en.filters}
+    assert values["character_repetition"].max == 0.106 and values["stopwords"].min == 0.3
+    assert en.lid.min_score == 0.8 and en.lid.confirm is None and set(values) == ROOTS_FILTERS
+    assert load_language(LANGS, "en").lid.confirm == "cld2"
+    assert ko.lid.min_score == 0.7 and next(f.min for f in ko.filters if f.name == "stopwords") == 0.1
+    assert next(f.max for f in ko.filters if f.name == "flagged_words") == 0.1
+    # the code slice and the languages without lid.176 keep what their files say
+    assert _thresholds(load_language(LANGS, "code", "roots")) == _thresholds(load_language(LANGS, "code"))
+    assert load_language(LANGS, "sw", "roots").lid == load_language(LANGS, "sw").lid
+
+
+def test_a_roots_profile_run_takes_roots_values_and_never_shares_results_with_a_shipped_one():
+    """The profile reaches the stages through the run config, and its table is part of the run snapshot, so a
+    run under one profile never reuses results computed under the other."""
+    from pipeline.config import RunConfig
+    from pipeline.snapshot import take_snapshot
+    from pipeline.stages import BY_NAME, StageContext
+
+    stages = [BY_NAME["langid"], BY_NAME["quality"]]
+    shipped = StageContext(RunConfig(languages=LANGS, stages=["langid", "quality"]), "en")
+    roots = StageContext(RunConfig(languages=LANGS, stages=["langid", "quality"], profile="roots"), "en")
+    assert next(f.max for f in roots.language.filters if f.name == "character_repetition") == 0.106
+    assert next(f.max for f in shipped.language.filters if f.name == "character_repetition") == 0.151
+    a, b = take_snapshot(shipped, stages), take_snapshot(roots, stages)
+    assert a.digest != b.digest and "languages/profiles/roots.yaml" in b.files
