@@ -34,6 +34,6 @@ every intermediate result is a Parquet file on disk (the corpus never has to fit
                  writes the part's kept and rejected rows from it: one part in memory at a time).
 
 Memory: per document, 16 bytes of exact key + 8 x bands of band keys + 8 x perms of signature on disk;
-on the driver only the label vector and its cluster partition (8 bytes per document each, while clusters
-are formed); in a task one part, one edge file or one cluster partition. `make bench-scale` measures it.
+on the driver only the label vector and its cluster partition (4 bytes per document each below 2^31
+documents, while clusters are formed); in a task one part, one edge file or one cluster partition. `make bench-scale` measures it.
 """

@@ -33,7 +33,7 @@ def step_gather(i: int, part, sig_file, offset: int, cluster_of, groups: int, ro
     sig = read_table(sig_file, columns=["idx", *MEASURES])
     labels = np.asarray(cluster_of[offset: offset + sig.num_rows])
     rows = np.nonzero(labels >= 0)[0]
-    t = sig.take(pa.array(rows)).append_column("label", pa.array(labels[rows]))
+    t = sig.take(pa.array(rows)).append_column("label", pa.array(labels[rows].astype(np.int64)))
     cols = ["id", "text"] if cfg.verify and cfg.near else ["id"]
     src = read_table(part, columns=cols).take(pa.array(rows))
     for c in cols:

@@ -113,7 +113,8 @@ def step_propose(edge_path, labels) -> tuple[np.ndarray, np.ndarray]:
 
 
 def connected_components(edge_files: list[str], n: int, map_fn: MapFn, put: Callable = lambda x: x) -> tuple[np.ndarray, int]:
-    labels = np.arange(n, dtype=np.int64)
+    """Each document's component label (its smallest member), int32 below 2^31 documents (4 bytes each)."""
+    labels = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
     rounds = 0
     while True:
         rounds += 1
@@ -133,8 +134,8 @@ def run_dedup(parts: list[Path], work: Path, cfg: DedupConfig, split: str, map_f
     cluster (the kept idx) and cluster_id, cluster_size, rule (exact/near/url/None), value (Jaccard to the kept
     document: true with `verify`, else the signature estimate), reason (why a keeper with copies was kept).
     `<work>/decisions/done.json` says the rounds of connected components and each step's wall seconds. The
-    driver holds the label vector and, while clusters form, a few arrays of its length (8 bytes per document
-    each); nothing per document besides."""
+    driver holds the label vector and, while clusters form, a few arrays of its length (4 bytes per document
+    each below 2^31 documents); nothing per document besides."""
     files = [work / "decisions" / f"{i:05d}.parquet" for i in range(len(parts))]
     if (work / "decisions" / "done.json").exists():
         return files
@@ -157,9 +158,10 @@ def run_dedup(parts: list[Path], work: Path, cfg: DedupConfig, split: str, map_f
                                              for p in range(cfg.partitions)])
     t0 = time.perf_counter()
     labels, rounds = connected_components(edge_files, n, map_fn, put)
-    multi = np.bincount(labels, minlength=n)[labels] > 1
+    multi = labels != np.arange(n, dtype=labels.dtype)  # not its component's root, or a root with members:
+    multi[labels[multi]] = True
     groups = max(1, min(cfg.partitions, int(multi.sum()) // cfg.stars_docs + 1))
-    cluster_of = np.where(multi, labels, -1)
+    cluster_of = np.where(multi, labels, labels.dtype.type(-1))
     del labels, multi
     ref = put(cluster_of)
     clock["components"] = round(time.perf_counter() - t0, 2)
