@@ -122,6 +122,7 @@ class LangID(Stage):
                     f"{say(lid.confirm_labels)} at {lid.confirm_min} or more") if lid.confirm else ""
             return (f"{detector_words(lid)}; no offline detector knows this language, so a document is kept unless "
                     f"the detector gives another language a score above {lid.other_max} (`other_max`){also}: the "
+                    "language is source-declared only (the catalogue says it, no detector confirms it) and the "
                     "purity of this language is unmeasured")
         also = (f"; under it, kept when {detector_words(LidConfig(model=lid.confirm))} agrees at {lid.confirm_min} "
                 "or more") if lid.confirm else ""

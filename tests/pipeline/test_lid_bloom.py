@@ -166,3 +166,14 @@ def test_quality_eval_runs_the_real_stages_on_clean_prose_and_planted_junk():
     assert set(planted) >= {"navigation_menu", "keyword_list", "emoji_run", "language_salad", "obscene_stuffing"}
     (rule, _), (kept, text) = decisions("fr", [sections["en"][0], sections["fr"][0]], ROOT / "languages")
     assert rule == "langid:wrong_language" and kept is None and text.split() == sections["fr"][0].split()
+
+
+@pytest.mark.parametrize("code", ["bm", "fon", "ki"])
+def test_languages_no_detector_knows_are_marked_source_declared_only(code):
+    """No offline detector has a label for Bambara, Fon or Kikuyu: what the report and the data card say about
+    their LID marks the build as the catalogue's word, not a measured purity."""
+    from pipeline.stages.langid import LangID
+
+    words = LangID.describe(load_language(ROOT / "languages", code), None, {})
+    assert "source-declared only" in words and "unmeasured" in words
+    assert "source-declared" not in LangID.describe(load_language(ROOT / "languages", "fr"), None, {})
