@@ -177,3 +177,21 @@ def test_languages_no_detector_knows_are_marked_source_declared_only(code):
     words = LangID.describe(load_language(ROOT / "languages", code), None, {})
     assert "source-declared only" in words and "unmeasured" in words
     assert "source-declared" not in LangID.describe(load_language(ROOT / "languages", "fr"), None, {})
+
+
+def test_indonesian_that_cld2_calls_malay_is_kept():
+    """CLD2 gives Indonesian text the label `ms` at 0.99 (Malay, the same language's other standard): an Indonesian
+    UDHR paragraph lid.176 scores under id's min_score is kept when CLD2 says id or ms (`confirm_labels`), which a
+    plain CLD2 agreement on `id` never did."""
+    from pipeline.filters.langid import Cld2LID, FastTextLID, bundled_lid176
+    from pipeline.stages.langid import decide
+
+    require_bundled_data(UDHR)
+    texts = [r["text"] for r in udhr_set(UDHR, ["id"])]
+    lid = load_language(ROOT / "languages", "id").lid
+    first, second = FastTextLID(bundled_lid176()).predict(texts), Cld2LID().predict(texts)
+    rescued = [(p, q) for p, q in zip(first, second) if p[0] == "id" and p[1] < lid.min_score and q == ("ms", q[1])
+               and q[1] >= lid.confirm_min]
+    assert rescued and all(decide(lid, "id", *p, *q) is None for p, q in rescued)
+    assert all(decide(lid.model_copy(update={"confirm_labels": []}), "id", *p, *q) == ("min_score", lid.min_score)
+               for p, q in rescued)
