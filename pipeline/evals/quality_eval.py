@@ -14,9 +14,10 @@ stuffing (the language's flagged words every eighth word, where it has a list) a
 Every document goes through the language's real stages (normalise, langid, quality: the same objects a run
 builds). Per language: the share of its clean sections kept (LID + quality) and the false drops per rule; the
 share of every other language's clean sections its LID keeps (contamination, the worst one named); the junk
-recall per kind: the share of junk documents whose junk does not reach the output, dropped or edited away
-(an emoji run is one over-long word that max_word_length removes; `junk_dropped` counts drops only).
-Results: out/bench/quality_eval.json and a table.
+recall per kind: the share of junk documents whose junk does not reach the output, dropped or edited away (an
+emoji run is one over-long word that max_word_length removes; `junk_dropped` counts drops only). The same, under
+`profile: roots` (ROOTS's own thresholds), side by side in `roots_profile`. Results: out/bench/quality_eval.json
+and a table.
 """
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ def junk(rng: random.Random, lang: str, own: list[str], others: dict[str, list[s
     return {kind: [make() for _ in range(JUNK)] for kind, make in kinds.items()}
 
 
-def decisions(lang: str, texts: list[str], languages: Path) -> list[tuple[str | None, str]]:
+def decisions(lang: str, texts: list[str], languages: Path, profile: str = "shipped") -> list[tuple[str | None, str]]:
     """(the rule that drops it, or None when kept; the text as it leaves the stages) of each text, through the
     language's real stages."""
     from pipeline.config import RunConfig
@@ -103,7 +104,8 @@ def decisions(lang: str, texts: list[str], languages: Path) -> list[tuple[str | 
     from pipeline.stages import build_stages
     from pipeline.stages.base import StageContext
 
-    stages = build_stages(StageContext(RunConfig(languages=languages, stages=["normalise", "langid", "quality"]), lang))
+    stages = build_stages(StageContext(RunConfig(languages=languages, stages=["normalise", "langid", "quality"],
+                                                 profile=profile), lang))
     docs = [Document(f"d{i}", t, lang, "eval", f"eval/{i}", "eval") for i, t in enumerate(texts)]
     rule: dict[str, str] = {}
     for stage in stages:
@@ -120,7 +122,7 @@ def junk_left(kind: str, text: str) -> bool:
     return kind != "emoji_run" or any(e in text for e in EMOJI)
 
 
-def evaluate(sections: dict[str, list[str]], languages: Path, seed: int = 0) -> dict:
+def evaluate(sections: dict[str, list[str]], languages: Path, seed: int = 0, profile: str = "shipped") -> dict:
     from pipeline.language import load_language
 
     langs = sorted(lang for lang in sections if (languages / f"{lang}.yaml").is_file())
@@ -136,7 +138,7 @@ def evaluate(sections: dict[str, list[str]], languages: Path, seed: int = 0) -> 
         others = {o: rng.sample(clean[o], min(OTHERS, len(clean[o]))) for o in langs if o != lang}
         planted = junk(rng, lang, clean[lang], others, flagged)
         texts = clean[lang] + [t for ts in others.values() for t in ts] + [t for ts in planted.values() for t in ts]
-        out = decisions(lang, texts, languages)
+        out = decisions(lang, texts, languages, profile)
         rules = [r for r, _ in out]
         own, rest = rules[:len(clean[lang])], rules[len(clean[lang]):]
         junk_out = out[len(clean[lang]) + sum(map(len, others.values())):]
@@ -162,14 +164,17 @@ def evaluate(sections: dict[str, list[str]], languages: Path, seed: int = 0) -> 
 
 
 def table(result: dict) -> str:
+    roots = result.get("roots_profile", {})
     rows = [f"{'lang':<5} {'clean':>6} {'kept':>6}  {'false drops (rule: docs)':<44} {'contam.':>7} {'worst':>10} "
-            f"{'junk':>5}  junk missed"]
+            f"{'junk':>5} {'ROOTS kept':>10} {'junk':>5}  junk missed"]
     for lang, r in result["per_language"].items():
         drops = ", ".join(f"{k.split(':', 1)[1]}: {v}" for k, v in r["false_drops_by_rule"].items())[:44]
         missed = ", ".join(f"{k} {1 - v:.0%}" for k, v in r["junk_recall"].items() if v < 1)
         worst = f"{r['contamination_worst'][0]} {r['contamination_worst'][1]:.0%}"
+        ro = roots.get(lang)
+        side = f"{ro['clean_kept']:>10.1%} {ro['junk_recall_mean']:>5.0%}" if ro else f"{'-':>10} {'-':>5}"
         rows.append(f"{lang:<5} {r['clean_docs']:>6} {r['clean_kept']:>6.1%}  {drops:<44} {r['contamination_mean']:>7.1%} "
-                    f"{worst:>10} {r['junk_recall_mean']:>5.0%}  {missed}")
+                    f"{worst:>10} {r['junk_recall_mean']:>5.0%} {side}  {missed}")
     return "\n".join(rows)
 
 
@@ -186,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, subprocess.CalledProcessError) as e:
         raise UserError(f"could not fetch {PACKAGE} with apt-get download into {args.data}: {e}") from None
     result = evaluate(sections, args.languages)
+    # ROOTS's own thresholds (profile: roots) on the same sections and junk, side by side
+    result["roots_profile"] = evaluate(sections, args.languages, profile="roots")["per_language"]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(table(result))

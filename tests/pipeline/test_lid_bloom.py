@@ -162,6 +162,9 @@ def test_quality_eval_runs_the_real_stages_on_clean_prose_and_planted_junk():
         for kind in ("random_strings", "number_table", "repeated_sentence", "keyword_list", "navigation_menu"):
             assert r["junk_recall"][kind] == r["junk_dropped"][kind] == 1.0, (lang, kind)
         assert all(r["junk_dropped"][k] <= v for k, v in r["junk_recall"].items())
+    # ROOTS's own thresholds (profile: roots) have no list-structure filter: keyword lists get through
+    roots = evaluate(sections, ROOT / "languages", profile="roots")["per_language"]
+    assert any(r["junk_recall"]["keyword_list"] < 1 for r in roots.values()), roots
     planted = junk(random.Random(1), "fr", sections["fr"], {"es": sections["es"], "en": sections["en"]}, ["merde"])
     assert set(planted) >= {"navigation_menu", "keyword_list", "emoji_run", "language_salad", "obscene_stuffing"}
     (rule, _), (kept, text) = decisions("fr", [sections["en"][0], sections["fr"][0]], ROOT / "languages")
