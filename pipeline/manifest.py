@@ -38,6 +38,8 @@ class Manifest(Strict):
     config_hash: str
     stages: list[str]
     language_file: str
+    profile: str = "shipped"
+    """The thresholds' profile (pipeline/profiles.py): shipped = the language file's values."""
     sources: dict[str, SourceInfo]
     documents_in: int
     documents_kept: int

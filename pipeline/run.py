@@ -241,7 +241,7 @@ class Run:
         first, last = merged[0].totals, merged[-1].totals
         manifest = Manifest.checked(
             lang=self.lang, config_hash=self.config_hash, stages=self.stage_names,
-            language_file=str(self.language_file),
+            language_file=str(self.language_file), profile=self.config.profile,
             sources={s.uid: SourceInfo(licence=s.entry.licence.text, licence_class=s.entry.licence.class_,
                                        files=[str(f) for f in s.files]) for s in self.sources},
             documents_in=first["docs_in"], documents_kept=last["docs_out"],

@@ -53,7 +53,10 @@ class Tuner:
         if not manifest.is_file():
             raise UserError(f"{manifest} not found: run `make corpus LANG={lang}` first")
         self.language = load_language(self.languages_dir, lang)
-        ran = json.loads(manifest.read_text(encoding="utf-8"))["stages"]
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))
+        if recorded.get("profile", "shipped") != "shipped":  # its thresholds are not the file's, which tuning edits
+            raise UserError(f"{self.out_dir} was built with `profile: {recorded['profile']}`: rebuild without it first")
+        ran = recorded["stages"]
         self.knobs = [k for k in knobs(self.language) if k.stage in ran]
         self.stages = [s for s in ran if any(k.stage == s for k in self.knobs)]
         self.table = load_values(self.out_dir, [k.column for k in self.knobs], text=True)
