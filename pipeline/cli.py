@@ -11,6 +11,7 @@ from pathlib import Path
 from pipeline.base import check_lang
 from pipeline.config import load_config
 from pipeline.errors import UserError, cli_main
+from pipeline.profiles import PROFILES
 from pipeline.stages import STAGE_NAMES, STAGES
 
 
@@ -25,7 +26,7 @@ def _common(p: argparse.ArgumentParser, several: bool = False) -> None:
     p.add_argument("--config", type=Path, default=Path("configs/default.yaml"), help="run config YAML")
     p.add_argument("--out", type=Path, help="output root (default: the config's `output`); writes <out>/<lang>/")
     p.add_argument("--executor", choices=["ray", "local"], help="override the config's executor")
-    p.add_argument("--profile", choices=["shipped", "roots"], help="override the config's threshold profile "
+    p.add_argument("--profile", choices=PROFILES, help="override the config's threshold profile "
                    "(roots: ROOTS's own values, for a faithful reproduction)")
     p.add_argument("--workers", type=int, help="number of parallel workers (default: all cores)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -194,7 +195,7 @@ def cmd_validate(args) -> int:
     load_config(args.config)
     langs = sorted(p.stem for p in args.languages.glob("*.yaml"))
     for code in langs:
-        for profile in ("shipped", "roots"):  # the ROOTS profile's table applies to every file
+        for profile in PROFILES:  # the ROOTS profile's table applies to every file
             load_language(args.languages, code if code != "default" else "xx", profile)
     checked = ""
     if args.train_config.is_file():
@@ -259,7 +260,8 @@ def cmd_report(args) -> int:
     if not (out / "manifest.json").is_file():
         raise UserError(f"{out / 'manifest.json'} not found: no finished run for '{args.lang}' under {args.out} "
                         f"(run `make corpus LANG={args.lang}` first)")
-    write_outputs_docs(out, load_language(cfg.languages, args.lang, cfg.profile), {e.uid: e for _, e in load_catalogue(cfg.catalogue)},
+    profile = json.loads((out / "manifest.json").read_text(encoding="utf-8")).get("profile", "shipped")  # the build's
+    write_outputs_docs(out, load_language(cfg.languages, args.lang, profile), {e.uid: e for _, e in load_catalogue(cfg.catalogue)},
                        cfg.model_dump(mode="json"))
     print(f"wrote {out / 'report.html'} and {out / CARD}")
     return 0

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, create_model, field_validator
 
 from pipeline.base import Location, Strict, is_uri, location
+from pipeline.profiles import Profile
 from pipeline.stages import BY_NAME, STAGE_NAMES, STAGES
 from pipeline.yamlio import load_model
 
@@ -25,7 +26,7 @@ class RunSettings(Strict):
     """Runs write to <output>/<lang>/: a local folder, or a URI (s3://bucket/prefix, gs://..., any fsspec one)."""
     languages: Path = Path("languages")
     """Folder of per-language YAMLs (thresholds, LID labels, word lists)."""
-    profile: Literal["shipped", "roots"] = "shipped"
+    profile: Profile = "shipped"
     """shipped: the language files' values; roots: ROOTS's own thresholds and filters for a faithful
     reproduction (languages/profiles/roots.yaml, pipeline/profiles.py)."""
     stages: list[str] = list(STAGE_NAMES)

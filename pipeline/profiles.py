@@ -14,7 +14,7 @@ ordinary words of prep/wordlists.py), and LID for languages lid.176 has no label
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, RootModel
 
@@ -22,6 +22,7 @@ from pipeline.base import Strict
 from pipeline.yamlio import load_model
 
 Profile = Literal["shipped", "roots"]
+PROFILES = get_args(Profile)
 ROOTS_FILE = Path("profiles") / "roots.yaml"  # relative to the languages folder
 
 

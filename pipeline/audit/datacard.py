@@ -153,7 +153,7 @@ def language_card(out_dir: Path, language: LanguageConfig, entries: dict, config
              f"({last.get('bytes_out', 0) / 1e6:.2f} MB of UTF-8 text).",
              f"- Configuration hash `{manifest['config_hash']}`; language file `{manifest['language_file']}`"
              + ("; thresholds: **ROOTS's own** (`profile: roots`, languages/profiles/roots.yaml)."
-                if (config or {}).get("profile") == "roots" else "."),
+                if manifest.get("profile") == "roots" else "."),
              "- Load it: `datasets.load_dataset(\"<this folder>\")` (kept documents) or `(..., \"rejected\")` (the "
              "rejected set, with `stage`, `rule`, `value`, `threshold`). Columns: `id`, `text`, `lang`, `source`, "
              "`url_or_path`, `license`, `meta` (the source's metadata as JSON text: its keys differ per source), "

@@ -116,7 +116,7 @@ def apply_to_build(out_dir: Path, requests: list[RemovalRequest], config) -> dic
             raise UserError(f"{Path(out_dir) / 'manifest.json'} not found: nothing built for this language yet (the "
                             "request is recorded and the next `make corpus` applies it)")
         manifest = Manifest.load(current / "manifest.json")
-        language = load_language(Path(config.languages), manifest.lang, config.profile)
+        language = load_language(Path(config.languages), manifest.lang, manifest.profile)
         entries = {e.uid: e for _, e in load_catalogue(Path(config.catalogue))}
         new = layout.new_version()
         for item in current.iterdir():  # everything but the shards, which are rewritten

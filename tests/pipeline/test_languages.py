@@ -176,9 +176,11 @@ def test_a_roots_profile_run_takes_roots_values_and_never_shares_results_with_a_
 
 
 def test_a_roots_profile_build_records_it_and_the_tuner_refuses_it(tmp_path):
-    """The manifest says which profile built the shards; the tuner and calibrate, which edit the language file,
-    refuse a build whose thresholds were not the file's."""
+    """The manifest says which profile built the shards (the data card reads it there); the tuner and calibrate,
+    which edit the language file, refuse a build whose thresholds were not the file's."""
     import json
+
+    from conftest import entry, write_entry
 
     from pipeline.audit.tune import Tuner
     from pipeline.config import RunConfig
@@ -187,15 +189,13 @@ def test_a_roots_profile_build_records_it_and_the_tuner_refuses_it(tmp_path):
     (tmp_path / "in.jsonl").write_text("".join(json.dumps({"id": f"d{i}", "text": f"This is sentence number {i} "
                                                           "of a plain English test document about packages."}) + "\n"
                                                for i in range(5)), encoding="utf-8")
-    (tmp_path / "cat").mkdir()
-    (tmp_path / "cat" / "t.yaml").write_text(
-        "uid: t\ntype: processed_dataset\nname: t\nlanguages: [en]\ndescription: test\ncustodian: {name: t, type: other}\n"
-        "licence: {text: CC0-1.0, class: open}\npii: {likelihood: unclear}\ncategory: {kind: collection, domain: test}\n"
-        "media: {format: jsonl}\nprocurement: {how: test}\nread: {kind: jsonl, path: ../in.jsonl, id_field: id}\n",
-        encoding="utf-8")
+    write_entry(tmp_path / "cat", entry("t", "../in.jsonl", languages=("en",), id_field="id"))
     cfg = RunConfig(catalogue=tmp_path / "cat", languages=LANGS, output=tmp_path / "out", stages=["normalise", "quality"],
                     executor="local", profile="roots", report_html=False, removals=None)
     Run(cfg, "en").execute()
     assert json.loads((tmp_path / "out" / "en" / "manifest.json").read_text())["profile"] == "roots"
+    from pipeline.audit.datacard import language_card  # the card says so, from the manifest, whatever config asks
+
+    assert "ROOTS's own" in language_card(tmp_path / "out" / "en", load_language(LANGS, "en", "roots"), {})
     with pytest.raises(UserError, match="profile: roots"):
         Tuner(tmp_path / "out" / "en", LANGS, "en")
