@@ -139,10 +139,9 @@ def evaluate(sections: dict[str, list[str]], languages: Path, seed: int = 0, pro
         planted = junk(rng, lang, clean[lang], others, flagged)
         texts = clean[lang] + [t for ts in others.values() for t in ts] + [t for ts in planted.values() for t in ts]
         out = decisions(lang, texts, languages, profile)
-        rules = [r for r, _ in out]
-        own, rest = rules[:len(clean[lang])], rules[len(clean[lang]):]
-        junk_out = out[len(clean[lang]) + sum(map(len, others.values())):]
-        foreign = rest[:sum(map(len, others.values()))]
+        n_own, n_foreign = len(clean[lang]), sum(map(len, others.values()))
+        own, foreign = [r for r, _ in out[:n_own]], [r for r, _ in out[n_own:n_own + n_foreign]]
+        junk_out = out[n_own + n_foreign:]
         kept_other, i = {}, 0
         for o, ts in others.items():
             kept_other[o] = round(sum(r is None for r in foreign[i:i + len(ts)]) / len(ts), 3)
