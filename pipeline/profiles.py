@@ -59,7 +59,7 @@ def apply_profile(cfg, languages_dir: Path, profile: Profile):
               "character_repetition": {"n": v.character_repetition[0], "max": v.character_repetition[1]},
               "word_repetition": {"n": v.word_repetition[0], "max": v.word_repetition[1]},
               "special_characters": {"max": v.special_characters}, "stopwords": {"min": v.stopwords},
-              "flagged_words": {"max": v.flagged_words}}
+              "flagged_words": {"max": v.flagged_words, "match": "words"}}
     filters = [f.model_copy(update=bounds[f.name]) for f in cfg.filters if f.name in bounds]
     lid = cfg.lid
     if lid is not None and lid.model == "lid176" and lid.other_max is None:

@@ -123,6 +123,7 @@ def junk_left(kind: str, text: str) -> bool:
 
 
 def evaluate(sections: dict[str, list[str]], languages: Path, seed: int = 0, profile: str = "shipped") -> dict:
+    from pipeline.filters.roots import read_wordlist
     from pipeline.language import load_language
 
     langs = sorted(lang for lang in sections if (languages / f"{lang}.yaml").is_file())
@@ -134,7 +135,7 @@ def evaluate(sections: dict[str, list[str]], languages: Path, seed: int = 0, pro
         rng = random.Random(f"{seed}:{lang}:eval")
         cfg = load_language(languages, lang)
         flagged_f = next((f for f in cfg.filters if f.name == "flagged_words"), None)
-        flagged = (languages / flagged_f.list).read_text(encoding="utf-8").split() if flagged_f else []
+        flagged = sorted(read_wordlist(languages / flagged_f.list)) if flagged_f else []  # entries, not the header
         others = {o: rng.sample(clean[o], min(OTHERS, len(clean[o]))) for o in langs if o != lang}
         planted = junk(rng, lang, clean[lang], others, flagged)
         texts = clean[lang] + [t for ts in others.values() for t in ts] + [t for ts in planted.values() for t in ts]

@@ -1,6 +1,7 @@
 """The ROOTS OSCAR quality filters (definitions in filters/text.py); thresholds come from YAML."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -12,6 +13,8 @@ from pipeline.filters.base import Filter, FilterContext
 from pipeline.filters.text import (
     TextView,
     character_repetition_ratio,
+    phrase_pattern,
+    phrase_ratio,
     special_characters_ratio,
     word_count,
     word_list_ratio,
@@ -99,3 +102,15 @@ class FlaggedWords(_WordListFilter):
     """Share of words on the language's flagged-word list (LDNOOBW)."""
 
     name: Literal["flagged_words"]
+    match: Literal["words", "text"] = "words"
+    """`words` (ROOTS): a word, or an augmentation n-gram, equal to an entry. `text`: the share of words inside an
+    entry found in the running text, for a language split into characters whose entries are several characters
+    long (ja: without augmentation nothing matched); entries in a script with spaces match whole words only."""
+    _pattern: re.Pattern | None = PrivateAttr(default=None)
+
+    def setup(self, ctx: FilterContext) -> None:
+        super().setup(ctx)
+        self._pattern = phrase_pattern(self._words) if self.match == "text" else None
+
+    def measure(self, view: TextView) -> float:
+        return phrase_ratio(view, self._pattern) if self._pattern is not None else super().measure(view)

@@ -56,6 +56,7 @@ _WS_SPLIT = re.compile(r"[ \n\t]+")
 # runs of anything else that is not whitespace stay whole.
 _UNSEGMENTED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u0f00-\u0fff"
 _CHAR_SPLIT = re.compile(f"[{_UNSEGMENTED}]|[^\\s{_UNSEGMENTED}]+")
+_SEGMENTED_WORD = f"[^\\W{_UNSEGMENTED}]"  # a letter or digit of a script written with spaces
 
 
 def strip_special(word: str) -> str:
@@ -164,6 +165,23 @@ def word_list_ratio(view: TextView, wordlist: frozenset[str], sizes: list[int], 
     hits = sum(1 for w in words if w in wordlist)
     if sizes:
         hits += sum(1 for w in augment(words, sizes, join) if w in wordlist)
+    return min(hits / len(words), 1.0)
+
+
+def phrase_pattern(entries) -> re.Pattern:
+    """A pattern finding `entries` inside running text, longest first: an entry written in an unsegmented script
+    matches anywhere (its words are its characters); any other entry only as whole words (`sm` not in `smb`)."""
+    def one(e: str) -> str:
+        return re.escape(e) if re.search(f"[{_UNSEGMENTED}]", e) else rf"(?<!{_SEGMENTED_WORD}){re.escape(e)}(?!{_SEGMENTED_WORD})"
+    return re.compile("|".join(one(e) for e in sorted(entries, key=lambda e: (-len(e), e))) or "(?!)")
+
+
+def phrase_ratio(view: TextView, pattern: re.Pattern) -> float:
+    """Share of the document's words inside a match of `pattern` in its lowercased text, capped at 1."""
+    words = view.words
+    if not words:
+        return 0.0
+    hits = sum(len(split_words(m.group(), view.split)) for m in pattern.finditer(view.text.lower()))
     return min(hits / len(words), 1.0)
 
 

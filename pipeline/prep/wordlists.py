@@ -40,6 +40,10 @@ ORDINARY = {
     "pt": {"inferno": "hell"},
     "ar": {"شاذ": "anomalous"},
     "fa": {"تجاوز": "to exceed"},
+    # ja flagged entries match inside running text (flagged_words match: text): these are ordinary words or
+    # parts of them in the manuals
+    "ja": {"グロ": "in グローバル global, グロブ glob", "挿入": "to insert", "フック": "hook", "覗き": "to look into",
+           "支配": "control", "誘惑": "temptation", "ディック": "in エビシディック EBCDIC", "xx": "placeholder, XX"},
 }
 
 

@@ -126,6 +126,31 @@ def test_ordinary_words_are_not_flagged():
     assert without_ordinary("de", ["montare"]) == (["montare"], [])
 
 
+def test_japanese_flagged_entries_are_found_in_running_text():
+    """ja's words are its characters and its LDNOOBW entries several characters long: matched as words, no entry
+    was ever found (planted obscene stuffing kept 15/15). `match: text` finds them inside the text; ordinary words
+    that hold an entry (グローバル, 挿入) are left out of the list; an entry in Latin letters matches whole words."""
+    from pipeline.filters.base import FilterContext
+    from pipeline.filters.text import TextView, phrase_pattern, word_list_ratio
+    from pipeline.prep.wordlists import without_ordinary
+
+    ja = load_language(LANGS, "ja")
+    flagged = next(f for f in ja.filters if f.name == "flagged_words")
+    assert flagged.match == "text"
+    flagged.setup(FilterContext(LANGS, ja.words.split))
+    clean = "ネットワークをグローバルに利用できます。ディスクを挿入し、フックスクリプトで smb の共有をマウントします。"
+    stuffed = clean.replace("利用", "オマンコ利用").replace("マウント", "アナルマウント")
+    assert flagged.measure(TextView(clean, "chars")) == 0 and flagged.check(0.0) is None
+    assert flagged.check(flagged.measure(TextView(stuffed, "chars"))) == ("flagged_words:max", flagged.max)
+    words = read_wordlist(LANGS / flagged.list)
+    assert word_list_ratio(TextView(stuffed, "chars"), words, [], "") == 0  # the words way finds nothing
+    roots = load_language(LANGS, "ja", "roots")
+    assert next(f for f in roots.filters if f.name == "flagged_words").match == "words"  # ROOTS's measure
+    latin = phrase_pattern({"sm"})
+    assert [m.group() for m in latin.finditer("smb sm smプレイ xsm")] == ["sm", "sm"]
+    assert without_ordinary("ja", ["挿入", "アナル"]) == (["アナル"], ["挿入"])
+
+
 ROOTS_FILTERS = {"word_count", "character_repetition", "word_repetition", "special_characters", "stopwords",
                  "flagged_words"}
 
