@@ -30,7 +30,7 @@ from pathlib import Path
 import xxhash
 
 from pipeline.errors import UserError, cli_main
-from pipeline.filters.langid import BUNDLED, FastTextLID, bundled_lid176, make_detector
+from pipeline.filters.langid import BUNDLED, FastTextLID, blind_spots, bundled_lid176, make_detector
 from pipeline.language import load_language
 
 BLOOM = ["ak", "ar", "as", "bm", "bn", "ca", "en", "es", "eu", "fon", "fr", "gu", "hi", "id", "ig", "ki",
@@ -130,7 +130,8 @@ def evaluate(rows: list[dict], languages_dir: Path) -> dict:
     c0 = time.process_time()
     base_all = lid176.predict(texts_all)
     lid176_cpu = time.process_time() - c0
-    cld2_all = Cld2LID().predict(texts_all)
+    cld2 = Cld2LID()
+    cld2_all = cld2.predict(texts_all)
     by_lang: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         by_lang[r["lang"]].append(i)
@@ -145,10 +146,11 @@ def evaluate(rows: list[dict], languages_dir: Path) -> dict:
             res.update(detector=None, note="lid: null: documents are not language-checked")
             out["languages"][lang] = res
             continue
-        preds_all = {BUNDLED: base_all, "cld2": cld2_all}.get(cfg.lid.model) or \
-            make_detector(cfg.lid.model, Path(languages_dir)).predict(texts_all)
+        first = {BUNDLED: lid176, "cld2": cld2}.get(cfg.lid.model) or make_detector(cfg.lid.model, Path(languages_dir))
+        preds_all = {BUNDLED: base_all, "cld2": cld2_all}.get(cfg.lid.model) or first.predict(texts_all)
         second = cld2_all if cfg.lid.confirm == "cld2" else [(None, None)] * len(rows)
-        keep = [decide(cfg.lid, lang, p, sc, *second[i]) is None for i, (p, sc) in enumerate(preds_all)]
+        blind = blind_spots(first, cld2) if cfg.lid.confirm == "cld2" else frozenset()
+        keep = [decide(cfg.lid, lang, p, sc, *second[i], blind) is None for i, (p, sc) in enumerate(preds_all)]
         out["confusion"][lang] = dict(Counter(preds_all[i][0] for i in idx).most_common(6))
         others = [i for i in range(len(rows)) if rows[i]["lang"] != lang]
         gets_in = Counter(rows[i]["lang"] for i in others if keep[i])
@@ -203,16 +205,17 @@ def predict_file(path: Path, languages_dir: Path, lang: str | None) -> list[dict
 
     rows = read_jsonl(path)
     texts = [r["text"] for r in rows]
-    ft = FastTextLID(bundled_lid176()).predict(texts)
-    cld = Cld2LID().predict(texts)
+    lid176, cld2 = FastTextLID(bundled_lid176()), Cld2LID()
+    ft, cld = lid176.predict(texts), cld2.predict(texts)
     decision = None
     if lang:
         cfg = load_language(Path(languages_dir), lang)
         if cfg.lid is not None:
-            preds = {BUNDLED: ft, "cld2": cld}.get(cfg.lid.model) or \
-                make_detector(cfg.lid.model, Path(languages_dir)).predict(texts)
+            first = {BUNDLED: lid176, "cld2": cld2}.get(cfg.lid.model) or make_detector(cfg.lid.model, Path(languages_dir))
+            preds = {BUNDLED: ft, "cld2": cld}.get(cfg.lid.model) or first.predict(texts)
             second = cld if cfg.lid.confirm == "cld2" else [(None, None)] * len(rows)
-            verdicts = [decide(cfg.lid, lang, p, s, *second[i]) for i, (p, s) in enumerate(preds)]
+            blind = blind_spots(first, cld2) if cfg.lid.confirm == "cld2" else frozenset()
+            verdicts = [decide(cfg.lid, lang, p, s, *second[i], blind) for i, (p, s) in enumerate(preds)]
             decision = ["keep" if v is None else v[0] for v in verdicts]
     return [{"id": r.get("id", i), **({"lang": r["lang"]} if "lang" in r else {}),
              "lid176": [a, round(b, 4)], "cld2": [c, round(d, 4)], **({"decision": decision[i]} if decision else {})}

@@ -73,6 +73,9 @@ class FastTextLID:
         return [[(lab.removeprefix("__label__"), float(s)) for lab, s in zip(labs, sc)] or [("unknown", 0.0)]
                 for labs, sc in zip(labels, scores)]
 
+    def labels(self) -> frozenset[str]:
+        return frozenset(x.removeprefix("__label__") for x in self.model.get_labels())
+
     def predict(self, texts: list[str]) -> list[tuple[str, float]]:
         prepared = [t.lower().replace("\n", " ") for t in texts]
         labels, scores = self.model.predict(prepared, k=1)
@@ -82,6 +85,12 @@ class FastTextLID:
 
 class Cld2LID:
     """`predict(texts)` -> [(code, share of bytes in the top language)]; `unknown` when CLD2 finds none."""
+
+    def labels(self) -> frozenset[str]:
+        import pycld2
+
+        code = dict(pycld2.LANGUAGES)
+        return frozenset(code[n] for n in pycld2.DETECTED_LANGUAGES if n in code)
 
     def ranked(self, docs) -> list[Ranked]:
         import pycld2
@@ -101,6 +110,20 @@ class Cld2LID:
         from pipeline.record import Document
 
         return [r[0] for r in self.ranked([Document("", t, "", "", "", "") for t in texts])]
+
+
+# CLD2 codes that name a language lid.176 has under another code
+CLD2_ALIASES = {"zh-Hant": "zh", "iw": "he", "jw": "jv"}
+
+
+def blind_spots(first, second) -> frozenset[str]:
+    """The languages `second` can name and `first` cannot (CLD2 knows Akan, Igbo, Tswana...; lid.176 does not): a
+    text in one of them gets from `first` the nearest language it knows, Fon or Akan paragraphs lid.176's pt at
+    0.6-0.95. Empty when either detector cannot list its labels."""
+    if not (hasattr(first, "labels") and hasattr(second, "labels")):
+        return frozenset()
+    known = first.labels()
+    return frozenset(c for c in second.labels() if CLD2_ALIASES.get(c, c) not in known and not c.startswith("xx-"))
 
 
 def model_file(model: str, base: Path) -> Path | None:

@@ -5,7 +5,9 @@ of rule can be re-applied without re-scoring) for every document and keeps a doc
 predicted label must be one of the language's labels (`langid:wrong_language`, value = the score of the
 predicted label) at or above its minimum score (`langid:min_score`); for a language no model has a label
 for (`other_max`), only a document the model confidently gives to another language is dropped
-(`langid:other_language`). `decide` is the one decision: the `langid` command prints the same. A language
+(`langid:other_language`). With `confirm: cld2`, a document CLD2 gives at confirm_min or more to a language the
+first detector has no label for is dropped (`langid:confident_other`): lid.176 gives Fon and Akan paragraphs its
+nearest known language, Portuguese at 0.6-0.95. `decide` is the one decision: the `langid` command prints the same. A language
 whose YAML has `lid: null` (e.g. code) passes through. A document that arrives with a prediction (a
 multi-language run routed it by this language's own detector: pipeline/routing.py) is not scored again.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from pipeline.base import say
-from pipeline.filters.langid import make_detector, model_file
+from pipeline.filters.langid import blind_spots, make_detector, model_file
 from pipeline.language import LanguageConfig, LidConfig
 from pipeline.record import Document, Rejection
 from pipeline.stages.base import Knob, Output, Panel, Stage, Tally, top_items
@@ -31,8 +33,10 @@ def second_says(cfg: LidConfig, lang: str, label2: str | None, score2: float | N
 
 
 def decide(cfg: LidConfig, lang: str, label: str, score: float, label2: str | None = None,
-           score2: float | None = None) -> tuple[str, float | None] | None:
-    """None to keep the document, else (rule, threshold). `label2`/`score2`: the `confirm` detector's."""
+           score2: float | None = None, blind: frozenset[str] = frozenset()) -> tuple[str, float | None] | None:
+    """None to keep the document, else (rule, threshold). `label2`/`score2`: the `confirm` detector's; `blind`: the
+    languages it knows and the first detector does not (filters.langid.blind_spots): when it gives one of them at
+    confirm_min or more, the first detector's label is only the nearest language it knows (`confident_other`)."""
     second = second_says(cfg, lang, label2, score2)
     if cfg.other_max is not None:  # a language the model does not know: only a confident other one drops
         if score > cfg.other_max:
@@ -40,6 +44,8 @@ def decide(cfg: LidConfig, lang: str, label: str, score: float, label2: str | No
         return ("confident_other", cfg.confirm_min) if second == "other" else None
     if label not in set(cfg.labels or [lang]):
         return "wrong_language", None
+    if second == "other" and label2 in blind:
+        return "confident_other", cfg.confirm_min
     if cfg.min_score is not None and score < cfg.min_score and second != "own":
         return "min_score", cfg.min_score
     return None
@@ -69,6 +75,7 @@ class LangID(Stage):
         self.cfg = ctx.language.lid
         self.model = make_detector(self.cfg.model, ctx.languages_dir, ctx.resource("lid/model")) if self.cfg else None
         self.second = make_detector(self.cfg.confirm, ctx.languages_dir) if self.cfg and self.cfg.confirm else None
+        self.blind = blind_spots(self.model, self.second) if self.second is not None else frozenset()
 
     def __call__(self, docs: list[Document]) -> Output:
         if self.model is None or not docs:
@@ -86,7 +93,7 @@ class LangID(Stage):
             if self.second is not None:
                 doc.scores["lang_confirmed"] = second_says(self.cfg, self.ctx.lang, label2, score2) == "own"
             tally.counters[PREDICTED + label] += 1
-            verdict = decide(self.cfg, self.ctx.lang, label, score, label2, score2)
+            verdict = decide(self.cfg, self.ctx.lang, label, score, label2, score2, self.blind)
             if verdict is None:
                 kept.append(doc)
             else:
@@ -125,7 +132,8 @@ class LangID(Stage):
                     "language is source-declared only (the catalogue says it, no detector confirms it) and the "
                     "purity of this language is unmeasured")
         also = (f"; under it, kept when {detector_words(LidConfig(model=lid.confirm))} agrees at {lid.confirm_min} "
-                "or more") if lid.confirm else ""
+                f"or more; dropped when it gives, at {lid.confirm_min} or more, a language the first detector has no "
+                "label for (Akan, Igbo, Tswana...)") if lid.confirm else ""
         return f"{detector_words(lid)}, labels {say(lid.labels or [language.code])}, min score {lid.min_score}{also}"
 
     @classmethod

@@ -86,13 +86,31 @@ def test_a_short_nepali_paragraph_is_kept_when_cld2_agrees():
     assert decide(cfg.model_copy(update={"confirm": None}), "ne", "ne", doc.scores["lang_score"]) == ("min_score", 0.7)
 
 
+def test_a_fon_paragraph_lid176_calls_portuguese_is_dropped_when_cld2_names_a_language_lid176_lacks():
+    """lid.176 has no Fon or Akan label and gave 6 of 41 Fon UDHR paragraphs to Portuguese at 0.64-0.95 (a pt build
+    kept them); CLD2 gives them Akan at 0.99, a language lid.176 cannot name. Portuguese's own paragraphs stay."""
+    from pipeline.filters.langid import Cld2LID, FastTextLID, blind_spots, bundled_lid176
+
+    blind = blind_spots(FastTextLID(bundled_lid176()), Cld2LID())
+    assert {"ak", "ig", "tn", "nso", "ny"} <= blind and not {"pt", "zh-Hant", "en", "yo"} & blind
+    rows = udhr_set(UDHR, ["fon", "pt"])
+    docs = [Document(r["id"], r["text"], r["lang"], "udhr", "", "") for r in rows]
+    kept, rejected, _ = _langid_stage("pt")(docs)
+    assert sum(d.lang == "fon" for d in kept) <= 1  # 6 before
+    assert sum(d.lang == "pt" for d in kept) == sum(r["lang"] == "pt" for r in rows)
+    vetoed = [r for r in rejected if r.rule == "confident_other"]
+    assert all(r.doc.lang == "fon" and r.doc.scores["lang_pred"] == "pt" and r.doc.scores["lang_pred_cld2"] in blind
+               for r in vetoed)
+    assert sum(r.doc.scores["lang_score"] >= 0.6 for r in vetoed) >= 5  # the ones min_score let through
+
+
 def test_the_langid_command_prints_the_stage_decision(tmp_path, capsys):
     """The CLI and the stage call the same `decide`: same keep/rule per line, for a min_score language with
     CLD2 confirmation and for bm (other_max + CLD2)."""
-    rows = udhr_set(UDHR, ["ne", "bm", "ny", "fr"])[::3]
+    rows = udhr_set(UDHR, ["ne", "bm", "ny", "fr", "fon", "pt"])[::3]
     f = tmp_path / "mixed.jsonl"
     f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    for lang in ("ne", "bm"):
+    for lang in ("ne", "bm", "pt"):
         assert main(["langid", str(f), "--lang", lang]) == 0
         printed = [json.loads(x)["decision"] for x in capsys.readouterr().out.splitlines()]
         docs = [Document(r["id"], r["text"], r["lang"], "udhr", "", "") for r in rows]
