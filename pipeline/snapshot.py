@@ -2,7 +2,8 @@
 
 It holds the language YAML, and what each stage that runs says it reads (`Stage.resources`): word lists,
 the language-ID model, the perplexity model, the PII hash salt; plus the versions of the libraries whose
-behaviour decides results. Its digest is part of the run's config hash, so a retrained model, an edited
+behaviour decides results and a digest of the pipeline's own code (a rule changed there changes results too).
+Its digest is part of the run's config hash, so a retrained model, an edited
 word list or a changed threshold never reuses a result computed from the old one. The driver writes it,
 once, into the run's work folder (`<work>/snapshot/`, immutable: its name is the hash of its content);
 workers build their stages from that copy and never read languages/ or models/, so editing them during a
@@ -16,6 +17,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from pipeline import storage
@@ -29,8 +31,23 @@ PACKAGES = ("fasttext-numpy2-wheel", "pycld2", "presidio-analyzer", "phonenumber
 COMPLETE = ".complete"
 
 
+_CODE = Path(__file__).resolve().parent
+
+
+@lru_cache(maxsize=2)
+def code_digest(root: Path = _CODE) -> str:
+    """sha256 of the pipeline's own Python files under `root` (not its evaluations): a rule changed in code, such as
+    a language-ID decision, is a change of the run's inputs like a threshold changed in a file."""
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        rel = f.relative_to(root).as_posix()
+        if not rel.startswith("evals/"):
+            h.update(rel.encode() + b"\0" + hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()[:16]
+
+
 def versions() -> dict[str, str]:
-    out = {}
+    out = {"pipeline": code_digest()}
     for p in PACKAGES:
         try:
             out[p] = importlib.metadata.version(p)

@@ -187,3 +187,20 @@ def test_ids_claimed_by_an_earlier_unit_match_a_running_set():
             expected.append(sorted(seen.intersection(k.tolist())))
             seen.update(k.tolist())
         assert claimed_before(keys) == expected
+
+
+def test_a_change_in_the_pipeline_code_changes_the_snapshot(tmp_path):
+    """A decision rule lives in code as well as in files (the language-ID veto): the snapshot's versions carry a
+    digest of the pipeline's Python files, so a build made by other code is never resumed; evaluations do not count."""
+    import shutil
+
+    from pipeline.snapshot import code_digest, versions
+
+    src = ROOT / "pipeline"
+    copy = tmp_path / "pipeline"
+    shutil.copytree(src, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert versions()["pipeline"] == code_digest() == code_digest(copy)
+    (copy / "evals" / "lid_eval.py").write_text("# an evaluation\n")
+    assert code_digest.__wrapped__(copy) == code_digest()
+    (copy / "stages" / "langid.py").write_text((copy / "stages" / "langid.py").read_text() + "\n# changed\n")
+    assert code_digest.__wrapped__(copy) != code_digest()
