@@ -1,5 +1,5 @@
 """PII on real manuals (part of `make pii-eval`): the documentation and man pages of Debian packages fetched
-with `apt-get download` into <data>/../pii-eval/, in five sets, each measured once before the rules were
+with `apt-get download` into <data>/../pii-eval/, in six sets, each measured once before the rules were
 changed on it.
 
 (c) `docs_fresh`: every UTF-8 file under usr/share/doc and usr/share/man of FRESH_DOCS --
@@ -20,7 +20,11 @@ changed on it.
   (a number or token with data all around it, in a URL or between URL escapes needs a context word; PGP
   signatures and CRLF base64 are not read; `}@`, an epoch in brackets) was written on (f).
   (g) `docs_fresh_5`: FRESH_DOCS_5, Debian's installation guide in its languages and 11 more servers' and
-  libraries' documentation, measured once after the fifth change: held out.
+  libraries' documentation, measured once after the fifth change; the sixth change (digits grouped by spaces
+  alone not as the region writes them need context, ZIP+4 after a comment marker, code taken for handles, IPv6
+  netmasks, public key pins, domain parameters) was written on (g).
+  (h) `docs_fresh_6`: FRESH_DOCS_6, the Debian Edu manual in 9 languages and 14 more servers' and tools'
+  documentation, measured once after the sixth change: held out.
   Every address-shaped EMAIL hit is an address (right by construction); every other hit is looked up in
   pii_tech_labels.json, labels a person gave by reading the line (sha256 of package, value and the 40
   characters before, so no value is stored). Hits with no label are listed for review and counted apart.
@@ -59,6 +63,12 @@ FRESH_DOCS_4 = ("debian-faq-de", "debian-faq-fr", "debian-faq-it", "debian-faq-j
 # on FRESH_DOCS_4): Debian's installation guide in its languages and 11 more servers' and libraries' docs
 FRESH_DOCS_5 = ("installation-guide-amd64", "debian-policy", "libssl-doc", "libcurl4-doc", "opensmtpd", "libpam-doc",
                 "stunnel4", "privoxy", "dante-server", "zabbix-agent", "pure-ftpd", "mailman3")
+# measured once after the sixth change (written on FRESH_DOCS_5): the Debian Edu manual in 9 languages and 14 more
+# servers' and tools' documentation (fax, SIP, mail, VPN, backup, version control)
+FRESH_DOCS_6 = ("debian-edu-doc-en", "debian-edu-doc-de", "debian-edu-doc-fr", "debian-edu-doc-it", "debian-edu-doc-nl",
+                "debian-edu-doc-es", "debian-edu-doc-da", "debian-edu-doc-ja", "debian-edu-doc-pt-br", "hylafax-server",
+                "sympa", "rsyslog-doc", "bacula-doc", "amavisd-new", "ocserv", "roundcube-core", "kamailio", "msmtp",
+                "gitolite3", "radicale", "subversion", "debian-kernel-handbook", "harden-doc")
 DOCS_LANGS = ("de", "fr", "es", "it", "nl", "pl", "pt", "ru", "ja", "zh", "vi", "en", "cs", "da", "el", "id", "nb", "ro",
               "sv", "tr")  # the others (fi, hu, mk, sr, uk) have no language file: the English rules
 PROJECT_LANGS = frozenset(f.stem for f in (Path(__file__).parents[2] / "languages").glob("??.yaml"))
@@ -159,12 +169,12 @@ def paragraph_hits(package: str, text: str, redactor):
 
 
 def evaluate_manuals(fresh_dir: Path, redactors: dict, labels: dict) -> dict:
-    """docs_fresh .. docs_fresh_5: per set the labelled sample's precision per type and its unlabelled hits."""
+    """docs_fresh .. docs_fresh_6: per set the labelled sample's precision per type and its unlabelled hits."""
     import subprocess
 
     out: dict = {}
     for name, packages in (("docs_fresh", FRESH_DOCS), ("docs_fresh_2", FRESH_DOCS_2), ("docs_fresh_3", FRESH_DOCS_3),
-                           ("docs_fresh_4", FRESH_DOCS_4), ("docs_fresh_5", FRESH_DOCS_5)):
+                           ("docs_fresh_4", FRESH_DOCS_4), ("docs_fresh_5", FRESH_DOCS_5), ("docs_fresh_6", FRESH_DOCS_6)):
         try:
             docs = fresh_docs(fresh_dir, packages)
         except (OSError, subprocess.CalledProcessError) as e:  # no apt-get, no registry: said, not skipped silently

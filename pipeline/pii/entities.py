@@ -29,6 +29,8 @@ from pipeline.pii.lookalikes import (
     key_place_needs_context,
     phone_look_alike,
     phone_needs_context,
+    phone_unlike_regions,
+    user_look_alike,
     user_needs_context,
 )
 from pipeline.pii.words import AT_WORDS, DOT_WORDS, SECTION_WORDS, VERSION_WORDS, all_words, any_word
@@ -141,6 +143,8 @@ class Entity:
     needs_context: Callable[[str], bool] | None = None
     """value -> True when a value of that shape counts only after a context word (within `context_chars`
     characters before it, on its line): a hex digest is a KEY after `token:`, not in a changelog."""
+    regional_needs_context: Callable[[str, tuple[str, ...]], bool] | None = None
+    """(value, the language's phone regions) -> True when a value so written counts only after a context word."""
     place_needs_context: Callable[[str, int, int], bool] | None = None
     """(text, start, end) -> True when, where it stands, a value counts only after a context word (a phone-shaped
     number among drawing coordinates: `data_window`, where `fax 1 800 446 6520` still counts; a key-shaped token
@@ -164,9 +168,9 @@ ENTITIES: tuple[Entity, ...] = (
            look_alike=ip_look_alike),
     Entity("PHONE", "PHONE_NUMBER", "\\d(?:[ \t\u00a0().\\-/]{0,3}\\d){6}",  # separators, not newlines
            _presidio("PhoneRecognizer", regions=True), 0.4,
-           ("phone", "telephone", "tel", "mobile", "cell", "fax", "call"),
+           ("phone", "telephone", "tel", "mobile", "cell", "fax", "call", "voice"),
            deny_before=("isbn", "issn", "doi", "version"), look_alike=phone_look_alike, skip_trigger=in_ipv4,
-           needs_context=phone_needs_context, place_needs_context=data_window),
+           needs_context=phone_needs_context, regional_needs_context=phone_unlike_regions, place_needs_context=data_window),
     Entity("CREDIT_CARD", "CREDIT_CARD", "\\d(?:[ \t\u00a0\\-]{0,2}\\d){11}", _presidio("CreditCardRecognizer"), 0.8,
            ("card", "credit", "visa", "mastercard", "amex", "payment"), look_alike=card_look_alike,
            place_needs_context=data_window),
@@ -184,7 +188,7 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("USER", "USER", r"@[^\s@]", _pattern("USER", USER_PATTERN), 0.5,
            ("user", "twitter", "follow", "mastodon", "handle", "contact", "contato", "kontakt", "reported by",
             "thanks to"),
-           needs_context=user_needs_context, context_whole_words=True, context_lines=2,
+           needs_context=user_needs_context, context_whole_words=True, context_lines=2, look_alike=user_look_alike,
            allow=("@reboot", "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly",
                   "@include", "@includedir", "@import", "@media", "@charset", "@font-face", "@param", "@return",
                   "@see", "@since", "@author", "@deprecated", "@throws", "@example", "@todo", "@override",

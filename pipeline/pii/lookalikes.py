@@ -96,7 +96,15 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
 
 
 def netmask(value: str) -> bool:
-    """`255.255.240.0`: ones then zeros, a network mask, not an address."""
+    """`255.255.240.0`, `ffff:ffff:ffff:ffff::`: ones then zeros, a network mask, not an address."""
+    if ":" in value:
+        import ipaddress
+
+        try:
+            bits = f"{int(ipaddress.IPv6Address(value)):0128b}"
+        except ValueError:
+            return False
+        return bits.startswith("1" * 16) and "01" not in bits
     groups = value.split(".")
     if len(groups) != 4 or not all(g.isdigit() and int(g) <= 255 for g in groups) or not value.startswith("255."):
         return False
@@ -118,6 +126,25 @@ def phone_needs_context(value: str) -> bool:
     return re.fullmatch(r"\(?[1-9]\d{6,}\)?|\(\d{7,}\)?", value) is not None
 
 
+def phone_unlike_regions(value: str, regions) -> bool:
+    """Digits grouped by single spaces alone, not starting with 0 (`571 612 1056`, failed tests; `538 538 1075`,
+    partition sizes): people write a number so where that is their region's national format (Spain `612 34 56 78`,
+    Italy `312 345 6789`, China's mobiles `131 2345 6789`); where the region writes it otherwise (`(571) 612-1056`,
+    `0538 538 1075` with its trunk 0) it is a phone number only after a context word."""
+    if re.fullmatch(r"[1-9]\d*(?: \d+)+", value) is None:
+        return False
+    import phonenumbers
+
+    for region in regions:
+        try:
+            n = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(n) and phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.NATIONAL) == value:
+            return False
+    return True
+
+
 def user_needs_context(value: str) -> bool:
     """`@list`, `@INC`, `@tunnel_hash`: code documentation names members and variables the way handles look;
     a handle with a digit or mixed case and at most one `_` (`@marie12`, `@JaneDoe`) stands alone, a plain
@@ -125,6 +152,14 @@ def user_needs_context(value: str) -> bool:
     mixed = re.search(r"[a-z]", value) and re.search(r"[A-Z]", value[2:])  # a capital inside: `@JaneDoe`
     camel = re.fullmatch(r"@[a-z]+[A-Z][A-Za-z]*", value)  # `@objectClass`, `@extensibleObject`: code names
     return not (re.search(r"\d", value) or mixed) or value.count("_") > 1 or camel is not None
+
+
+def user_look_alike(text: str, s: int, e: int) -> bool:
+    """Code, not a handle: a plain-word name ending a statement (`print @certificate;`, a Perl array, even after a
+    context word such as `x509-user-cert`; `@marie12;` stands) or a symbol version whose parts markup set apart
+    (`<span>@ZLIB_1</span><span>.2.0</span>` reads `@ZLIB_1` then `.2.0`)."""
+    after = text[e:e + 40]
+    return re.match(r"[ \t]*\.\d", after) is not None or (after.startswith(";") and user_needs_context(text[s:e]))
 
 
 def key_candidate(token: str) -> bool:
@@ -164,7 +199,8 @@ def base64_text(value: str) -> bool:
 
 
 def key_look_alike(text: str, s: int, e: int) -> bool:
-    """Not a key whatever the context: a digest after its algorithm (`sha224:0GomF8...`), base64 of readable
+    """Not a key whatever the context: a digest after its algorithm (`sha224:0GomF8...`, a public key pin
+    `sha256//YhKJ...=`, `pin-sha256="..."`), domain parameters (`BEGIN DSA PARAMETERS`), base64 of readable
     text, a list of option letters (`-aAbBdDfhL46`, each once), a single capitalised word
     (`Systemzugangsberechtigungen`), words run together with no digit (`AuthBasicUseDigestAlgorithm`,
     `AuthzDBDLoginToReferer`: a directive's name even after `auth`)."""
@@ -173,7 +209,10 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
         return True  # roff glued to the token: `\(dq44f68b13ce97044b837f000035ca9452` is a quoted GUID
     if text[max(0, s - 1):s] == "\\" and value[:1] == "x" and HEX.fullmatch(value[1:]):
         return True  # a hex literal: `\xba7816bf8f01cfea414140de5dae2223` (a bytea, a C string)
-    return bool(re.search(r"(?:sha\d*|md5|digest|checksum)[:=]\s*$", text[max(0, s - 12):s], re.IGNORECASE)
+    if in_private_block(text, s, "PARAMETERS-----"):
+        return True  # DSA, DH or EC domain parameters: public numbers, even written as C strings (`"MIICLAKC...\n"`)
+    return bool(re.search(r"(?:sha\d*|md5|digest|checksum)(?:[:=]\"?|//)\s*$", text[max(0, s - 12):s], re.IGNORECASE)
+                or re.match(r"(?:sha\d+|md5)//", value, re.IGNORECASE)
                 or base64_text(value)
                 or (re.search(r"(?:-|\bFl )$", text[max(0, s - 3):s]) and len(set(value)) == len(value))
                 or re.fullmatch(r"[A-Z]?[a-z]+", value) or CAMEL_WORDS.fullmatch(value))
@@ -212,8 +251,10 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
     r = re.fullmatch(r"\(?([1-9]\d{3,4})(?:-|\.\.)([1-9]\d{3,4})\)?", value)
     if r and int(r.group(1)) < int(r.group(2)):
         return True  # a range: `32768-65535`, `49152..65535`
-    if re.fullmatch(r"\d{5}-\d{4}", value) and re.search(r"\b[A-Z]{2},?\s+$", text[max(0, s - 16):s]):
-        return True  # a US ZIP+4 code after its state: `Boston, MA 02110-1301` (also across a line break)
+    if re.fullmatch(r"\d{5}-\d{4}", value) and re.search(r"\b[A-Z]{2},?\s+(?:(?:#|//|;|\*|--|%)[ \t]*)?$",
+                                                         text[max(0, s - 20):s]):
+        return True  # a US ZIP+4 code after its state: `Boston, MA 02110-1301`, also across a line break and the
+        #              comment marker that opens the next line of a licence header (`MA\n# 02111-1307`)
     if re.search(r"(?<!\d)(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d)", value):
         return True  # an ISO date: `iperf 3.8 2020-06-08`
     if DATE_STAMP.search(value) and re.search(r"[\s().\-/]", value) or DEBIAN_HEADER.match(text, e, e + 60):
@@ -264,13 +305,13 @@ def data_window(text: str, s: int, e: int, pad: int = 100) -> bool:
     return letters < 0.2 * chars
 
 
-def in_private_block(text: str, s: int) -> bool:
-    """Position `s` is between a `-----BEGIN ... PRIVATE KEY...-----` line and its `-----END`."""
+def in_private_block(text: str, s: int, kind: str = "PRIVATE KEY") -> bool:
+    """Position `s` is between a `-----BEGIN ... PRIVATE KEY...-----` line (or one naming `kind`) and its `-----END`."""
     begin = text.rfind("-----BEGIN ", 0, s)
     if begin < 0:
         return False
     line_end = text.find("\n", begin)
-    return "PRIVATE KEY" in text[begin:line_end if line_end >= 0 else len(text)] and "-----END" not in text[begin:s]
+    return kind in text[begin:line_end if line_end >= 0 else len(text)] and "-----END" not in text[begin:s]
 
 
 def key_place_needs_context(text: str, s: int, e: int) -> bool:

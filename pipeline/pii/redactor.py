@@ -104,6 +104,7 @@ class TypeRule:
     deny: re.Pattern | None
     allow: frozenset[str]
     context: re.Pattern
+    regions: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, e: Entity, rc: RecogniserConfig, cfg: PiiConfig) -> TypeRule:
@@ -112,7 +113,8 @@ class TypeRule:
         return cls(e, e.min_score if rc.min_score is None else rc.min_score, rc.action or cfg.action,
                    re.compile(e.trigger), _words_before([*e.deny_before, *rc.deny_before]),
                    frozenset([*e.allow, *rc.allow]),
-                   re.compile("|".join(rf"(?<![^\W\d_]){re.escape(w)}{end}" for w in words), re.IGNORECASE))
+                   re.compile("|".join(rf"(?<![^\W\d_]){re.escape(w)}{end}" for w in words), re.IGNORECASE),
+                   tuple(cfg.phone_regions))
 
     def look_alike(self, text: str, s: int, e: int) -> bool:
         """A match that is something else: an allowed value, a deny word right before it, a shape or a place
@@ -120,16 +122,18 @@ class TypeRule:
         the type's own look-alike rule (a version taken for an IP, a measurement taken for a phone...)."""
         if text[s:e] in self.allow or (self.deny is not None and self.deny.search(text[max(0, s - 30):s])):
             return True
-        if ((self.entity.needs_context is not None and self.entity.needs_context(text[s:e]))
-                or (self.entity.place_needs_context is not None and self.entity.place_needs_context(text, s, e))):
-            before = text[max(0, s - self.entity.context_chars):s].split("\n")
+        ent = self.entity
+        if ((ent.needs_context is not None and ent.needs_context(text[s:e]))
+                or (ent.regional_needs_context is not None and ent.regional_needs_context(text[s:e], self.regions))
+                or (ent.place_needs_context is not None and ent.place_needs_context(text, s, e))):
+            before = text[max(0, s - ent.context_chars):s].split("\n")
             # one line more when the value is alone on its line (`password:\n    s3cr3t`; not a directive with
             # its arguments after a comment: `# get my password\nAuthLDAPBindPassword exec:/path`)
             alone = not before[-1].strip() and re.match(r"[\s\"'`)\]}.,;]*(?:\n|$)", text[e:e + 80]) is not None
-            lines = self.entity.context_lines + alone
+            lines = ent.context_lines + alone
             if not self.context.search(" ".join(before[-lines:])):
                 return True
-        return self.entity.look_alike is not None and self.entity.look_alike(text, s, e)
+        return ent.look_alike is not None and ent.look_alike(text, s, e)
 
 
 class Redactor:

@@ -341,6 +341,21 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("en", "http://news.gmane.org/find-root.php?message_id=CA%2b4duQ%3dppW%2b\n\t  "
            "Pz%2bRVPVXJyFLj0HErh1ZOtm5tk8b6n5Nd5kSk0g%40mail.gmail.com", {}),
     ("en", "GIT_COMMITTER_EMAIL to '${REMOTE_USER}@http.${REMOTE_ADDR}'; gnome-desktop [1:2.10.2.3 (unstable)]", {}),
+    # manuals 5 (the sixth tuning set): a licence header's ZIP+4 after a comment marker, code taken for handles
+    ("en", "59 Temple Place - Suite 330, Boston, MA\n# 02111-1307, USA.\n#", {}),
+    ("en", 'print "Content-type: application/x-x509-user-cert\\n\\n";\nprint @certificate;', {}),
+    ("en", '<span class="n">compressBound</span><span class="nd">@ZLIB_1</span><span class="mf">.2.0</span>', {}),
+    ("en", "Thanks to @marie12; reported by @JaneDoe.", {"USER": 2}),
+    # digits grouped by spaces alone: a phone number where that is the region's national format, else after context
+    ("en", "Before:\n  IGNORED: failed tests: 571 612 1056\n  TESTDONE: 1214 tests out of 1215", {}),
+    ("zh", "as the first element in the recipe:\n#               538 538 1075 free", {}),
+    ("en", "If it breaks, call 571 612 1056 at once.", {"PHONE": 1}),
+    ("es", "Escribe a Ana o al 612 34 56 78 por la tarde.", {"PHONE": 1}),
+    ("zh", "有问题请找王先生 131 2345 6789 处理。", {"PHONE": 1}),
+    ("en", "#d-i netcfg/get_ipaddress string fc00::2\n#d-i netcfg/get_netmask string ffff:ffff:ffff:ffff::", {"IP_ADDRESS": 1}),
+    ("en", 'curl_easy_setopt(curl, CURLOPT_PINNEDPUBLICKEY, "sha256//YhKJKSzoTt2b5FP18fvpHo7fJYqQCjAa3HWY3tvRMwE=");', {}),
+    ("en", '"-----BEGIN DSA PARAMETERS-----\\n"\n  "MIICLAKCAQEA1pobSR1FJ3+Tvi0J6Tk1PSV2owZey1Nuo847hGw/59VCS6RPQEqr\\n"\n'
+           '  "GcAoUYXOBAfZ37qLMm2juf+o5gCrT4CXfRPu6kbapt7V/YIc1nsNgeAOKKoFBHBQ\\n"\n  "-----END DSA PARAMETERS-----\\n"', {}),
 ]
 
 
