@@ -156,10 +156,15 @@ def user_needs_context(value: str) -> bool:
 
 def user_look_alike(text: str, s: int, e: int) -> bool:
     """Code, not a handle: a plain-word name ending a statement (`print @certificate;`, a Perl array, even after a
-    context word such as `x509-user-cert`; `@marie12;` stands) or a symbol version whose parts markup set apart
-    (`<span>@ZLIB_1</span><span>.2.0</span>` reads `@ZLIB_1` then `.2.0`)."""
-    after = text[e:e + 40]
-    return re.match(r"[ \t]*\.\d", after) is not None or (after.startswith(";") and user_needs_context(text[s:e]))
+    context word such as `x509-user-cert`; `@marie12;` stands), a symbol version whose parts markup set apart
+    (`<span>@ZLIB_1</span><span>.2.0</span>` reads `@ZLIB_1` then `.2.0`), a Perl declaration or a list of
+    variables, a numbered heading naming a parameter, or the host a syslog rule forwards to."""
+    after, line = text[e:e + 40], text[text.rfind("\n", 0, s) + 1:s]
+    return (re.match(r"[ \t]*\.\d", after) is not None or (after.startswith(";") and user_needs_context(text[s:e]))
+            or re.search(r"(?:\b(?:my|our|local)\s*\(\s*|[$%]\w+,\s*)$", line) is not None  # Perl: `my(@from)`,
+            #                                                     `($user, @errors)` (`@luca72, @dev0ps79` are handles)
+            or re.fullmatch(r"\s*(?:\d+\.)+\d*\s+", line) is not None  # a numbered heading: `3.2. @hf_value2`
+            or re.fullmatch(r"\s*[\w*,;!=]+\.[\w*!=]+\s+", line) is not None)  # a syslog rule's host: `*.* @loghost`
 
 
 def key_candidate(token: str) -> bool:
@@ -209,6 +214,8 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
         return True  # roff glued to the token: `\(dq44f68b13ce97044b837f000035ca9452` is a quoted GUID
     if text[max(0, s - 1):s] == "\\" and value[:1] == "x" and HEX.fullmatch(value[1:]):
         return True  # a hex literal: `\xba7816bf8f01cfea414140de5dae2223` (a bytea, a C string)
+    if re.search(r"__F[A-Z]*P?\d+[A-Za-z_]", value) or re.match(r"_Z[NKL]?\d", value):
+        return True  # a mangled C++ name (`sqljsDriveRequests__FP8sqeAgentP14db2UCconHandle`, `_ZN3foo3barEv`)
     if in_private_block(text, s, "PARAMETERS-----"):
         return True  # DSA, DH or EC domain parameters: public numbers, even written as C strings (`"MIICLAKC...\n"`)
     return bool(re.search(r"(?:sha\d*|md5|digest|checksum)(?:[:=]\"?|//)\s*$", text[max(0, s - 12):s], re.IGNORECASE)
@@ -236,6 +243,11 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
         #              `1 234 567 890` is a quantity in thousands groups
     if re.fullmatch(r"\(?\d+(?:\.\d+)+\)?", value) and max(len(g) for g in re.findall(r"\d+", value)) >= 6:
         return True  # dotted groups of 6+ digits are versions (`11.20220922`), not `06.12.34.56.78`
+    if (re.fullmatch(r"(?:0?[1-9]|[12]\d|3[01])([./-])(?:0?[1-9]|1[0-2])\1(?:19|20)\d\d", value)
+            or re.fullmatch(r"(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/(?:19|20)\d\d", value)
+            or re.fullmatch(r"\d+\.\d+", value) or value.count(" - ") >= 2):
+        return True  # a date (`03.03.2013`, `06-07-2019`, `12/31/2019`), a decimal (`12345.67890`: phone numbers
+        #              written with dots have three groups or more), numbers joined by ` - ` (a diagram)
     digits = re.sub(r"\D", "", value)
     if (value.startswith("[") or ".." in value or re.search(r"\s-\d", value) or re.search(r"(\d)\1{5}", digits)
             or any("12345678" in g for g in re.findall(r"\d+", value))

@@ -356,6 +356,17 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("en", 'curl_easy_setopt(curl, CURLOPT_PINNEDPUBLICKEY, "sha256//YhKJKSzoTt2b5FP18fvpHo7fJYqQCjAa3HWY3tvRMwE=");', {}),
     ("en", '"-----BEGIN DSA PARAMETERS-----\\n"\n  "MIICLAKCAQEA1pobSR1FJ3+Tvi0J6Tk1PSV2owZey1Nuo847hGw/59VCS6RPQEqr\\n"\n'
            '  "GcAoUYXOBAfZ37qLMm2juf+o5gCrT4CXfRPu6kbapt7V/YIc1nsNgeAOKKoFBHBQ\\n"\n  "-----END DSA PARAMETERS-----\\n"', {}),
+    # manuals 6 (the seventh tuning set): dates, decimals, diagrams, Perl and syslog code, mangled names
+    ("de", "Debian Edu 6.0.7+r1, Codename »Squeeze«, freigegeben am 03.03.2013.", {}),
+    ("it", "Debian Edu 10+edu0 Codename Buster rilasciato il 06-07-2019.", {}),
+    ("en", '# using a key variable, evaluates to 12345.67890\nset $key = "doubleval";', {}),
+    ("en", "tree root /                \\ - 142\n          \\ 195 - 37 - 78 - 163", {}),
+    ("en", "Telefon +49 821 4441269 * Fax +49 821 4401310", {"PHONE": 2}),
+    ("en", "submit ( $new, $user, @errors, [ no_global_validations => 1 ] ); my(@rfc2822_from) = do { 1 };", {}),
+    ("en", "   3.1. @hf_value\n   3.2. @hf_value2\n   3.3. @hf_value_exists", {}),
+    ("de", "<pre>\n  *.*                       @Ihr_Loghost</pre>", {}),
+    ("en", "Reported by @teoberi.\n  Thanks to @miconda for a hint! Contact: @k_schmidt97, @k_schmidt94.", {"USER": 4}),
+    ("en", "key: sqljsParseRdbAccessed__FP13sqljsDrdaAsCbP13sqljDDMObjectP14db2UCinterface", {}),
 ]
 
 
