@@ -18,7 +18,6 @@ from typing import Literal
 from pipeline.pii.lookalikes import (
     KEY_PATTERN,
     USER_PATTERN,
-    card_look_alike,
     data_window,
     email_look_alike,
     in_ipv4,
@@ -27,12 +26,10 @@ from pipeline.pii.lookalikes import (
     key_look_alike,
     key_needs_context,
     key_place_needs_context,
-    phone_look_alike,
-    phone_needs_context,
-    phone_unlike_regions,
     user_look_alike,
     user_needs_context,
 )
+from pipeline.pii.numbers import card_look_alike, phone_look_alike, phone_needs_context, phone_unlike_regions
 from pipeline.pii.words import AT_WORDS, DOT_WORDS, SECTION_WORDS, VERSION_WORDS, all_words, any_word
 
 

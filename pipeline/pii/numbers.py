@@ -1,0 +1,108 @@
+"""What looks like a phone or card number but is not: measurements, prices, dates, versions, ranges, ids, rows of
+number tables, digits grouped as no region writes its numbers (the rules pipeline/pii/entities.py attaches to PHONE
+and CREDIT_CARD; the other types' rules are in pipeline/pii/lookalikes.py)."""
+from __future__ import annotations
+
+import re
+
+from pipeline.pii.lookalikes import DEBIAN_HEADER, in_url, ipv4_shaped
+
+CARD_GROUPS = {(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 1)}
+# a group of one digit that is not the number's first group nor right after a `+33`/`0033` country code
+ONE_DIGIT_GROUP = re.compile(r"(?<![+\d])(?<!^)(?<!^\()(?<![+]\d\d )(?<![+]\d )(?<![+]\d\d\d )"
+                             r"(?<!^00\d )(?<!^00\d\d )(?<!^00\d\d\d )"
+                             r"(?<=[\s.\-/)(])\d(?!\d)")
+POWERS_OF_TWO = frozenset(2 ** n for n in range(16, 65))
+DATE_STAMP = re.compile(r"(?<!\d)(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)")
+PHONE_URL = re.compile(r"wa\.me/|whatsapp|phone|[/?&](?:tel|call|fax)\w*[=/]", re.IGNORECASE)  # a number in such a URL is one
+
+
+def phone_needs_context(value: str) -> bool:
+    """A bare run of 7+ digits not starting with 0 or + (`2147483648`, a bug, build or byte count), or any
+    bare run in parentheses (`<tss@iki.fi> (0351233834)`, a changelog's id), is a phone number only after a
+    context word; `0612345678` and `+33612345678` are numbers as people write them."""
+    return re.fullmatch(r"\(?[1-9]\d{6,}\)?|\(\d{7,}\)?", value) is not None
+
+
+def phone_unlike_regions(value: str, regions) -> bool:
+    """Digits grouped by single spaces alone, not starting with 0 (`571 612 1056`, failed tests; `538 538 1075`,
+    partition sizes): people write a number so where that is their region's national format (Spain `612 34 56 78`,
+    Italy `312 345 6789`, China's mobiles `131 2345 6789`); where the region writes it otherwise (`(571) 612-1056`,
+    `0538 538 1075` with its trunk 0) it is a phone number only after a context word."""
+    if re.fullmatch(r"[1-9]\d*(?: \d+)+", value) is None:
+        return False
+    import phonenumbers
+
+    for region in regions:
+        try:
+            n = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(n) and phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.NATIONAL) == value:
+            return False
+    return True
+
+
+def phone_look_alike(text: str, s: int, e: int) -> bool:
+    """A measurement, a price, a time, a year with a number, a quantity, or part of a longer run of numbers."""
+    value, before, after = text[s:e], text[max(0, s - 2):s], text[e:e + 12]
+    if sum(c.isdigit() for c in value) < 7 or re.match(r"(?:19|20)\d\d[-/]|\d{1,3}(?:[ ,]\d{3}){3,}$", value):
+        return True  # short numbers match prices and times; `2024-000123` is a year and a number;
+        #              `1 234 567 890` is a quantity in thousands groups
+    if re.fullmatch(r"\(?\d+(?:\.\d+)+\)?", value) and max(len(g) for g in re.findall(r"\d+", value)) >= 6:
+        return True  # dotted groups of 6+ digits are versions (`11.20220922`), not `06.12.34.56.78`
+    if (re.fullmatch(r"(?:0?[1-9]|[12]\d|3[01])([./-])(?:0?[1-9]|1[0-2])\1(?:19|20)\d\d", value)
+            or re.fullmatch(r"(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/(?:19|20)\d\d", value)
+            or re.fullmatch(r"\d+\.\d+", value) or value.count(" - ") >= 2):
+        return True  # a date (`03.03.2013`, `06-07-2019`, `12/31/2019`), a decimal (`12345.67890`: phone numbers
+        #              written with dots have three groups or more), numbers joined by ` - ` (a diagram)
+    digits = re.sub(r"\D", "", value)
+    if (value.startswith("[") or ".." in value or re.search(r"\s-\d", value) or re.search(r"(\d)\1{5}", digits)
+            or any("12345678" in g for g in re.findall(r"\d+", value))
+            or set(digits) <= {"0", "1"} or int(digits) + 1 in POWERS_OF_TWO or int(digits) in POWERS_OF_TWO):
+        return True  # an id in brackets, a range `0..216.069`, negative numbers (SVG paths: `124 -44 -326`),
+        #              `037777777777`, a digit list `0123456789`, a
+        #              binary number `1010 1001`, `2147483647` / `4294967295` (2^31 - 1, 2^32 - 1)
+    grouped = re.sub(r"\s*\(0\)\s*", " ", value)  # the trunk `(0)` of `+32 (0)450 ...` is not a group
+    if ONE_DIGIT_GROUP.search(grouped) or re.search(r"\t|\d {2,}\d", grouped):
+        return True  # a one-digit group after the first (and after a `+33 ` country code) is a version, an OID
+        #              or a list of numbers (`96.0.4664.110`, `1.3.6.1.6.3.1`, `trap '' 1 2 3 13 14`); columns
+        #              of a table; phone numbers group their digits by 2 to 4 (`+33 1 23 45 67 89` is allowed)
+    r = re.fullmatch(r"\(?([1-9]\d{3,4})(?:-|\.\.)([1-9]\d{3,4})\)?", value)
+    if r and int(r.group(1)) < int(r.group(2)):
+        return True  # a range: `32768-65535`, `49152..65535`
+    if re.fullmatch(r"\d{5}-\d{4}", value) and re.search(r"\b[A-Z]{2},?\s+(?:(?:#|//|;|\*|--|%)[ \t]*)?$",
+                                                         text[max(0, s - 20):s]):
+        return True  # a US ZIP+4 code after its state: `Boston, MA 02110-1301`, also across a line break and the
+        #              comment marker that opens the next line of a licence header (`MA\n# 02111-1307`)
+    if re.search(r"(?<!\d)(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d)", value):
+        return True  # an ISO date: `iperf 3.8 2020-06-08`
+    if DATE_STAMP.search(value) and re.search(r"[\s().\-/]", value) or DEBIAN_HEADER.match(text, e, e + 60):
+        return True  # a version: with a date stamp, `gcc-12 (12-20220428-1)`; `binutils (2.13.90.0.18-1.7) unstable;`
+    if re.search(r"[A-Za-z_]$", text[max(0, s - 1):s]) or re.match(r"-[A-Za-z]", after):
+        return True  # part of an identifier or a file name: `Wa_1408615072`, `02-687531-fix-ldflags.patch`
+    if (re.search(r"(?<![\w.])[0-9A-Fa-f]*(?:\d[0-9A-Fa-f]*[A-Fa-f]|[A-Fa-f][0-9A-Fa-f]*\d)[0-9A-Fa-f]*[\-:]$",
+                  text[max(0, s - 12):s])
+            or re.search(r"(?i)\b(?:isbn|issn|ean)\d*\W{0,3}$", text[max(0, s - 12):s])):
+        return True  # the rest of a hex id (`08002b-0102030405`, `08-00-2b-01-02-03`: MAC addresses), an ISBN
+    if re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", value) and re.search(r"(?i)(?:addr|address|ip|host)[\s:=]*$",
+                                                                   text[max(0, s - 12):s]):
+        return True  # an (example) address, valid or not: `REMOTE_ADDR=121.345.78.123`
+    if (in_url(text, s) and not PHONE_URL.search(text, max(0, s - 60), s)) \
+            or re.search(r"(?:^|[ \t])\d+[ \t]+\d+[ \t]+$", text[max(0, s - 40):s]):
+        return True  # part of a URL (`postgr.es/c/033886653`; not `https://wa.me/15551234567`), a row of a number
+        #              table (`0 81 4621 0 1412881037 ...`: two numbers before it on its line)
+    # part of a longer run of numbers (`325.318/325.318`, `08:58`), across a phrase break, or an IPv4
+    return bool(re.search(r"/|[.,;—] ", value) or re.match(r"[/\d]|[.:]\d", after)
+                or re.search(r"\d[/:.]?$", before) or ipv4_shaped(value))
+
+
+def card_look_alike(text: str, s: int, e: int) -> bool:
+    """A phone number that passes Luhn (`+54...`), a row of a table, or digits not grouped as cards are."""
+    value, before = text[s:e], text[max(0, s - 2):s]
+    if before.endswith("+") or re.search(r"\d[ \t]+$", text[max(0, s - 8):s]) or re.match(r"[ \t]+\d", text[e:e + 8]):
+        return True  # a phone number that passes Luhn, or numbers in a table (`1024 1072 1176 1328 768 771`)
+    if re.search(r"\d[.,]$", before) or in_url(text, s):
+        return True  # decimals (`1.1752011936438014`), an id in a URL (`?l=thttpd&m=108051453226692`)
+    groups = tuple(len(g) for g in re.split(r"[ \-]", value))
+    return not (len(groups) == 1 or (groups in CARD_GROUPS and len(set(re.findall(r"[ \-]", value))) == 1))
