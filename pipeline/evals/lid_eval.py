@@ -31,6 +31,7 @@ import xxhash
 
 from pipeline.errors import UserError, cli_main
 from pipeline.filters.langid import BUNDLED, FastTextLID, blind_spots, bundled_lid176, make_detector
+from pipeline.filters.roots import read_wordlist
 from pipeline.language import load_language
 
 BLOOM = ["ak", "ar", "as", "bm", "bn", "ca", "en", "es", "eu", "fon", "fr", "gu", "hi", "id", "ig", "ki",
@@ -79,7 +80,7 @@ def untranslated_rule(languages_dir: Path, lang: str):
 
     def words_of(code: str) -> set[str]:
         f = languages_dir / "wordlists" / "stopwords" / f"{code}.txt"
-        return set(f.read_text(encoding="utf-8").split()) if f.is_file() else set()
+        return set(read_wordlist(f)) if f.is_file() else set()  # the entries, not the header's words
 
     english, own = words_of("en"), words_of(lang)
     latin = load_language(languages_dir, lang).script in (None, "Latn")
