@@ -118,15 +118,29 @@ def udhr_set(folder: Path, langs: list[str]) -> list[dict]:
     return rows
 
 
+def stage_verdicts(cfg, lang: str, texts: list[str], languages_dir: Path, lid176: tuple, cld2: tuple) -> tuple[list, list]:
+    """(the language's detector's predictions, the langid stage's verdict per text: `decide`, the stage's own
+    function, with CLD2 as the second detector and its blind spots). `lid176`, `cld2`: (detector, its predictions
+    on `texts`), made once for every language."""
+    from pipeline.stages.langid import decide
+
+    detectors = {BUNDLED: lid176, "cld2": cld2}
+    first, preds = detectors.get(cfg.model) or (make_detector(cfg.model, Path(languages_dir)), None)
+    preds = preds or first.predict(texts)
+    confirmed = cfg.confirm == "cld2"
+    second = cld2[1] if confirmed else [(None, None)] * len(texts)
+    blind = blind_spots(first, cld2[0]) if confirmed else frozenset()
+    return preds, [decide(cfg, lang, p, s, *second[i], blind) for i, (p, s) in enumerate(preds)]
+
+
 def evaluate(rows: list[dict], languages_dir: Path) -> dict:
     """Per language: the share of its own paragraphs the langid stage keeps (`kept`, with `decide`, the
     stage's own function), top-1 of its detector, and contamination: the share of every other language's
     paragraphs it would keep too (`others_kept`) and the languages that get in most (`gets_in`)."""
     from pipeline.filters.langid import Cld2LID
-    from pipeline.stages.langid import decide
 
     lid176 = FastTextLID(bundled_lid176())
-    lid176_all = {x.removeprefix("__label__") for x in lid176.model.get_labels()}
+    lid176_all = lid176.labels()
     texts_all = [r["text"] for r in rows]
     c0 = time.process_time()
     base_all = lid176.predict(texts_all)
@@ -147,11 +161,8 @@ def evaluate(rows: list[dict], languages_dir: Path) -> dict:
             res.update(detector=None, note="lid: null: documents are not language-checked")
             out["languages"][lang] = res
             continue
-        first = {BUNDLED: lid176, "cld2": cld2}.get(cfg.lid.model) or make_detector(cfg.lid.model, Path(languages_dir))
-        preds_all = {BUNDLED: base_all, "cld2": cld2_all}.get(cfg.lid.model) or first.predict(texts_all)
-        second = cld2_all if cfg.lid.confirm == "cld2" else [(None, None)] * len(rows)
-        blind = blind_spots(first, cld2) if cfg.lid.confirm == "cld2" else frozenset()
-        keep = [decide(cfg.lid, lang, p, sc, *second[i], blind) is None for i, (p, sc) in enumerate(preds_all)]
+        preds_all, verdicts = stage_verdicts(cfg.lid, lang, texts_all, languages_dir, (lid176, base_all), (cld2, cld2_all))
+        keep = [v is None for v in verdicts]
         out["confusion"][lang] = dict(Counter(preds_all[i][0] for i in idx).most_common(6))
         others = [i for i in range(len(rows)) if rows[i]["lang"] != lang]
         gets_in = Counter(rows[i]["lang"] for i in others if keep[i])
@@ -202,7 +213,6 @@ def predict_file(path: Path, languages_dir: Path, lang: str | None) -> list[dict
     """Both detectors' labels per line and, with `lang`, the langid stage's decision (`decide`, the same
     function): keep, or the rule that drops it."""
     from pipeline.filters.langid import Cld2LID
-    from pipeline.stages.langid import decide
 
     rows = read_jsonl(path)
     texts = [r["text"] for r in rows]
@@ -212,11 +222,7 @@ def predict_file(path: Path, languages_dir: Path, lang: str | None) -> list[dict
     if lang:
         cfg = load_language(Path(languages_dir), lang)
         if cfg.lid is not None:
-            first = {BUNDLED: lid176, "cld2": cld2}.get(cfg.lid.model) or make_detector(cfg.lid.model, Path(languages_dir))
-            preds = {BUNDLED: ft, "cld2": cld}.get(cfg.lid.model) or first.predict(texts)
-            second = cld if cfg.lid.confirm == "cld2" else [(None, None)] * len(rows)
-            blind = blind_spots(first, cld2) if cfg.lid.confirm == "cld2" else frozenset()
-            verdicts = [decide(cfg.lid, lang, p, s, *second[i], blind) for i, (p, s) in enumerate(preds)]
+            _, verdicts = stage_verdicts(cfg.lid, lang, texts, languages_dir, (lid176, ft), (cld2, cld))
             decision = ["keep" if v is None else v[0] for v in verdicts]
     return [{"id": r.get("id", i), **({"lang": r["lang"]} if "lang" in r else {}),
              "lid176": [a, round(b, 4)], "cld2": [c, round(d, 4)], **({"decision": decision[i]} if decision else {})}
