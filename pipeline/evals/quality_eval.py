@@ -3,7 +3,8 @@
 Clean prose: Debian's installation guide (package installation-guide-amd64, GPL-2+, fetched once with
 `apt-get download` into <data>/../quality-eval/), professionally translated into 20 languages, one document
 per HTML section with the navigation removed, sections of >= MIN_CHARS characters; an English passage left
-in a translation is set aside by the fixed rule of lid_eval (no detector). Neither LID nor a quality
+in a translation and a section of code or configuration are set aside by the fixed rules of lid_eval (no
+detector). Neither LID nor a quality
 threshold was chosen on it (the PII evaluation reads its IP addresses only).
 
 Junk, planted per language from that language's own sections (seeded): a navigation menu (section titles
@@ -60,11 +61,12 @@ def guide_sections(folder: Path, languages: Path = Path("languages")) -> dict[st
 
 
 def translated(lang: str, texts: list[str], languages: Path = Path("languages")) -> list[str]:
-    """`texts` less the English passages a translation left untranslated (lid_eval's fixed rule, no detector)."""
-    from pipeline.evals.lid_eval import untranslated_rule
+    """`texts` less the English passages a translation left untranslated and the code, configuration files and
+    tables (lid_eval's fixed rules, no detector: text in no language is not clean prose of `lang`)."""
+    from pipeline.evals.lid_eval import set_aside_rule
 
-    english_passage = untranslated_rule(languages, lang)
-    return [t for t in texts if not english_passage(t)]
+    why_aside = set_aside_rule(languages, lang)
+    return [t for t in texts if not why_aside(t)]
 
 
 def _sentences(text: str) -> list[str]:

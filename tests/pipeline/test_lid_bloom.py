@@ -10,7 +10,7 @@ from conftest import ROOT, UDHR, require_bundled_data
 
 from pipeline.__main__ import main
 from pipeline.catalogue import sources_for
-from pipeline.evals.lid_eval import BLOOM, bundled_set, evaluate, udhr_set
+from pipeline.evals.lid_eval import BLOOM, bundled_set, evaluate, not_prose, set_aside_rule, udhr_set
 from pipeline.filters.codelang import LANGUAGES, guess
 from pipeline.language import load_language
 from pipeline.readers import source_documents
@@ -125,6 +125,25 @@ def test_bundled_paragraphs_are_identified_as_well_as_lid176_does():
     res = evaluate(rows, ROOT / "languages")
     for lang, r in res["languages"].items():
         assert r["docs"] >= 30 and r["top1"] >= 0.9 and r["top1"] >= r["lid176_top1"], (lang, r)
+
+
+def test_code_and_config_paragraphs_are_set_aside_and_prose_in_every_spaced_script_is_not():
+    """The set's `not_prose` rule: no UDHR paragraph of a language written with spaces (Latin, Arabic, Devanagari,
+    Bengali, Tamil, decomposed marks...) is taken for code; the bundled fr manual's command sessions and config
+    files are, and what the rule leaves of fr is mostly prose."""
+    require_bundled_data(UDHR)
+    spaced = [lang for lang in BLOOM if load_language(ROOT / "languages", lang).words.split == "whitespace"]
+    rows = udhr_set(UDHR, spaced)
+    assert len({r["lang"] for r in rows}) >= 35 and not [r["id"] for r in rows if not_prose(r["text"])]
+    assert not_prose("$ cd ~/gentoo\n$ wget http://www.example.org/gentoo-0.9.12.tar.gz\n$ tar xvzf gentoo-0.9.12.tar.gz")
+    assert not_prose('APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";')
+    assert not not_prose("Consultez la Charte Debian, « Relations entre paquets source et binaires — Build-Depends »")
+    why = set_aside_rule(ROOT / "languages", "fr")
+    reasons = {why(p) for d in source_documents(sources_for(ROOT / "catalogue", "fr"), "fr", 10**7)
+               for p in d.text.split("\n\n") if len(p) >= 100}
+    assert reasons == {None, "english", "not_prose"}
+    zh = set_aside_rule(ROOT / "languages", "zh")  # no token rule for a script without spaces
+    assert zh("这是一个关于软件包管理的段落，其中没有代码，只有中文的句子和标点符号。") is None
 
 
 def test_code_slice_detects_programming_languages():
