@@ -22,6 +22,7 @@ characters brings them under it. Separators are re-joined as ROOTS does (runs of
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 import string
@@ -136,10 +137,11 @@ def character_repetition_ratio(text: str, n: int) -> float:
     if len(text) < n:
         return 0.0
     ids = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
-    freqs = np.sort(_gram_counts(ids, n))[::-1]
-    repeated = int(np.count_nonzero(freqs > 1))
-    k = min(math.isqrt(len(freqs)), repeated)
-    return float(freqs[:k].sum()) / float(freqs.sum())
+    freqs = _gram_counts(ids, n)
+    repeated = freqs[freqs > 1]
+    k = min(math.isqrt(len(freqs)), len(repeated))  # the k highest frequencies are all repeated ones
+    top = repeated if k == len(repeated) else np.partition(repeated, len(repeated) - k)[len(repeated) - k:]
+    return float(top.sum()) / float(freqs.sum())
 
 
 def word_repetition_ratio(view: TextView, n: int) -> float:
@@ -192,22 +194,19 @@ def uniform_whitespace(text: str) -> str:
     return _UNICODE_SPACE_RE.sub(" ", text) if _UNICODE_SPACE_RE.search(text) else text
 
 
-# Each pattern matches only where something changes, so clean text is scanned, not rewritten.
-_COLLAPSE = [(re.compile("  +"), " "), (re.compile(" +(?=[\t\n])"), ""), (re.compile("(?<=[\t\n]) +"), ""),
-             (re.compile("\t\t+"), "\t"), (re.compile("^\t|\t$", re.M), ""), (re.compile("\n\n+"), "\n")]
+_SEPARATOR_RUN = re.compile("[ \t\n]{2,}")
 
 
-_ANY_COLLAPSE = re.compile("  |[ \t][\t\n]|[\t\n] |^\t|\t$|\n\n", re.M)  # where any of _COLLAPSE can match
+def _one_separator(m: re.Match) -> str:
+    run = m.group()
+    return "\n" if "\n" in run else "\t" if "\t" in run else " "
 
 
 def collapse_separators(text: str) -> str:
-    """What ROOTS's split on newline/tab/space and re-join does to separators: runs of spaces become
-    one, spaces around tabs and newlines go, empty cells and empty lines vanish."""
-    if not _ANY_COLLAPSE.search(text):
-        return text.strip(" \n")
-    for pattern, repl in _COLLAPSE:
-        text = pattern.sub(repl, text)
-    return text.strip(" \n")
+    """What ROOTS's split on newline, tab and space and re-join does to separators (its empty lines, cells and words
+    are dropped): a run of separators between two words becomes the strongest separator in it (newline, else tab,
+    else space), and runs at either end go. One pass over the text."""
+    return _SEPARATOR_RUN.sub(_one_separator, text).strip(" \t\n")
 
 
 _SEPARATOR = re.compile("[ \t\n]")
@@ -234,6 +233,12 @@ def _blank_words(text: str, keep, candidate: re.Pattern) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=8)
+def _long_word(max_len: int) -> re.Pattern:
+    """A word longer than `max_len`, found only where a word starts (elsewhere the look-behind fails at once)."""
+    return re.compile(f"(?<![^ \\t\\n])[^ \\t\\n]{{{max_len + 1},}}")
+
+
 def edit_document(text: str, uniform: bool, substrings: list[str] | None, max_len: int | None) -> str:
     """ROOTS's document edits: strip, unify spaces, remove URL-ish words, remove over-long words.
     When a word edit is on, separators are re-joined the ROOTS way (collapse_separators)."""
@@ -252,7 +257,7 @@ def edit_document(text: str, uniform: bool, substrings: list[str] | None, max_le
         def keep_short(w: str) -> bool:
             return len(w) <= max_len or 0 < len(strip_special(w)) <= max_len
 
-        text = _blank_words(text, keep_short, re.compile(f"[^ \\t\\n]{{{max_len + 1},}}"))
+        text = _blank_words(text, keep_short, _long_word(max_len))
     if substrings or max_len:
         text = collapse_separators(text)
     return text
