@@ -25,14 +25,15 @@ from typing import Literal
 from pipeline.filters.base import Filter
 from pipeline.filters.text import TextView
 
-LIST_SEPARATORS = re.compile("[,;\u060c\u061b\u3001\uff0c\uff1b\ufe50\ufe51]")  # , ; ، ؛ 、 ， ； ﹐ ﹑
+LIST_CHARACTERS = ",;\u060c\u061b\u3001\uff0c\uff1b\ufe50\ufe51"  # , ; ، ؛ 、 ， ； ﹐ ﹑
 MENU_CHARACTERS = "|¦•·∙»›>/→▸►"
-MENU_SEPARATORS = re.compile(f"(?<=[ \\t])[{re.escape(MENU_CHARACTERS)}](?=[ \\t])")  # a space or tab on each side
+# a space or tab on each side; the space before is consumed, the one after is not (`a | | b` counts two)
+MENU_SEPARATORS = re.compile(f"[ \\t][{re.escape(MENU_CHARACTERS)}](?=[ \\t])")
 
 
-def _per_word(pattern: re.Pattern, view: TextView) -> float:
+def _per_word(count: int, view: TextView) -> float:
     words = len(view.words_raw)
-    return len(pattern.findall(view.text)) / words if words else 0.0
+    return count / words if words else 0.0
 
 
 class ListSeparators(Filter):
@@ -41,7 +42,7 @@ class ListSeparators(Filter):
     name: Literal["list_separators"]
 
     def measure(self, view: TextView) -> float:
-        return _per_word(LIST_SEPARATORS, view)
+        return _per_word(sum(map(view.text.count, LIST_CHARACTERS)), view)
 
 
 class MenuSeparators(Filter):
@@ -50,4 +51,4 @@ class MenuSeparators(Filter):
     name: Literal["menu_separators"]
 
     def measure(self, view: TextView) -> float:
-        return _per_word(MENU_SEPARATORS, view)
+        return _per_word(len(MENU_SEPARATORS.findall(view.text)), view)

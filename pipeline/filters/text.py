@@ -164,9 +164,9 @@ def word_list_ratio(view: TextView, wordlist: frozenset[str], sizes: list[int], 
     words = view.words
     if not words:
         return 0.0
-    hits = sum(1 for w in words if w in wordlist)
+    hits = sum(map(wordlist.__contains__, words))
     if sizes:
-        hits += sum(1 for w in augment(words, sizes, join) if w in wordlist)
+        hits += sum(map(wordlist.__contains__, augment(words, sizes, join)))
     return min(hits / len(words), 1.0)
 
 
