@@ -25,19 +25,18 @@ FRAGMENT = re.compile(r"#[^\s\"'<>=#@]*$")  # not one that passes values (`#toke
 DATA_URI = re.compile(r"data:[\w.+\-]+/[\w.+\-]+(?:;[\w.+\-]+=[\w.+\-]+)*;base64,([A-Za-z0-9+/=]+)")
 BASE64_LINE = re.compile(r"[ \t]*([A-Za-z0-9+/]{16,}={0,2}|=[A-Za-z0-9+/]{4})[ \t]*\r?(?:\n|$)")  # or an armour checksum
 PRIVATE = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----")
+TAG_NAME = re.compile(r"</?([\w:.\-]+)")
+NOT_NEWLINE = re.compile("[^\n]")
+SPACE = re.compile(r"\s")
 
 
 def reading_view(text: str) -> str:
     """`text` with markup, URL fragments, data: payloads and base64 blocks blanked (same length)."""
-    chars: list[str] | None = None
+    spans: list[tuple[int, int]] = []  # to blank, collected first and written once
 
     def blank(s: int, e: int) -> None:
-        nonlocal chars
-        if chars is None:
-            chars = list(text)
-        for i in range(s, e):
-            if chars[i] != "\n":
-                chars[i] = " "
+        if e > s:
+            spans.append((s, e))
 
     if "<" in text:
         for m in TAG.finditer(text):
@@ -49,14 +48,36 @@ def reading_view(text: str) -> str:
         for m in DATA_URI.finditer(text):
             blank(m.start(1), m.end(1))
     if "\n" in text:  # base64 lines are read once the tags around them (`<br>`) are blanked
-        _base64_blocks(text if chars is None else "".join(chars), blank)
-    return text if chars is None else "".join(chars)
+        view, before = _blanked(text, spans), len(spans)
+        _base64_blocks(view, blank)
+        if len(spans) == before:
+            return view
+    return _blanked(text, spans)
+
+
+def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with every character of `spans` (they may overlap) but newlines made a space."""
+    if not spans:
+        return text
+    out, last = [], 0
+    for s, e in sorted(spans):
+        if e <= last:
+            continue
+        s = max(s, last)
+        seg = text[s:e]
+        out += (text[last:s], NOT_NEWLINE.sub(" ", seg) if "\n" in seg else " " * len(seg))
+        last = e
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _tag(m: re.Match, blank) -> None:
     """Blank a tag but the values of the attributes a person wrote (and, in a link, not its fragment)."""
     tag = m.group()
-    name = re.match(r"</?([\w:.\-]+)", tag).group(1).lower()
+    if not SPACE.search(tag):  # no attribute (an attribute follows a space): the whole tag goes
+        blank(m.start(), m.end())
+        return
+    name = TAG_NAME.match(tag).group(1).lower()
     keep: list[tuple[int, int]] = []
     for a in ATTR.finditer(tag):
         attr = a.group(1).lower()
