@@ -60,8 +60,14 @@ _CHAR_SPLIT = re.compile(f"[{_UNSEGMENTED}]|[^\\s{_UNSEGMENTED}]+")
 _SEGMENTED_WORD = f"[^\\W{_UNSEGMENTED}]"  # a letter or digit of a script written with spaces
 
 
+_ASCII_SPECIAL = "".join(c for c in map(chr, range(128)) if c in SPECIAL)
+
+
 def strip_special(word: str) -> str:
     if word[0] not in SPECIAL and word[-1] not in SPECIAL:
+        return word
+    word = word.strip(_ASCII_SPECIAL)  # most ends are ASCII punctuation: str.strip, then the rest by hand
+    if not word or (word[0] not in SPECIAL and word[-1] not in SPECIAL):
         return word
     i, j = 0, len(word)
     while i < j and word[i] in SPECIAL:
