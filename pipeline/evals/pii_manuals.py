@@ -1,5 +1,5 @@
 """PII on real manuals (part of `make pii-eval`): the documentation and man pages of Debian packages fetched
-with `apt-get download` into <data>/../pii-eval/, in six sets, each measured once before the rules were
+with `apt-get download` into <data>/../pii-eval/, in seven sets, each measured once before the rules were
 changed on it.
 
 (c) `docs_fresh`: every UTF-8 file under usr/share/doc and usr/share/man of FRESH_DOCS --
@@ -26,7 +26,9 @@ changed on it.
   (h) `docs_fresh_6`: FRESH_DOCS_6, the Debian Edu manual in 9 languages and 14 more servers' and tools'
   documentation, measured once after the sixth change; the seventh change (dates, decimals, numbers joined by
   ` - `, Perl declarations and variable lists, numbered headings, a syslog rule's `@loghost`, mangled C++ names)
-  was written on (h). The next set measured is the next held-out figure.
+  was written on (h). (i) `docs_fresh_7`: FRESH_DOCS_7, the Debian New Maintainers' Guide in 8 languages,
+  debmake's manual in 6 and 18 more tools' documentation (modems and dial-up, GnuPG, OpenSSL, IPsec, DHCP,
+  streaming), measured once after the seventh change. The next set measured is the next held-out figure.
   Every address-shaped EMAIL hit is an address (right by construction); every other hit is looked up in
   pii_tech_labels.json, labels a person gave by reading the line (sha256 of package, value and the 40
   characters before, so no value is stored). Hits with no label are listed for review and counted apart.
@@ -71,6 +73,12 @@ FRESH_DOCS_6 = ("debian-edu-doc-en", "debian-edu-doc-de", "debian-edu-doc-fr", "
                 "debian-edu-doc-es", "debian-edu-doc-da", "debian-edu-doc-ja", "debian-edu-doc-pt-br", "hylafax-server",
                 "sympa", "rsyslog-doc", "bacula-doc", "amavisd-new", "ocserv", "roundcube-core", "kamailio", "msmtp",
                 "gitolite3", "radicale", "subversion", "debian-kernel-handbook", "harden-doc")
+# measured once after the seventh change (written on FRESH_DOCS_6): the New Maintainers' Guide in 8 languages, debmake's
+# manual in 6 and 18 more tools' documentation (dial-up and fax phone numbers, keys and fingerprints, IPsec, DHCP)
+FRESH_DOCS_7 = ("maint-guide-ca", "maint-guide-de", "maint-guide-es", "maint-guide-fr", "maint-guide-it", "maint-guide-ja",
+                "maint-guide-ru", "maint-guide-zh-cn", "debmake-doc", "mgetty", "wvdial", "ppp", "pppconfig", "minicom",
+                "gnupg", "openssl", "cryptsetup-bin", "libreswan", "tinc", "kea-doc", "xinetd", "icecast2", "mpd",
+                "sane-utils", "mailutils-doc", "zoneminder-doc")
 DOCS_LANGS = ("de", "fr", "es", "it", "nl", "pl", "pt", "ru", "ja", "zh", "vi", "en", "cs", "da", "el", "id", "nb", "ro",
               "sv", "tr")  # the others (fi, hu, mk, sr, uk) have no language file: the English rules
 PROJECT_LANGS = frozenset(f.stem for f in (Path(__file__).parents[2] / "languages").glob("??.yaml"))
@@ -118,9 +126,11 @@ def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
             except (UnicodeDecodeError, OSError):
                 continue
             doc_folder = re.match(r"\./usr/share/doc/[^/]+/([a-z]{2})(?:_[A-Z]{2})?/", n)
+            doc_name = re.search(r"/[\w-]+\.([a-z]{2})(?:-[a-z]{2})?\.(?:txt|html)(?:\.gz)?$", n)  # debmake-doc.fr.txt.gz
             lang = (re.match(r"\./usr/share/man/([a-z]{2})(?:[_.@][^/]*)?/", n)
-                    or re.search(r"-(?:doc-|faq-|reference-)([a-z]{2})(?:-[a-z]{2})?$", p)
-                    or (doc_folder if doc_folder and doc_folder.group(1) in PROJECT_LANGS else None))
+                    or re.search(r"-(?:doc-|faq-|reference-|guide-)([a-z]{2})(?:-[a-z]{2})?$", p)
+                    or (doc_folder if doc_folder and doc_folder.group(1) in PROJECT_LANGS else None)
+                    or (doc_name if doc_name and doc_name.group(1) in PROJECT_LANGS else None))
             out.append((p, lang.group(1) if lang else "en", text))
     return out
 
@@ -171,12 +181,13 @@ def paragraph_hits(package: str, text: str, redactor):
 
 
 def evaluate_manuals(fresh_dir: Path, redactors: dict, labels: dict) -> dict:
-    """docs_fresh .. docs_fresh_6: per set the labelled sample's precision per type and its unlabelled hits."""
+    """docs_fresh .. docs_fresh_7: per set the labelled sample's precision per type and its unlabelled hits."""
     import subprocess
 
     out: dict = {}
     for name, packages in (("docs_fresh", FRESH_DOCS), ("docs_fresh_2", FRESH_DOCS_2), ("docs_fresh_3", FRESH_DOCS_3),
-                           ("docs_fresh_4", FRESH_DOCS_4), ("docs_fresh_5", FRESH_DOCS_5), ("docs_fresh_6", FRESH_DOCS_6)):
+                           ("docs_fresh_4", FRESH_DOCS_4), ("docs_fresh_5", FRESH_DOCS_5), ("docs_fresh_6", FRESH_DOCS_6),
+                           ("docs_fresh_7", FRESH_DOCS_7)):
         try:
             docs = fresh_docs(fresh_dir, packages)
         except (OSError, subprocess.CalledProcessError) as e:  # no apt-get, no registry: said, not skipped silently
