@@ -9,7 +9,7 @@ import math
 import re
 from collections import Counter
 
-from pipeline.pii.words import VERSION_WORDS, all_words, any_word
+from pipeline.pii.words import LATER_WORDS, VERSION_WORDS, all_words, any_word
 
 # ROOTS-style custom recognisers (own regexes; the ROOTS ones were tuned on the same lessons).
 # (a line of base64, 40+ characters on its own, may start with `+` or `/`: one of a private key's lines in 32 does)
@@ -25,6 +25,7 @@ VERSION_AFTER = re.compile(r"^(?:[.+~_]\w|-[A-Za-z]|-\d+(?![\d:]|\.\d)|[A-Za-z])
 # (but `192.168.0.1-192.168.0.254` is a range of addresses)
 IPV4_TOKEN = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?[.,;:)]?")
 HEADING = re.compile(r"(?:^|\n)[ \t]*$")           # a section number opening a line: `12.1.1.1. Title`
+OPENS = re.compile(r"(?:^|\n)[ \t]*$|[ \t]{2,}$")  # ... or a link (its markup blanked in the reading view)
 # (or a no-break space after it, as DocBook writes `title="9.16.2.3.&nbsp;SQL/JSON..."`)
 
 
@@ -66,12 +67,14 @@ DEBIAN_HEADER = re.compile(r"[\w.~+:\-]*\) [a-z][\w\-]*(?: [a-z][\w\-]*)*; urgen
 # a version word before the number on its line, with no other number or `;` between (`versión 1.2.3.4`,
 # `Project-Id-Version: sed 4.2.2.177`; not `version 2; server 10.1.2.3`)
 VERSION_ON_LINE = re.compile(rf"(?:{any_word(all_words(VERSION_WORDS))})(?:(?!\.\s)[^\n;\d]){{0,40}}$", re.IGNORECASE)
+LATER = re.compile(rf"[ \t\u00a0]*(?:{any_word(all_words(LATER_WORDS))})", re.IGNORECASE)  # `1.0.27.1 or later`
 
 
 def ip_look_alike(text: str, s: int, e: int) -> bool:
     """A version or section number taken for an IP (`linux-2.6.32.5`, `1.2.3.4-1`, `2:1.4.99.1`, `12.1.1.1. Title`, a
-    netmask `255.255.255.0`, a
-    version word of any language earlier on the line: `versión 1.2.3.4`, `Project-Id-Version: sed 4.2.2.177`)."""
+    table of contents' `3.20.12.7 Dbm Exit Codes` opening a line or a link, a netmask `255.255.255.0`, a version word
+    of any language earlier on the line: `versión 1.2.3.4`, `Project-Id-Version: sed 4.2.2.177`, or after it:
+    `1.0.27.1 or later`)."""
     value, before, after = text[s:e], text[max(0, s - 2):s], text[e:e + 12]
     if ":" in value and (value.strip(":") == "" or re.search(r"[\w$\\]$", before) or re.match(r"\w", after)
                          or re.search(r"[g-zG-Z]", value) or (not re.search(r"\d", value) and value.count(":") <= 3)):
@@ -84,7 +87,9 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
                 or small or epoch
                 or (section and after[:1] == "." and (HEADING.search(text[max(0, s - 80):s])
                                                       or after[1:2] == "\u00a0" or after[1:7] == "&nbsp;"))
-                or VERSION_ON_LINE.search(text, max(0, s - 60), s) or DEBIAN_HEADER.match(text, e, e + 60))
+                or (section and re.match(r" [A-Z][a-z]", after) and OPENS.search(text[max(0, s - 80):s]))
+                or VERSION_ON_LINE.search(text, max(0, s - 60), s) or DEBIAN_HEADER.match(text, e, e + 60)
+                or LATER.match(text, e))
 
 
 def netmask(value: str) -> bool:
@@ -170,7 +175,8 @@ def base64_text(value: str) -> bool:
 
 
 def key_look_alike(text: str, s: int, e: int) -> bool:
-    """Not a key whatever the context: a digest after its algorithm (`sha224:0GomF8...`, a public key pin
+    """Not a key whatever the context: a name after a roff escape (`\\s-1OSSL_KDF_PARAM_SECRET`), a C constant under
+    its library's prefix (`NID_pbeWithMD5AndDES_CBC`), a digest after its algorithm (`sha224:0GomF8...`, a public key pin
     `sha256//YhKJ...=`, `pin-sha256="..."`), domain parameters (`BEGIN DSA PARAMETERS`), base64 of readable
     text, a list of option letters (`-aAbBdDfhL46`, each once), a single capitalised word
     (`Systemzugangsberechtigungen`), words run together with no digit (`AuthBasicUseDigestAlgorithm`,
@@ -178,6 +184,11 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
     value = text[s:e]
     if re.search(r"\\(?:\(|f)$", text[max(0, s - 2):s]) and key_needs_context(value[2:]):
         return True  # roff glued to the token: `\(dq44f68b13ce97044b837f000035ca9452` is a quoted GUID
+    size = re.match(r"s[-+]?\d", value) if text[max(0, s - 1):s] == "\\" else None
+    if size and (identifier_like(value[size.end():]) or key_needs_context(value[size.end():])):
+        return True  # a roff size escape glued to a name: `\s-1OSSL_KDF_PARAM_SECRET`, `\s-1COMPLEMENTOFDEFAULT`
+    if re.fullmatch(r"[A-Z][A-Z0-9]{1,7}(?:_[A-Za-z]+(?:\d{1,3}[A-Za-z]*)*)+", value):
+        return True  # a C constant under its library's prefix: `NID_pbeWithMD5AndDES_CBC`, `EVP_PKEY_RSA_PSS`
     if text[max(0, s - 1):s] == "\\" and value[:1] == "x" and HEX.fullmatch(value[1:]):
         return True  # a hex literal: `\xba7816bf8f01cfea414140de5dae2223` (a bytea, a C string)
     if re.search(r"__F[A-Z]*P?\d+[A-Za-z_]", value) or re.match(r"_Z[NKL]?\d", value):

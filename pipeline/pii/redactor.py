@@ -109,7 +109,7 @@ class TypeRule:
     @classmethod
     def of(cls, e: Entity, rc: RecogniserConfig, cfg: PiiConfig) -> TypeRule:
         words = rc.context or list(e.context)
-        end = r"(?![^\W\d_])" if e.context_whole_words else ""
+        end = r"(?![^\W\d_])(?!\.[A-Za-z])" if e.context_whole_words else ""  # not a file name's: `BE04EB2B-secret.gpg`
         return cls(e, e.min_score if rc.min_score is None else rc.min_score, rc.action or cfg.action,
                    re.compile(e.trigger), _words_before([*e.deny_before, *rc.deny_before]),
                    frozenset([*e.allow, *rc.allow]),

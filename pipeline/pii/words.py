@@ -5,7 +5,8 @@ Chinese keeps `release`), so every list applies to every language. Matching is c
 is matched whole, except in scripts written without spaces (Chinese, Japanese), where it is a substring.
 
 VERSION_WORDS: earlier on the same line, shortly before four dotted numbers, they make them a version
-(`versión 1.2.3.4`, `版本 2.6.32.5`, `Standards-Version to 3.6.1.0`), not an IP address. SECTION_WORDS do
+(`versión 1.2.3.4`, `版本 2.6.32.5`, `Standards-Version to 3.6.1.0`), not an IP address; LATER_WORDS right after
+them (`ALSA 1.0.27.1 or later`, `1.0.27.1 oder neuer`) too. SECTION_WORDS do
 the same right before the numbers only (`Sección 6.1.2.2`; a `routing table: 10.0.0.1` line is an IP).
 AT_WORDS and DOT_WORDS: how people spell `@` and `.` to hide an address from robots (`jane at example dot
 org`, `jane[at]example.org`, `juan arroba ejemplo punto es`). Between brackets any language's word counts;
@@ -43,6 +44,24 @@ VERSION_WORDS = {
     "zh": ("版本", "发行版", "發行版"),
     "ja": ("バージョン",),
     "ko": ("버전",),
+}
+# right after four dotted numbers they make them a minimum version (`ALSA 1.0.27.1 or later`, `9.0.0.21 and later`);
+# not "and above" or "or higher", said of addresses too (`224.0.0.0 and above` are multicast addresses)
+LATER_WORDS = {
+    "en": ("or later", "and later", "or newer", "and newer"),
+    "fr": ("ou plus récente", "ou plus récent", "ou ultérieure", "ou ultérieur"),
+    "es": ("o posterior", "o más reciente"),
+    "it": ("o successiva", "o successivo", "o più recente"),
+    "pt": ("ou posterior", "ou mais recente"),
+    "de": ("oder neuer", "oder später"),
+    "nl": ("of nieuwer", "of later"),
+    "ca": ("o posterior",),
+    "ru": ("или новее", "или более поздняя"),
+    "pl": ("lub nowsza", "lub nowszy"),
+    "id": ("atau lebih baru",),
+    "vi": ("hoặc mới hơn",),
+    "zh": ("或更新",),
+    "ja": ("以降",),
 }
 SECTION_WORDS = {
     "en": ("section", "chapter", "figure", "table", "step", "appendix"),

@@ -367,6 +367,20 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("de", "<pre>\n  *.*                       @Ihr_Loghost</pre>", {}),
     ("en", "Reported by @teoberi.\n  Thanks to @miconda for a hint! Contact: @k_schmidt97, @k_schmidt94.", {"USER": 4}),
     ("en", "key: sqljsParseRdbAccessed__FP13sqljsDrdaAsCbP13sqljDDMObjectP14db2UCinterface", {}),
+    # manuals 7 (the eighth tuning set): snapshot versions, hex bytes, fingerprints, constants, TOC numbers
+    ("en", 'generated in the 0~%y%m%d%H%M format, e.g., 0~1403012359, from the UTC date', {}),
+    ("en", "\\&  \\-kdfopt hexkey:0102030405 \\e", {}),
+    ("zh", "Primary key fingerprint: 9297 8852 A62F A5E2 85B2  A174 6808 9F73 80EE 4A0A", {}),
+    ("en", "Pittsburgh, PA  15213-3890\n.br\n     (412) 268-4387, fax: (412) 268-7395\n.br", {"PHONE": 2}),
+    ("en", "algorithms which use this KDF:\n   - NID_pbeWithMD2AndDES_CBC\n   - NID_pbeWithSHA1AndRC2_CBC", {}),
+    ("en", '.ie n .IP """secret"" (\\fB\\s-1OSSL_KDF_PARAM_SECRET\\s0\\fR) <octet string>" 4', {}),
+    ("en", "tofu/conflicting/BE04EB2B-secret.gpg, tofu/conflicting/BE04EB2B-1.txt,", {}),
+    ("en", '"algorithm": "HMAC-MD5",\n            "secret": "LSWXnfkKZjdPJI5QxlpnfQ=="', {"KEY": 1}),
+    ("en", '<li><a id="toc-Dbm-Exit-Codes-1" href="Dbm-Exit-Codes.html">3.20.12.7 Dbm Exit Codes</a></li>', {}),
+    ("en", "* Native DSD playback. Requires ALSA 1.0.27.1 or later, a sound driver", {}),
+    ("de", "Benötigt ALSA 1.0.27.1 oder neuer.", {}),
+    ("en", "Disallow peers on well-known broadcast addresses (224.0.0.0 and above, and FFXX:*).", {"IP_ADDRESS": 1}),
+    ("en", "Testing 10.10.1.3:\n10.10.1.3: deny", {"IP_ADDRESS": 2}),
 ]
 
 
