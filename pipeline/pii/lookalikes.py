@@ -67,6 +67,11 @@ DEBIAN_HEADER = re.compile(r"[\w.~+:\-]*\) [a-z][\w\-]*(?: [a-z][\w\-]*)*; urgen
 # a version word before the number on its line, with no other number or `;` between (`versión 1.2.3.4`,
 # `Project-Id-Version: sed 4.2.2.177`; not `version 2; server 10.1.2.3`)
 VERSION_ON_LINE = re.compile(rf"(?:{any_word(all_words(VERSION_WORDS))})(?:(?!\.\s)[^\n;\d]){{0,40}}$", re.IGNORECASE)
+# `since dpkg 1.15.5.4`, `fixed in 1.4.0.26`; in other languages only with a program's name between (`desde dpkg
+# 1.15.5.4`, `sedan dpkg ...`: `desde 10.0.0.1` is "from 10.0.0.1")
+SINCE = re.compile(r"(?:\b(?:since|fixed in|introduced in|added in|removed in|as of)\s+(?:[a-z][\w.+\-]*\s+)?"
+                   r"|\b(?:depuis|desde|seit|sinds|sedan|siden|начиная с)\s+[a-z][\w.+\-]*\s+)$", re.IGNORECASE)
+RELEASED = re.compile(r"\s+(?:will be|is|was|has been|to be)\s+released\b", re.IGNORECASE)  # `4.0.11.1 will be released`
 LATER = re.compile(rf"[ \t\u00a0]*(?:{any_word(all_words(LATER_WORDS))})", re.IGNORECASE)  # `1.0.27.1 or later`
 
 
@@ -74,7 +79,7 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
     """A version or section number taken for an IP (`linux-2.6.32.5`, `1.2.3.4-1`, `2:1.4.99.1`, `12.1.1.1. Title`, a
     table of contents' `3.20.12.7 Dbm Exit Codes` opening a line or a link, a netmask `255.255.255.0`, a version word
     of any language earlier on the line: `versión 1.2.3.4`, `Project-Id-Version: sed 4.2.2.177`, or after it:
-    `1.0.27.1 or later`)."""
+    `1.0.27.1 or later`; `since dpkg 1.15.5.4`, `desde dpkg 1.15.5.4`, `fixed in 1.4.0.26`, `4.0.11.1 will be released`)."""
     value, before, after = text[s:e], text[max(0, s - 2):s], text[e:e + 12]
     if ":" in value and (value.strip(":") == "" or re.search(r"[\w$\\]$", before) or re.match(r"\w", after)
                          or re.search(r"[g-zG-Z]", value) or (not re.search(r"\d", value) and value.count(":") <= 3)):
@@ -89,7 +94,7 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
                                                       or after[1:2] == "\u00a0" or after[1:7] == "&nbsp;"))
                 or (section and re.match(r" [A-Z][a-z]", after) and OPENS.search(text[max(0, s - 80):s]))
                 or VERSION_ON_LINE.search(text, max(0, s - 60), s) or DEBIAN_HEADER.match(text, e, e + 60)
-                or LATER.match(text, e))
+                or LATER.match(text, e) or RELEASED.match(text, e) or SINCE.search(text, max(0, s - 40), s))
 
 
 def netmask(value: str) -> bool:
@@ -125,12 +130,22 @@ def user_needs_context(value: str) -> bool:
     return not (re.search(r"\d", value) or mixed) or value.count("_") > 1 or camel is not None
 
 
+# what comes before an array in Perl: a list function or loop and its parenthesis, a block, a comparison
+PERL_BEFORE = re.compile(r"(?:\b(?:for|foreach|push|unshift|grep|map|sort|join|scalar|keys|values|while|unless|return)"
+                         r"\s*\(?\s*(?:\{[^}]*\}\s*)?|[<>=]=?\s*|\}\s*)$")
+
+
 def user_look_alike(text: str, s: int, e: int) -> bool:
     """Code, not a handle: a plain-word name ending a statement (`print @certificate;`, a Perl array, even after a
     context word such as `x509-user-cert`; `@marie12;` stands), a symbol version whose parts markup set apart
     (`<span>@ZLIB_1</span><span>.2.0</span>` reads `@ZLIB_1` then `.2.0`), a Perl declaration or a list of
-    variables, a numbered heading naming a parameter, or the host a syslog rule forwards to."""
+    variables, a numbered heading naming a parameter, the host a syslog rule forwards to, an array in Perl code
+    (`for (@DataDirs)`, `push (@DataDirs, $v)`, `$i < @DataDirs`) or a regex (`user\\@smime\\.mutt`)."""
     after, line = text[e:e + 40], text[text.rfind("\n", 0, s) + 1:s]
+    if (PERL_BEFORE.search(line) or re.match(r"\\| \)|,\s*(?:[$%]|@\{)", after)
+            or (re.search(r"\( $", line) and re.match(r"\s*\)", after))):
+        return True  # Perl: `for (@DataDirs)`, `push (@DataDirs, $value)`, `$i < @DataDirs;`, `grep {...} @Types`,
+        #              `@Args, @{$opts}`, `( @Members )`, a regex's `user\@smime\.mutt` (`(@gahr)` is a handle)
     return (re.match(r"[ \t]*\.\d", after) is not None or (after.startswith(";") and user_needs_context(text[s:e]))
             or re.search(r"(?:\b(?:my|our|local)\s*\(\s*|[$%]\w+,\s*)$", line) is not None  # Perl: `my(@from)`,
             #                                                     `($user, @errors)` (`@luca72, @dev0ps79` are handles)
@@ -191,8 +206,11 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
         return True  # a C constant under its library's prefix: `NID_pbeWithMD5AndDES_CBC`, `EVP_PKEY_RSA_PSS`
     if text[max(0, s - 1):s] == "\\" and value[:1] == "x" and HEX.fullmatch(value[1:]):
         return True  # a hex literal: `\xba7816bf8f01cfea414140de5dae2223` (a bytea, a C string)
-    if re.search(r"__F[A-Z]*P?\d+[A-Za-z_]", value) or re.match(r"_Z[NKL]?\d", value):
-        return True  # a mangled C++ name (`sqljsDriveRequests__FP8sqeAgentP14db2UCconHandle`, `_ZN3foo3barEv`)
+    if re.search(r"__F[A-Z]*P?\d+[A-Za-z_]", value) or re.search(r"(?:^|_)_?Z(?:T[hv]n?\d|T[ISV]N?\d|[NKL]?\d)", value):
+        return True  # a mangled C++ name (`sqljsDriveRequests__FP8sqeAgentP14db2UCconHandle`, `_ZN3foo3barEv`,
+        #              a thunk `_ZThn8_N3NSB6ClassDD1Ev`, even with roff's `\*(Aq` glued before it)
+    if re.search(r"\b(?:dgst|sha\d*sum|md5sum|b2sum|shasum)\b[^\n]*\n?[ \t]*$", text[max(0, s - 120):s]):
+        return True  # what a digest command printed: `openssl dgst -binary -sha224 /bin/ls | openssl base64\nEYGH2o...`
     if in_private_block(text, s, "PARAMETERS-----"):
         return True  # DSA, DH or EC domain parameters: public numbers, even written as C strings (`"MIICLAKC...\n"`)
     return bool(re.search(r"(?:sha\d*|md5|digest|checksum)(?:[:=]\"?|//)\s*$", text[max(0, s - 12):s], re.IGNORECASE)

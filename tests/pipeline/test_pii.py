@@ -381,6 +381,18 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("de", "Benötigt ALSA 1.0.27.1 oder neuer.", {}),
     ("en", "Disallow peers on well-known broadcast addresses (224.0.0.0 and above, and FFXX:*).", {"IP_ADDRESS": 1}),
     ("en", "Testing 10.10.1.3:\n10.10.1.3: deny", {"IP_ADDRESS": 2}),
+    # manuals 8 (the ninth tuning set): Perl arrays, a mangled thunk, a printed digest, versions in changelogs
+    ("en", "  } # for (@DataDirs)\n    for (my $i = 0; $i < @DataDirs; $i++)\n    push (@DontShowTypes, $value);", {}),
+    ("en", "if (grep { $_ eq $type } @DontShowTypes) { next; }\n    '-t', $title, @RRDDefaultArgs, @{$opts->{'rrd_opts'}});", {}),
+    ("en", "<IN> =~ /^$keyid\\: Issued for\\: user\\@smime\\.neomutt \\\"new_label\\\"/ or die", {}),
+    ("en", "  - Handle BAD as IMAP_AUTH_UNAVAIL (#351) (@gahr)\n\t  Thanks to @yujokang. #1665", {"USER": 2}),
+    ("en", "\\&  $ echo \\*(Aq_ZThn8_N3NSB6ClassDD1Ev@Base\\*(Aq | c++filt", {}),
+    ("en", "$ openssl dgst -binary -sha224 /bin/ls | openssl base64\nEYGH2oNk1JC0p9679IMATo8+BT7JVDCd4sQaJQ==", {}),
+    ("en", "patch generated during build (since dpkg 1.15.5.4).\n  * Note that bug 17367 was fixed in 1.4.0.26.", {}),
+    ("en", "\t 4.0.11.1 will be released tmorrow (21-07-2005).", {}),
+    ("pt", "mesmo se dpkg-source não souber disso (desde dpkg 1.15.5.4).", {}),
+    ("es", "Se aceptan conexiones desde 192.168.1.10 y desde 10.0.0.1 solamente.", {"IP_ADDRESS": 2}),
+    ("en", "run any command on the machines in the CSNETS alias (the networks 128.138.243.0, 128.138.204.0)", {"IP_ADDRESS": 2}),
 ]
 
 
