@@ -132,7 +132,7 @@ def user_needs_context(value: str) -> bool:
 
 # what comes before an array in Perl: a list function or loop and its parenthesis, a block, a comparison
 PERL_BEFORE = re.compile(r"(?:\b(?:for|foreach|push|unshift|grep|map|sort|join|scalar|keys|values|while|unless|return)"
-                         r"\s*\(?\s*(?:\{[^}]*\}\s*)?|[<>=]=?\s*|\}\s*)$")
+                         r"\s*\(?\s*(?:\{[^}]*\}\s*)?|(?<![-=])[<>]=?\s*|[=!]=\s*|\}\s*)$")  # not `-> @jane`
 
 
 def user_look_alike(text: str, s: int, e: int) -> bool:

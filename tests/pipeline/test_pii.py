@@ -385,7 +385,7 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("en", "  } # for (@DataDirs)\n    for (my $i = 0; $i < @DataDirs; $i++)\n    push (@DontShowTypes, $value);", {}),
     ("en", "if (grep { $_ eq $type } @DontShowTypes) { next; }\n    '-t', $title, @RRDDefaultArgs, @{$opts->{'rrd_opts'}});", {}),
     ("en", "<IN> =~ /^$keyid\\: Issued for\\: user\\@smime\\.neomutt \\\"new_label\\\"/ or die", {}),
-    ("en", "  - Handle BAD as IMAP_AUTH_UNAVAIL (#351) (@gahr)\n\t  Thanks to @yujokang. #1665", {"USER": 2}),
+    ("en", "  - Handle BAD as IMAP_AUTH_UNAVAIL (#351) (@gahr)\n\t  Thanks to @yujokang. #1665\nContact -> @marie12", {"USER": 3}),
     ("en", "\\&  $ echo \\*(Aq_ZThn8_N3NSB6ClassDD1Ev@Base\\*(Aq | c++filt", {}),
     ("en", "$ openssl dgst -binary -sha224 /bin/ls | openssl base64\nEYGH2oNk1JC0p9679IMATo8+BT7JVDCd4sQaJQ==", {}),
     ("en", "patch generated during build (since dpkg 1.15.5.4).\n  * Note that bug 17367 was fixed in 1.4.0.26.", {}),
