@@ -142,10 +142,11 @@ def user_look_alike(text: str, s: int, e: int) -> bool:
     variables, a numbered heading naming a parameter, the host a syslog rule forwards to, an array in Perl code
     (`for (@DataDirs)`, `push (@DataDirs, $v)`, `$i < @DataDirs`) or a regex (`user\\@smime\\.mutt`)."""
     after, line = text[e:e + 40], text[text.rfind("\n", 0, s) + 1:s]
-    if (PERL_BEFORE.search(line) or re.match(r"\\| \)|,\s*(?:[$%]|@\{)", after)
+    if (PERL_BEFORE.search(line) or re.match(r"\\| \)|,\s*(?:[$%][A-Za-z_{]|@\{)", after)
             or (re.search(r"\( $", line) and re.match(r"\s*\)", after))):
         return True  # Perl: `for (@DataDirs)`, `push (@DataDirs, $value)`, `$i < @DataDirs;`, `grep {...} @Types`,
-        #              `@Args, @{$opts}`, `( @Members )`, a regex's `user\@smime\.mutt` (`(@gahr)` is a handle)
+        #              `@Args, @{$opts}`, `( @Members )`, a regex's `user\@smime\.mutt` (`(@gahr)` is a handle,
+        #              `@wang_wei95, $1,234.56` too: a price is not a variable)
     return (re.match(r"[ \t]*\.\d", after) is not None or (after.startswith(";") and user_needs_context(text[s:e]))
             or re.search(r"(?:\b(?:my|our|local)\s*\(\s*|[$%]\w+,\s*)$", line) is not None  # Perl: `my(@from)`,
             #                                                     `($user, @errors)` (`@luca72, @dev0ps79` are handles)
@@ -206,11 +207,12 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
         return True  # a C constant under its library's prefix: `NID_pbeWithMD5AndDES_CBC`, `EVP_PKEY_RSA_PSS`
     if text[max(0, s - 1):s] == "\\" and value[:1] == "x" and HEX.fullmatch(value[1:]):
         return True  # a hex literal: `\xba7816bf8f01cfea414140de5dae2223` (a bytea, a C string)
-    if re.search(r"__F[A-Z]*P?\d+[A-Za-z_]", value) or re.search(r"(?:^|_)_?Z(?:T[hv]n?\d|T[ISV]N?\d|[NKL]?\d)", value):
+    if re.search(r"__F[A-Z]*P?\d+[A-Za-z_]", value) or re.search(r"_Z(?:T[hv]n?\d|T[ISV]N?\d|[NKL]?\d)|^ZT[hv]n?\d", value):
         return True  # a mangled C++ name (`sqljsDriveRequests__FP8sqeAgentP14db2UCconHandle`, `_ZN3foo3barEv`,
         #              a thunk `_ZThn8_N3NSB6ClassDD1Ev`, even with roff's `\*(Aq` glued before it)
-    if re.search(r"\b(?:dgst|sha\d*sum|md5sum|b2sum|shasum)\b[^\n]*\n?[ \t]*$", text[max(0, s - 120):s]):
-        return True  # what a digest command printed: `openssl dgst -binary -sha224 /bin/ls | openssl base64\nEYGH2o...`
+    if re.search(r"\b(?:dgst|sha\d*sum|md5sum|b2sum|shasum)\b[^\n]*\n[ \t]*$", text[max(0, s - 120):s]):
+        return True  # what a digest command printed, opening the line after it: `openssl dgst -sha224 f | openssl
+        #              base64\nEYGH2o...` (not a token later on the command's line: `sha256sum <hex>; token: <key>`)
     if in_private_block(text, s, "PARAMETERS-----"):
         return True  # DSA, DH or EC domain parameters: public numbers, even written as C strings (`"MIICLAKC...\n"`)
     return bool(re.search(r"(?:sha\d*|md5|digest|checksum)(?:[:=]\"?|//)\s*$", text[max(0, s - 12):s], re.IGNORECASE)
