@@ -27,7 +27,7 @@ changed on it.
   documentation, measured once after the sixth change; the seventh change (dates, decimals, numbers joined by
   ` - `, Perl declarations and variable lists, numbered headings, a syslog rule's `@loghost`, mangled C++ names)
   was written on (h). (i) `docs_fresh_7`: FRESH_DOCS_7, the Debian New Maintainers' Guide in 8 languages,
-  debmake's manual in 6 and 18 more tools' documentation (modems and dial-up, GnuPG, OpenSSL, IPsec, DHCP,
+  debmake's manual in 6 and 17 more tools' documentation (modems and dial-up, GnuPG, OpenSSL, IPsec, DHCP,
   streaming), measured once after the seventh change; the eighth change (a tilde in a Debian snapshot version,
   hex bytes and fingerprint groups are not phones; C constants and names after a roff size escape are not keys,
   nor is a context word in a file name; table-of-contents numbers and `1.0.27.1 or later` are not IPs) was
@@ -79,7 +79,7 @@ FRESH_DOCS_6 = ("debian-edu-doc-en", "debian-edu-doc-de", "debian-edu-doc-fr", "
                 "sympa", "rsyslog-doc", "bacula-doc", "amavisd-new", "ocserv", "roundcube-core", "kamailio", "msmtp",
                 "gitolite3", "radicale", "subversion", "debian-kernel-handbook", "harden-doc")
 # measured once after the seventh change (written on FRESH_DOCS_6): the New Maintainers' Guide in 8 languages, debmake's
-# manual in 6 and 18 more tools' documentation (dial-up and fax phone numbers, keys and fingerprints, IPsec, DHCP)
+# manual in 6 and 17 more tools' documentation (dial-up and fax phone numbers, keys and fingerprints, IPsec, DHCP)
 FRESH_DOCS_7 = ("maint-guide-ca", "maint-guide-de", "maint-guide-es", "maint-guide-fr", "maint-guide-it", "maint-guide-ja",
                 "maint-guide-ru", "maint-guide-zh-cn", "debmake-doc", "mgetty", "wvdial", "ppp", "pppconfig", "minicom",
                 "gnupg", "openssl", "cryptsetup-bin", "libreswan", "tinc", "kea-doc", "xinetd", "icecast2", "mpd",
