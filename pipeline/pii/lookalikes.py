@@ -9,7 +9,7 @@ import math
 import re
 from collections import Counter
 
-from pipeline.pii.words import LATER_WORDS, VERSION_WORDS, all_words, any_word
+from pipeline.pii.words import LATER_WORDS, SINCE_WORDS, VERSION_WORDS, all_words, any_word
 
 # ROOTS-style custom recognisers (own regexes; the ROOTS ones were tuned on the same lessons).
 # (a line of base64, 40+ characters on its own, may start with `+` or `/`: one of a private key's lines in 32 does)
@@ -25,7 +25,7 @@ VERSION_AFTER = re.compile(r"^(?:[.+~_]\w|-[A-Za-z]|-\d+(?![\d:]|\.\d)|[A-Za-z])
 # (but `192.168.0.1-192.168.0.254` is a range of addresses)
 IPV4_TOKEN = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?[.,;:)]?")
 HEADING = re.compile(r"(?:^|\n)[ \t]*$")           # a section number opening a line: `12.1.1.1. Title`
-OPENS = re.compile(r"(?:^|\n)[ \t]*$|[ \t]{2,}$")  # ... or a link (its markup blanked in the reading view)
+OPENS = re.compile(rf"{HEADING.pattern}|[ \t]{{2,}}$")  # ... or a link (its markup blanked in the reading view)
 # (or a no-break space after it, as DocBook writes `title="9.16.2.3.&nbsp;SQL/JSON..."`)
 
 
@@ -67,10 +67,10 @@ DEBIAN_HEADER = re.compile(r"[\w.~+:\-]*\) [a-z][\w\-]*(?: [a-z][\w\-]*)*; urgen
 # a version word before the number on its line, with no other number or `;` between (`versión 1.2.3.4`,
 # `Project-Id-Version: sed 4.2.2.177`; not `version 2; server 10.1.2.3`)
 VERSION_ON_LINE = re.compile(rf"(?:{any_word(all_words(VERSION_WORDS))})(?:(?!\.\s)[^\n;\d]){{0,40}}$", re.IGNORECASE)
-# `since dpkg 1.15.5.4`, `fixed in 1.4.0.26`; in other languages only with a program's name between (`desde dpkg
-# 1.15.5.4`, `sedan dpkg ...`: `desde 10.0.0.1` is "from 10.0.0.1")
-SINCE = re.compile(r"(?:\b(?:since|fixed in|introduced in|added in|removed in|as of)\s+(?:[a-z][\w.+\-]*\s+)?"
-                   r"|\b(?:depuis|desde|seit|sinds|sedan|siden|начиная с)\s+[a-z][\w.+\-]*\s+)$", re.IGNORECASE)
+_PROGRAM = r"[a-z][\w.+\-]*\s+"  # a program's name: `dpkg `
+SINCE = re.compile(rf"(?:\b(?:{'|'.join(map(re.escape, SINCE_WORDS['en']))})\s+(?:{_PROGRAM})?"
+                   rf"|\b(?:{'|'.join(map(re.escape, all_words({k: v for k, v in SINCE_WORDS.items() if k != 'en'})))})"
+                   rf"\s+{_PROGRAM})$", re.IGNORECASE)  # SINCE_WORDS: `since dpkg 1.15.5.4`, `desde dpkg 1.15.5.4`
 RELEASED = re.compile(r"\s+(?:will be|is|was|has been|to be)\s+released\b", re.IGNORECASE)  # `4.0.11.1 will be released`
 LATER = re.compile(rf"[ \t\u00a0]*(?:{any_word(all_words(LATER_WORDS))})", re.IGNORECASE)  # `1.0.27.1 or later`
 

@@ -6,7 +6,8 @@ is matched whole, except in scripts written without spaces (Chinese, Japanese), 
 
 VERSION_WORDS: earlier on the same line, shortly before four dotted numbers, they make them a version
 (`versión 1.2.3.4`, `版本 2.6.32.5`, `Standards-Version to 3.6.1.0`), not an IP address; LATER_WORDS right after
-them (`ALSA 1.0.27.1 or later`, `1.0.27.1 oder neuer`) too. SECTION_WORDS do
+them (`ALSA 1.0.27.1 or later`, `1.0.27.1 oder neuer`) and SINCE_WORDS right before them (`since dpkg
+1.15.5.4`) too. SECTION_WORDS do
 the same right before the numbers only (`Sección 6.1.2.2`; a `routing table: 10.0.0.1` line is an IP).
 AT_WORDS and DOT_WORDS: how people spell `@` and `.` to hide an address from robots (`jane at example dot
 org`, `jane[at]example.org`, `juan arroba ejemplo punto es`). Between brackets any language's word counts;
@@ -62,6 +63,14 @@ LATER_WORDS = {
     "vi": ("hoặc mới hơn",),
     "zh": ("或更新",),
     "ja": ("以降",),
+}
+# right before four dotted numbers they make them a version: in English with or without a program's name between
+# (`since dpkg 1.15.5.4`, `fixed in 1.4.0.26`), in the others only with one (`desde dpkg 1.15.5.4`; `desde 10.0.0.1`
+# is "from 10.0.0.1")
+SINCE_WORDS = {
+    "en": ("since", "fixed in", "introduced in", "added in", "removed in", "as of"),
+    "fr": ("depuis",), "es": ("desde",), "pt": ("desde",), "de": ("seit",), "nl": ("sinds",), "sv": ("sedan",),
+    "da": ("siden",), "nb": ("siden",), "ru": ("начиная с",),
 }
 SECTION_WORDS = {
     "en": ("section", "chapter", "figure", "table", "step", "appendix"),
