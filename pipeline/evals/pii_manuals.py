@@ -1,5 +1,5 @@
 """PII on real manuals (part of `make pii-eval`): the documentation and man pages of Debian packages fetched
-with `apt-get download` into <data>/../pii-eval/, in eight sets, each measured once before the rules were
+with `apt-get download` into <data>/../pii-eval/, in nine sets, each measured once before the rules were
 changed on it.
 
 (c) `docs_fresh`: every UTF-8 file under usr/share/doc and usr/share/man of FRESH_DOCS --
@@ -33,7 +33,12 @@ changed on it.
   nor is a context word in a file name; table-of-contents numbers and `1.0.27.1 or later` are not IPs) was
   written on (i). (j) `docs_fresh_8`: FRESH_DOCS_8, the translated man pages of apt, dpkg-dev, man-db, passwd,
   login, adduser and devscripts and 14 more tools' and servers' documentation, measured once after the eighth
-  change. The next set measured is the next held-out figure.
+  change; the ninth change (Perl arrays in code are not handles; C++ thunks and what a digest command printed are
+  not keys; `since dpkg X`, `fixed in X`, `X will be released` are versions) was written on (j).
+  (k) `docs_fresh_9`: FRESH_DOCS_9, the Debian Reference in 10 languages (its HTML chapters), the translated man
+  pages of dpkg, debhelper and po4a, apt's guides and 9 more tools' and servers' documentation (Kerberos, FTP,
+  SSSD, DNS tools, package building), measured once after the ninth change. The next set measured is the next
+  held-out figure.
   Every address-shaped EMAIL hit is an address (right by construction); every other hit is looked up in
   pii_tech_labels.json, labels a person gave by reading the line (sha256 of package, value and the 40
   characters before, so no value is stored). Hits with no label are listed for review and counted apart.
@@ -89,10 +94,17 @@ FRESH_DOCS_7 = ("maint-guide-ca", "maint-guide-de", "maint-guide-es", "maint-gui
 FRESH_DOCS_8 = ("apt", "dpkg-dev", "man-db", "passwd", "login", "adduser", "devscripts", "debconf-doc", "syslog-ng-core",
                 "collectd-core", "sudo", "aircrack-ng", "neomutt", "alpine-doc", "postgrey", "nullmailer", "memcached",
                 "avahi-daemon", "corosync", "drbd-utils", "logrotate")
+# measured once after the ninth change (written on FRESH_DOCS_8): the Debian Reference in 10 languages, the translated
+# man pages of dpkg, debhelper, po4a and apt's guides, and 9 more tools' and servers' documentation (Kerberos, FTP, SSSD)
+FRESH_DOCS_9 = ("debian-reference-en", "debian-reference-de", "debian-reference-es", "debian-reference-fr",
+                "debian-reference-it", "debian-reference-ja", "debian-reference-pt", "debian-reference-zh-cn",
+                "debian-reference-zh-tw", "debian-reference-id", "dpkg", "debconf", "debhelper", "po4a", "apt-doc",
+                "krb5-doc", "proftpd-doc", "sssd-common", "bind9-dnsutils", "quilt", "pbuilder")
 DOCS_LANGS = ("de", "fr", "es", "it", "nl", "pl", "pt", "ru", "ja", "zh", "vi", "en", "cs", "da", "el", "id", "nb", "ro",
               "sv", "tr")  # the others (fi, hu, mk, sr, uk) have no language file: the English rules
 PROJECT_LANGS = frozenset(f.stem for f in (Path(__file__).parents[2] / "languages").glob("??.yaml"))
 DOCS_SAMPLE = 60  # hits per type a person labels (a seeded random sample) where a type has more
+REFERENCE_HTML = re.compile(r"\./usr/share/debian-reference/[^/]+\.html$")  # the Debian Reference's chapters
 EMAIL = re.compile(r"[^@\s<>()\[\]\"',;:]+@[\w\-]+(?:\.[\w\-]+)+")
 
 
@@ -122,14 +134,14 @@ def deb_files(deb: Path):
 
 def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
     """(package, language, text) of every UTF-8 file under usr/share/doc and usr/share/man of `packages` (not
-    changelog.Debian nor copyright); the language is the man page folder's (`man/de/`), else the package's
+    changelog.Debian nor copyright) and the Debian Reference's HTML chapters; the language is the man page folder's (`man/de/`), else the package's
     (`debian-faq-zh-cn`, `aptitude-doc-fi`), else the documentation folder's (`installation-guide-amd64/fr/`),
     else English."""
     out = []
     for p, deb in download(folder, packages).items():
         for n, data in deb_files(deb):
             if ("changelog.Debian" in n or n.endswith("/copyright")
-                    or not n.startswith(("./usr/share/doc/", "./usr/share/man/"))):
+                    or not (n.startswith(("./usr/share/doc/", "./usr/share/man/")) or REFERENCE_HTML.match(n))):
                 continue
             try:
                 text = (gzip.decompress(data) if n.endswith(".gz") else data).decode("utf-8")
@@ -191,13 +203,13 @@ def paragraph_hits(package: str, text: str, redactor):
 
 
 def evaluate_manuals(fresh_dir: Path, redactors: dict, labels: dict) -> dict:
-    """docs_fresh .. docs_fresh_8: per set the labelled sample's precision per type and its unlabelled hits."""
+    """docs_fresh .. docs_fresh_9: per set the labelled sample's precision per type and its unlabelled hits."""
     import subprocess
 
     out: dict = {}
     for name, packages in (("docs_fresh", FRESH_DOCS), ("docs_fresh_2", FRESH_DOCS_2), ("docs_fresh_3", FRESH_DOCS_3),
                            ("docs_fresh_4", FRESH_DOCS_4), ("docs_fresh_5", FRESH_DOCS_5), ("docs_fresh_6", FRESH_DOCS_6),
-                           ("docs_fresh_7", FRESH_DOCS_7), ("docs_fresh_8", FRESH_DOCS_8)):
+                           ("docs_fresh_7", FRESH_DOCS_7), ("docs_fresh_8", FRESH_DOCS_8), ("docs_fresh_9", FRESH_DOCS_9)):
         try:
             docs = fresh_docs(fresh_dir, packages)
         except (OSError, subprocess.CalledProcessError) as e:  # no apt-get, no registry: said, not skipped silently
