@@ -134,9 +134,9 @@ def deb_files(deb: Path):
 
 def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
     """(package, language, text) of every UTF-8 file under usr/share/doc and usr/share/man of `packages` (not
-    changelog.Debian nor copyright) and the Debian Reference's HTML chapters; the language is the man page folder's (`man/de/`), else the package's
-    (`debian-faq-zh-cn`, `aptitude-doc-fi`), else the documentation folder's (`installation-guide-amd64/fr/`),
-    else English."""
+    changelog.Debian nor copyright) and the Debian Reference's HTML chapters; the language is the man page
+    folder's (`man/de/`), else the package's (`debian-faq-zh-cn`, `aptitude-doc-fi`), else the documentation
+    folder's (`installation-guide-amd64/fr/`), else English."""
     out = []
     for p, deb in download(folder, packages).items():
         for n, data in deb_files(deb):
