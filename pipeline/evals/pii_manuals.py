@@ -1,5 +1,5 @@
 """PII on real manuals (part of `make pii-eval`): the documentation and man pages of Debian packages fetched
-with `apt-get download` into <data>/../pii-eval/, in nine sets, each measured once before the rules were
+with `apt-get download` into <data>/../pii-eval/, in ten sets, each measured once before the rules were
 changed on it.
 
 (c) `docs_fresh`: every UTF-8 file under usr/share/doc and usr/share/man of FRESH_DOCS --
@@ -37,8 +37,12 @@ changed on it.
   not keys; `since dpkg X`, `fixed in X`, `X will be released` are versions) was written on (j).
   (k) `docs_fresh_9`: FRESH_DOCS_9, the Debian Reference in 10 languages (its HTML chapters), the translated man
   pages of dpkg, debhelper and po4a, apt's guides and 9 more tools' and servers' documentation (Kerberos, FTP,
-  SSSD, DNS tools, package building), measured once after the ninth change. The next set measured is the next
-  held-out figure.
+  SSSD, DNS tools, package building), measured once after the ninth change; the tenth change (make's silent `@`
+  prefix and all-capitals names such as Kerberos realms are not handles; a configuration directive's arguments are
+  not phones; a version noun earlier in the sentence and a section number in a link make versions) was written on
+  (k). (l) `docs_fresh_10`: FRESH_DOCS_10, the Debian Administrator's Handbook in 25 languages (`html/fr-FR/`), the
+  translated man pages of dselect, debianutils, apt-listchanges and aria2, and 11 more tools' and servers'
+  documentation, measured once after the tenth change. The next set measured is the next held-out figure.
   Every address-shaped EMAIL hit is an address (right by construction); every other hit is looked up in
   pii_tech_labels.json, labels a person gave by reading the line (sha256 of package, value and the 40
   characters before, so no value is stored). Hits with no label are listed for review and counted apart.
@@ -100,6 +104,12 @@ FRESH_DOCS_9 = ("debian-reference-en", "debian-reference-de", "debian-reference-
                 "debian-reference-it", "debian-reference-ja", "debian-reference-pt", "debian-reference-zh-cn",
                 "debian-reference-zh-tw", "debian-reference-id", "dpkg", "debconf", "debhelper", "po4a", "apt-doc",
                 "krb5-doc", "proftpd-doc", "sssd-common", "bind9-dnsutils", "quilt", "pbuilder")
+# measured once after the tenth change (written on FRESH_DOCS_9): the Debian Administrator's Handbook in 25 languages,
+# the translated man pages of dselect, debianutils, apt-listchanges and aria2, and 11 more tools' and servers'
+# documentation (OpenSSH's client, GnuTLS, libvirt, Pacemaker, NRPE, autofs, multipath, SMART, wget, w3m)
+FRESH_DOCS_10 = ("debian-handbook", "dselect", "debianutils", "apt-listchanges", "aria2", "openssh-client", "gnutls-bin",
+                 "easy-rsa", "smartmontools", "autofs", "multipath-tools", "pacemaker", "nagios-nrpe-server", "libvirt-doc",
+                 "wget", "w3m")
 DOCS_LANGS = ("de", "fr", "es", "it", "nl", "pl", "pt", "ru", "ja", "zh", "vi", "en", "cs", "da", "el", "id", "nb", "ro",
               "sv", "tr")  # the others (fi, hu, mk, sr, uk) have no language file: the English rules
 PROJECT_LANGS = frozenset(f.stem for f in (Path(__file__).parents[2] / "languages").glob("??.yaml"))
@@ -135,8 +145,8 @@ def deb_files(deb: Path):
 def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
     """(package, language, text) of every UTF-8 file under usr/share/doc and usr/share/man of `packages` (not
     changelog.Debian nor copyright) and the Debian Reference's HTML chapters; the language is the man page
-    folder's (`man/de/`), else the package's (`debian-faq-zh-cn`, `aptitude-doc-fi`), else the documentation
-    folder's (`installation-guide-amd64/fr/`), else English."""
+    folder's (`man/de/`), else the package's (`debian-faq-zh-cn`, `aptitude-doc-fi`), else a locale folder's
+    (`debian-handbook/html/fr-FR/`), else the documentation folder's (`installation-guide-amd64/fr/`), else English."""
     out = []
     for p, deb in download(folder, packages).items():
         for n, data in deb_files(deb):
@@ -148,9 +158,10 @@ def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
             except (UnicodeDecodeError, OSError):
                 continue
             doc_folder = re.match(r"\./usr/share/doc/[^/]+/([a-z]{2})(?:_[A-Z]{2})?/", n)
+            doc_locale = re.match(r"\./usr/share/doc/[^/]+/html/([a-z]{2})-[A-Z]{2}/", n)  # debian-handbook's `html/fr-FR/`
             doc_name = re.search(r"/[\w-]+\.([a-z]{2})(?:-[a-z]{2})?\.(?:txt|html)(?:\.gz)?$", n)  # debmake-doc.fr.txt.gz
             lang = (re.match(r"\./usr/share/man/([a-z]{2})(?:[_.@][^/]*)?/", n)
-                    or re.search(r"-(?:doc-|faq-|reference-|guide-)([a-z]{2})(?:-[a-z]{2})?$", p)
+                    or re.search(r"-(?:doc-|faq-|reference-|guide-)([a-z]{2})(?:-[a-z]{2})?$", p) or doc_locale
                     or (doc_folder if doc_folder and doc_folder.group(1) in PROJECT_LANGS else None)
                     or (doc_name if doc_name and doc_name.group(1) in PROJECT_LANGS else None))
             out.append((p, lang.group(1) if lang else "en", text))
@@ -203,13 +214,14 @@ def paragraph_hits(package: str, text: str, redactor):
 
 
 def evaluate_manuals(fresh_dir: Path, redactors: dict, labels: dict) -> dict:
-    """docs_fresh .. docs_fresh_9: per set the labelled sample's precision per type and its unlabelled hits."""
+    """docs_fresh .. docs_fresh_10: per set the labelled sample's precision per type and its unlabelled hits."""
     import subprocess
 
     out: dict = {}
     for name, packages in (("docs_fresh", FRESH_DOCS), ("docs_fresh_2", FRESH_DOCS_2), ("docs_fresh_3", FRESH_DOCS_3),
                            ("docs_fresh_4", FRESH_DOCS_4), ("docs_fresh_5", FRESH_DOCS_5), ("docs_fresh_6", FRESH_DOCS_6),
-                           ("docs_fresh_7", FRESH_DOCS_7), ("docs_fresh_8", FRESH_DOCS_8), ("docs_fresh_9", FRESH_DOCS_9)):
+                           ("docs_fresh_7", FRESH_DOCS_7), ("docs_fresh_8", FRESH_DOCS_8), ("docs_fresh_9", FRESH_DOCS_9),
+                           ("docs_fresh_10", FRESH_DOCS_10)):
         try:
             docs = fresh_docs(fresh_dir, packages)
         except (OSError, subprocess.CalledProcessError) as e:  # no apt-get, no registry: said, not skipped silently

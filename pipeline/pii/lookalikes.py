@@ -67,6 +67,12 @@ DEBIAN_HEADER = re.compile(r"[\w.~+:\-]*\) [a-z][\w\-]*(?: [a-z][\w\-]*)*; urgen
 # a version word before the number on its line, with no other number or `;` between (`versión 1.2.3.4`,
 # `Project-Id-Version: sed 4.2.2.177`; not `version 2; server 10.1.2.3`)
 VERSION_ON_LINE = re.compile(rf"(?:{any_word(all_words(VERSION_WORDS))})(?:(?!\.\s)[^\n;\d]){{0,40}}$", re.IGNORECASE)
+# ... or a version noun earlier in the same sentence, with no number between (`Die benötigte Version hängt vom
+# verwandten Befehl ab, für rm_conffile und mv_conffile lautet sie 1.15.7.2`); not the words that also say other
+# things (`policy`, `firmware`, `depends`, `>=`), which count only close by
+_NOT_NOUNS = frozenset(w for w in VERSION_WORDS["en"] if not w.startswith(("version", "release", "revision")))
+VERSION_IN_SENTENCE = re.compile(rf"(?:{any_word([w for w in all_words(VERSION_WORDS) if w not in _NOT_NOUNS])})"
+                                 rf"(?:(?!\.\s|:\s)[^\n;\d]){{41,120}}$", re.IGNORECASE)  # (roff's `\(:u` is ü)
 _PROGRAM = r"[a-z][\w.+\-]*\s+"  # a program's name: `dpkg `
 SINCE = re.compile(rf"(?:\b(?:{'|'.join(map(re.escape, SINCE_WORDS['en']))})\s+(?:{_PROGRAM})?"
                    rf"|\b(?:{'|'.join(map(re.escape, all_words({k: v for k, v in SINCE_WORDS.items() if k != 'en'})))})"
@@ -76,10 +82,11 @@ LATER = re.compile(rf"[ \t\u00a0]*(?:{any_word(all_words(LATER_WORDS))})", re.IG
 
 
 def ip_look_alike(text: str, s: int, e: int) -> bool:
-    """A version or section number taken for an IP (`linux-2.6.32.5`, `1.2.3.4-1`, `2:1.4.99.1`, `12.1.1.1. Title`, a
-    table of contents' `3.20.12.7 Dbm Exit Codes` opening a line or a link, a netmask `255.255.255.0`, a version word
-    of any language earlier on the line: `versión 1.2.3.4`, `Project-Id-Version: sed 4.2.2.177`, or after it:
-    `1.0.27.1 or later`; `since dpkg 1.15.5.4`, `desde dpkg 1.15.5.4`, `fixed in 1.4.0.26`, `4.0.11.1 will be released`)."""
+    """A version or section number taken for an IP (`linux-2.6.32.5`, `1.2.3.4-1`, `2:1.4.99.1`, a table of contents'
+    `12.1.1.1. Title` or `3.20.12.7 Dbm Exit Codes` opening a line or a link, a netmask `255.255.255.0`, a version word
+    of any language earlier on the line: `versión 1.2.3.4`, `Project-Id-Version: sed 4.2.2.177`, a version noun earlier
+    in the sentence, or a word after it: `1.0.27.1 or later`; `since dpkg 1.15.5.4`, `desde dpkg 1.15.5.4`, `fixed in
+    1.4.0.26`, `4.0.11.1 will be released`)."""
     value, before, after = text[s:e], text[max(0, s - 2):s], text[e:e + 12]
     if ":" in value and (value.strip(":") == "" or re.search(r"[\w$\\]$", before) or re.match(r"\w", after)
                          or re.search(r"[g-zG-Z]", value) or (not re.search(r"\d", value) and value.count(":") <= 3)):
@@ -90,10 +97,11 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
     epoch = re.search(r"(?:^|[\s(\[])\d{1,2}:$", text[max(0, s - 4):s])  # a Debian epoch: `2:1.4.99.1-1`, `[1:2.10.2.3`
     return bool(JOINED_BEFORE.search(before) or VERSION_AFTER.match(after) or value.startswith("0.") or netmask(value)
                 or small or epoch
-                or (section and after[:1] == "." and (HEADING.search(text[max(0, s - 80):s])
+                or (section and after[:1] == "." and (OPENS.search(text[max(0, s - 80):s])
                                                       or after[1:2] == "\u00a0" or after[1:7] == "&nbsp;"))
                 or (section and re.match(r" [A-Z][a-z]", after) and OPENS.search(text[max(0, s - 80):s]))
-                or VERSION_ON_LINE.search(text, max(0, s - 60), s) or DEBIAN_HEADER.match(text, e, e + 60)
+                or VERSION_ON_LINE.search(text, max(0, s - 60), s) or VERSION_IN_SENTENCE.search(text, max(0, s - 140), s)
+                or DEBIAN_HEADER.match(text, e, e + 60)
                 or LATER.match(text, e) or RELEASED.match(text, e) or SINCE.search(text, max(0, s - 40), s))
 
 
@@ -124,7 +132,8 @@ def ipv4_shaped(value: str) -> bool:
 def user_needs_context(value: str) -> bool:
     """`@list`, `@INC`, `@tunnel_hash`: code documentation names members and variables the way handles look;
     a handle with a digit or mixed case and at most one `_` (`@marie12`, `@JaneDoe`) stands alone, a plain
-    word (`@Datei` too), an all-capitals name, a snake_case or lowerCamelCase identifier needs context."""
+    word (`@Datei` too), an all-capitals name with a digit, a snake_case or lowerCamelCase identifier needs context
+    (one without a digit is never a handle: user_look_alike)."""
     mixed = re.search(r"[a-z]", value) and re.search(r"[A-Z]", value[2:])  # a capital inside: `@JaneDoe`
     camel = re.fullmatch(r"@[a-z]+[A-Z][A-Za-z]*", value)  # `@objectClass`, `@extensibleObject`: code names
     return not (re.search(r"\d", value) or mixed) or value.count("_") > 1 or camel is not None
@@ -140,8 +149,13 @@ def user_look_alike(text: str, s: int, e: int) -> bool:
     context word such as `x509-user-cert`; `@marie12;` stands), a symbol version whose parts markup set apart
     (`<span>@ZLIB_1</span><span>.2.0</span>` reads `@ZLIB_1` then `.2.0`), a Perl declaration or a list of
     variables, a numbered heading naming a parameter, the host a syslog rule forwards to, an array in Perl code
-    (`for (@DataDirs)`, `push (@DataDirs, $v)`, `$i < @DataDirs`) or a regex (`user\\@smime\\.mutt`)."""
+    (`for (@DataDirs)`, `push (@DataDirs, $v)`, `$i < @DataDirs`) or a regex (`user\\@smime\\.mutt`), make's silent
+    prefix right after the tab opening a recipe line (`\\t@echo`, `[TAB]  @command3`; a changelog's `\\t  @clepple`
+    is a handle), an all-capitals name whatever the context: a Kerberos realm (`user@EXAMPLE.COM`,
+    `user</span><span>@KRBTEST</span>`), a Perl array (`@ARGV`), a constant."""
     after, line = text[e:e + 40], text[text.rfind("\n", 0, s) + 1:s]
+    if re.fullmatch(r"@[A-Z][A-Z_]+", text[s:e]) or re.fullmatch(r"\t+|[ \t]*\[TAB\][ \t]*", line):
+        return True
     if (PERL_BEFORE.search(line) or re.match(r"\\| \)|,\s*(?:[$%][A-Za-z_{]|@\{)", after)
             or (re.search(r"\( $", line) and re.match(r"\s*\)", after))):
         return True  # Perl: `for (@DataDirs)`, `push (@DataDirs, $value)`, `$i < @DataDirs;`, `grep {...} @Types`,

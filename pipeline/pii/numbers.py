@@ -14,6 +14,9 @@ ONE_DIGIT_GROUP = re.compile(r"(?<![+\d])(?<!^)(?<!^\()(?<![+]\d\d )(?<![+]\d )(
                              r"(?<=[\s.\-/)(])\d(?!\d)")
 POWERS_OF_TWO = frozenset(2 ** n for n in range(16, 65))
 DATE_STAMP = re.compile(r"(?<!\d)(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)")
+# a configuration directive opening the line, then lowercase arguments: `SFTPRekey required `, `MaxClients `
+DIRECTIVE = re.compile(r"[ \t]*((?:[A-Z]{2,}[a-z]|[A-Z][a-z]+[A-Z])[A-Za-z]*)(?:[ \t]+[a-z][\w\-]*)*[ \t]+")
+PHONE_WORDS = re.compile(r"phone|tel|fax|mobile|whatsapp|sms|call|contact", re.IGNORECASE)
 PHONE_URL = re.compile(r"wa\.me/|whatsapp|phone|[/?&](?:tel|call|fax)\w*[=/]", re.IGNORECASE)  # a number in such a URL is one
 
 
@@ -92,13 +95,23 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
     if re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", value) and re.search(r"(?i)(?:addr|address|ip|host)[\s:=]*$",
                                                                    text[max(0, s - 12):s]):
         return True  # an (example) address, valid or not: `REMOTE_ADDR=121.345.78.123`
-    if (in_url(text, s) and not PHONE_URL.search(text, max(0, s - 60), s)) \
-            or re.search(r"(?:^|[ \t])\d+[ \t]+\d+[ \t]+$", text[max(0, s - 40):s]):
-        return True  # part of a URL (`postgr.es/c/033886653`; not `https://wa.me/15551234567`), a row of a number
-        #              table (`0 81 4621 0 1412881037 ...`: two numbers before it on its line)
-    # part of a longer run of numbers (`325.318/325.318`, `08:58`), across a phrase break, or an IPv4
-    return bool(re.search(r"/|[.,;—] ", value) or re.match(r"[/\d]|[.:]\d", after)
+    if arguments_or_data(text, s):
+        return True
+    # part of a longer run of numbers (`325.318/325.318`, `08:58`) or of an address template (`255.255.255.xxx`),
+    # across a phrase break, or an IPv4
+    return bool(re.search(r"/|[.,;—] ", value) or re.match(r"[/\d]|[.:]\d|\.[xX]{1,3}\b", after)
                 or re.search(r"\d[/:.]?$", before) or ipv4_shaped(value))
+
+
+def arguments_or_data(text: str, s: int) -> bool:
+    """A number where a phone number is not: a directive's arguments (`SFTPRekey required 1800 4096`: seconds and
+    megabytes, though India has toll-free numbers written `1800 4096`; not `WhatsApp +33 6 12 34 56 78`), part of a
+    URL (`postgr.es/c/033886653`; not `https://wa.me/15551234567`), a row of a number table (`0 81 4621 0
+    1412881037 ...`: two numbers before it on its line)."""
+    directive = DIRECTIVE.fullmatch(text, text.rfind("\n", 0, s) + 1, s)
+    return ((directive is not None and not PHONE_WORDS.search(directive.group(1)))
+            or (in_url(text, s) and not PHONE_URL.search(text, max(0, s - 60), s))
+            or re.search(r"(?:^|[ \t])\d+[ \t]+\d+[ \t]+$", text[max(0, s - 40):s]) is not None)
 
 
 def card_look_alike(text: str, s: int, e: int) -> bool:

@@ -397,6 +397,20 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("pt", "mesmo se dpkg-source não souber disso (desde dpkg 1.15.5.4).", {}),
     ("es", "Se aceptan conexiones desde 192.168.1.10 y desde 10.0.0.1 solamente.", {"IP_ADDRESS": 2}),
     ("en", "run any command on the machines in the CSNETS alias (the networks 128.138.243.0, 128.138.204.0)", {"IP_ADDRESS": 2}),
+    # manuals 9 (the tenth tuning set): make's silent prefix, Kerberos realms, a directive's arguments, versions, TOCs
+    ("en", "target: [ prerequisites ... ]\n [TAB]  -command2 # ignore errors\n [TAB]  @command3 # suppress echoing\n"
+           "all:\n\t@echo building\n\tThanks to\n\t  @clepple for research", {"USER": 1}),
+    ("en", '<span class="n">user</span><span class="nd">@KRBTEST</span><span class="o">.</span><span class="n">COM</span>',
+     {}),
+    ("en", "  # Require rekeying after 30 minutes, or 4 GB\n  SFTPRekey required 1800 4096\nWhatsApp +33 6 12 34 56 78",
+     {"PHONE": 1}),
+    ("de", "Die ben\\(:otigte Version h\\(:angt vom verwandten Befehl ab, f\\(:ur \\fBrm_conffile\\fR und "
+           "\\fBmv_conffile\\fR lautet sie 1.15.7.2, f\\(:ur \\fBsymlink_to_dir\\fR lautet sie 1.17.14", {}),
+    ("de", '<a href="ch12.de.html#_uninstall_program">12.6.2.2. Deinstallation eines Programms</a>', {}),
+    ("pt", "iface eth0 inet static\n        address xxx.xxx.xxx.xxx\n        netmask 255.255.255.xxx\n", {}),
+    ("en", "Thanks to @marie12 and user @jane_doe7. Read the release notes. Our mirror, which serves every "
+           "architecture, is at 192.168.1.10; the policy every mirror operator has agreed to follow sends traffic to "
+           "10.1.2.3 first.", {"USER": 2, "IP_ADDRESS": 2}),
 ]
 
 
