@@ -442,3 +442,37 @@ def test_every_line_of_a_private_key_block_is_a_key_among_data():
     r = Redactor(load_language(LANGUAGES, "en").pii, "en")
     assert r.redact([f"-----BEGIN PRIVATE KEY-----\n{block}\n-----END PRIVATE KEY-----"])[0][1] == {"KEY": 12}
     assert r.redact([f"-----BEGIN CERTIFICATE-----\n{block}\n-----END CERTIFICATE-----"])[0][1] == {}
+
+
+def test_manual_sets_read_each_files_language_from_its_folder_or_name(tmp_path):
+    """The held-out manuals (pipeline/evals/pii_manuals.py): which files are read and in which language."""
+    import gzip
+    import shutil
+    import subprocess
+
+    from pipeline.evals.pii_manuals import fresh_docs
+
+    if shutil.which("dpkg-deb") is None:
+        pytest.skip("dpkg-deb is not installed (the manual sets are Debian packages)")
+    root = tmp_path / "pkg"
+    files = {"usr/share/doc/fake-handbook/html/fr-FR/index.html": "<p>Le manuel</p>",
+             "usr/share/doc/fake-handbook/html/en-US/index.html": "<p>The handbook</p>",
+             "usr/share/doc/fake-handbook/copyright": "Copyright",
+             "usr/share/debian-reference/ch01.ja.html": "<p>参考</p>",
+             "usr/share/debian-reference/notes.txt": "not a chapter",
+             "usr/share/other/readme.txt": "elsewhere"}
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    man = root / "usr/share/man/de/man1/tool.1.gz"
+    man.parent.mkdir(parents=True)
+    man.write_bytes(gzip.compress("Das Werkzeug".encode()))
+    (root / "DEBIAN").mkdir()
+    (root / "DEBIAN/control").write_text("Package: fake-handbook\nVersion: 1.0\nArchitecture: all\n"
+                                         "Maintainer: Nobody <nobody@example.org>\nDescription: test\n")
+    debs = tmp_path / "debs"
+    debs.mkdir()
+    subprocess.run(["dpkg-deb", "--root-owner-group", "--build", str(root), str(debs / "fake-handbook_1.0_all.deb")],
+                   check=True, capture_output=True)
+    got = sorted((lang, text) for _, lang, text in fresh_docs(debs, ("fake-handbook",)))
+    assert got == [("de", "Das Werkzeug"), ("en", "<p>The handbook</p>"), ("fr", "<p>Le manuel</p>"), ("ja", "<p>参考</p>")]
