@@ -466,7 +466,7 @@ def test_manual_sets_read_each_files_language_from_its_folder_or_name(tmp_path):
         (root / name).write_text(text, encoding="utf-8")
     man = root / "usr/share/man/de/man1/tool.1.gz"
     man.parent.mkdir(parents=True)
-    man.write_bytes(gzip.compress("Das Werkzeug".encode()))
+    man.write_bytes(gzip.compress(b"Das Werkzeug"))
     (root / "DEBIAN").mkdir()
     (root / "DEBIAN/control").write_text("Package: fake-handbook\nVersion: 1.0\nArchitecture: all\n"
                                          "Maintainer: Nobody <nobody@example.org>\nDescription: test\n")
