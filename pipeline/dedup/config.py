@@ -28,7 +28,7 @@ class DedupConfig(Strict):
     """With verify: a candidate pair is a duplicate only at or above this Jaccard similarity."""
     partitions: int = Field(16, gt=0)
     """Hash partitions of the band buckets (parallel reduce tasks)."""
-    stars_docs: int = Field(100_000, gt=0)
+    stars_docs: int = Field(50_000, gt=0)
     """Clustered documents per cluster partition (one task decides one: its memory holds their texts and
     signatures); at most `partitions` of them."""
     keep: list[Literal["source", "perplexity", "central", "length"]] = ["source", "central", "perplexity", "length"]
