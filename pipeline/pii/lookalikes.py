@@ -72,7 +72,7 @@ VERSION_ON_LINE = re.compile(rf"(?:{any_word(all_words(VERSION_WORDS))})(?:(?!\.
 # things (`policy`, `firmware`, `depends`, `>=`), which count only close by
 _NOT_NOUNS = frozenset(w for w in VERSION_WORDS["en"] if not w.startswith(("version", "release", "revision")))
 VERSION_IN_SENTENCE = re.compile(rf"(?:{any_word([w for w in all_words(VERSION_WORDS) if w not in _NOT_NOUNS])})"
-                                 rf"(?:(?!\.\s|:\s)[^\n;\d]){{41,120}}$", re.IGNORECASE)  # (roff's `\(:u` is ü)
+                                 rf"(?:(?!\.\s|:\s)[^\n;\d。]){{41,120}}$", re.IGNORECASE)  # (roff's `\(:u` is ü)
 _PROGRAM = r"[a-z][\w.+\-]*\s+"  # a program's name: `dpkg `
 SINCE = re.compile(rf"(?:\b(?:{'|'.join(map(re.escape, SINCE_WORDS['en']))})\s+(?:{_PROGRAM})?"
                    rf"|\b(?:{'|'.join(map(re.escape, all_words({k: v for k, v in SINCE_WORDS.items() if k != 'en'})))})"

@@ -14,8 +14,9 @@ ONE_DIGIT_GROUP = re.compile(r"(?<![+\d])(?<!^)(?<!^\()(?<![+]\d\d )(?<![+]\d )(
                              r"(?<=[\s.\-/)(])\d(?!\d)")
 POWERS_OF_TWO = frozenset(2 ** n for n in range(16, 65))
 DATE_STAMP = re.compile(r"(?<!\d)(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)")
-# a configuration directive opening the line, then lowercase arguments: `SFTPRekey required `, `MaxClients `
-DIRECTIVE = re.compile(r"[ \t]*((?:[A-Z]{2,}[a-z]|[A-Z][a-z]+[A-Z])[A-Za-z]*)(?:[ \t]+[a-z][\w\-]*)*[ \t]+")
+# a configuration directive opening the line, then lowercase arguments: `SFTPRekey required `, `KeepAliveTimeout `
+# (an acronym then a word, or three words run together: not a name such as `McDonald`)
+DIRECTIVE = re.compile(r"[ \t]*((?:[A-Z]{2,}[a-z]|[A-Z][a-z]+[A-Z][a-z]+[A-Z])[A-Za-z]*)(?:[ \t]+[a-z][\w\-]*)*[ \t]+")
 PHONE_WORDS = re.compile(r"phone|tel|fax|mobile|whatsapp|sms|call|contact", re.IGNORECASE)
 PHONE_URL = re.compile(r"wa\.me/|whatsapp|phone|[/?&](?:tel|call|fax)\w*[=/]", re.IGNORECASE)  # a number in such a URL is one
 

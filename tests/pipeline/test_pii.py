@@ -402,8 +402,8 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
            "all:\n\t@echo building\n\tThanks to\n\t  @clepple for research", {"USER": 1}),
     ("en", '<span class="n">user</span><span class="nd">@KRBTEST</span><span class="o">.</span><span class="n">COM</span>',
      {}),
-    ("en", "  # Require rekeying after 30 minutes, or 4 GB\n  SFTPRekey required 1800 4096\nWhatsApp +33 6 12 34 56 78",
-     {"PHONE": 1}),
+    ("en", "  # Require rekeying after 30 minutes, or 4 GB\n  SFTPRekey required 1800 4096\nWhatsApp +33 6 12 34 56 78\n"
+           "McDonald at +44 20 7946 0958", {"PHONE": 2}),
     ("de", "Die ben\\(:otigte Version h\\(:angt vom verwandten Befehl ab, f\\(:ur \\fBrm_conffile\\fR und "
            "\\fBmv_conffile\\fR lautet sie 1.15.7.2, f\\(:ur \\fBsymlink_to_dir\\fR lautet sie 1.17.14", {}),
     ("de", '<a href="ch12.de.html#_uninstall_program">12.6.2.2. Deinstallation eines Programms</a>', {}),
