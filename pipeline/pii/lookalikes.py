@@ -24,8 +24,8 @@ JOINED_BEFORE = re.compile(r"[\w\-_.]$")   # `linux-2.6.32.5`, `foo_1.2.3.4`, `x
 VERSION_AFTER = re.compile(r"^(?:[.+~_]\w|-[A-Za-z]|-\d+(?![\d:]|\.\d)|[A-Za-z])")  # `1.2.3.4-1`, `-amd64`, `.5`, `a`
 # (but `192.168.0.1-192.168.0.254` is a range of addresses)
 IPV4_TOKEN = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?[.,;:)]?")
-HEADING = re.compile(r"(?:^|\n)[ \t]*$")           # a section number opening a line: `12.1.1.1. Title`
-OPENS = re.compile(rf"{HEADING.pattern}|[ \t]{{2,}}$")  # ... or a link (its markup blanked in the reading view)
+# a section number opening a line (`12.1.1.1. Title`) or a link (its markup blanked in the reading view)
+OPENS = re.compile(r"(?:^|\n)[ \t]*$|[ \t]{2,}$")
 # (or a no-break space after it, as DocBook writes `title="9.16.2.3.&nbsp;SQL/JSON..."`)
 
 
@@ -95,11 +95,10 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
     section = re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{1,2}\.\d{1,2}", value)  # 12.1.1.1, not 10.57.39.210
     small = re.fullmatch(r"\d(?:\.\d){3}", value)  # `2.8.0.3`: a version (or `1.2.3.4`, an example), no one's host
     epoch = re.search(r"(?:^|[\s(\[])\d{1,2}:$", text[max(0, s - 4):s])  # a Debian epoch: `2:1.4.99.1-1`, `[1:2.10.2.3`
+    toc = section and ((after[:1] == "." and (after[1:2] == "\u00a0" or after[1:7] == "&nbsp;"))
+                       or ((after[:1] == "." or re.match(r" [A-Z][a-z]", after)) and OPENS.search(text[max(0, s - 80):s])))
     return bool(JOINED_BEFORE.search(before) or VERSION_AFTER.match(after) or value.startswith("0.") or netmask(value)
-                or small or epoch
-                or (section and after[:1] == "." and (OPENS.search(text[max(0, s - 80):s])
-                                                      or after[1:2] == "\u00a0" or after[1:7] == "&nbsp;"))
-                or (section and re.match(r" [A-Z][a-z]", after) and OPENS.search(text[max(0, s - 80):s]))
+                or small or epoch or toc
                 or VERSION_ON_LINE.search(text, max(0, s - 60), s) or VERSION_IN_SENTENCE.search(text, max(0, s - 140), s)
                 or DEBIAN_HEADER.match(text, e, e + 60)
                 or LATER.match(text, e) or RELEASED.match(text, e) or SINCE.search(text, max(0, s - 40), s))
