@@ -33,16 +33,22 @@ from pipeline.pii.numbers import card_look_alike, phone_look_alike, phone_needs_
 from pipeline.pii.words import AT_WORDS, DOT_WORDS, SECTION_WORDS, VERSION_WORDS, all_words, any_word
 
 
-def _presidio(cls_name: str, **extra) -> Callable:
+def _presidio(cls_name: str) -> Callable:
     """A factory of one of presidio's predefined recognisers (imported when first built)."""
 
     def make(lang: str, context: list[str], regions: list[str]):
         import presidio_analyzer.predefined_recognizers as rec
 
-        kwargs = {"supported_regions": regions} if extra.get("regions") else {}
-        return getattr(rec, cls_name)(supported_language=lang, context=context, **kwargs)
+        return getattr(rec, cls_name)(supported_language=lang, context=context)
 
     return make
+
+
+def _phone(lang: str, context: list[str], regions: list[str]):
+    """presidio's PhoneRecognizer, remembering phonenumbers' verdicts (pipeline/pii/phones.py)."""
+    from pipeline.pii.phones import MemoPhoneRecognizer
+
+    return MemoPhoneRecognizer(supported_language=lang, context=context, supported_regions=regions)
 
 
 @functools.cache
@@ -164,7 +170,7 @@ ENTITIES: tuple[Entity, ...] = (
                         *all_words(VERSION_WORDS)),
            look_alike=ip_look_alike),
     Entity("PHONE", "PHONE_NUMBER", "\\d(?:[ \t\u00a0().\\-/]{0,3}\\d){6}",  # separators, not newlines
-           _presidio("PhoneRecognizer", regions=True), 0.4,
+           _phone, 0.4,
            ("phone", "telephone", "tel", "mobile", "cell", "fax", "call", "voice"),
            deny_before=("isbn", "issn", "doi", "version"), look_alike=phone_look_alike, skip_trigger=in_ipv4,
            needs_context=phone_needs_context, regional_needs_context=phone_unlike_regions, place_needs_context=data_window),

@@ -15,60 +15,61 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 # a tag: its name, then attributes whose names are names (`<pkg-\n perl-maintainers@lists.debian.org>` is an address)
 TAG = re.compile(r"</?[A-Za-z][\w:.\-]*(?:\s+[A-Za-z_:][\w:.\-]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s<>\"']+))?)*\s*/?>")
 ATTR = re.compile(r"\s([A-Za-z_:][\w:.\-]*)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s<>\"']+)))?")
 KEEP = frozenset({"href", "src", "title", "alt", "content", "value", "action", "cite", "label", "placeholder",
                   "summary", "name", "longdesc", "poster", "srcset"})
+# a tag with none of these is blanked whole without reading its attributes
+MAY_KEEP = re.compile(r"\s(?:" + "|".join(sorted(KEEP)) + r"|data-)", re.IGNORECASE)
 URL = re.compile(r"(?:https?|ftp)://[^\s\"'<>]+|(?<![\w.])[\w\-.]+\.html?#[^\s\"'<>]+")
 FRAGMENT = re.compile(r"#[^\s\"'<>=#@]*$")  # not one that passes values (`#token=`, `#jane@x.org`)
 DATA_URI = re.compile(r"data:[\w.+\-]+/[\w.+\-]+(?:;[\w.+\-]+=[\w.+\-]+)*;base64,([A-Za-z0-9+/=]+)")
 BASE64_LINE = re.compile(r"[ \t]*([A-Za-z0-9+/]{16,}={0,2}|=[A-Za-z0-9+/]{4})[ \t]*\r?(?:\n|$)")  # or an armour checksum
 PRIVATE = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----")
 TAG_NAME = re.compile(r"</?([\w:.\-]+)")
-NOT_NEWLINE = re.compile("[^\n]")
 SPACE = re.compile(r"\s")
 
 
 def reading_view(text: str) -> str:
     """`text` with markup, URL fragments, data: payloads and base64 blocks blanked (same length)."""
-    spans: list[tuple[int, int]] = []  # to blank, collected first and written once
+    starts: list[int] = []  # the spans to blank, collected first and written once
+    ends: list[int] = []
 
     def blank(s: int, e: int) -> None:
         if e > s:
-            spans.append((s, e))
+            starts.append(s)
+            ends.append(e)
 
     if "<" in text:
         for m in TAG.finditer(text):
-            _tag(m, blank)
-    if "#" in text:
-        for m in URL.finditer(text):
-            _fragment(m.group(), m.start(), blank)
+            if MAY_KEEP.search(m.group()):
+                _tag(m, blank)
+            else:  # most tags (`<span class="x">`): no attribute to keep, the whole tag goes
+                starts.append(m.start())
+                ends.append(m.end())
+    _fragments(text, blank)
     if "base64," in text:
         for m in DATA_URI.finditer(text):
             blank(m.start(1), m.end(1))
     if "\n" in text:  # base64 lines are read once the tags around them (`<br>`) are blanked
-        view, before = _blanked(text, spans), len(spans)
+        view, before = _blanked(text, starts, ends), len(starts)
         _base64_blocks(view, blank)
-        if len(spans) == before:
+        if len(starts) == before:
             return view
-    return _blanked(text, spans)
+    return _blanked(text, starts, ends)
 
 
-def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
-    """`text` with every character of `spans` (they may overlap) but newlines made a space."""
-    if not spans:
+def _blanked(text: str, starts: list[int], ends: list[int]) -> str:
+    """`text` with every character of the spans `starts[i]:ends[i]` (they may overlap) but newlines made a space."""
+    if not starts:
         return text
-    out, last = [], 0
-    for s, e in sorted(spans):
-        if e <= last:
-            continue
-        s = max(s, last)
-        seg = text[s:e]
-        out += (text[last:s], NOT_NEWLINE.sub(" ", seg) if "\n" in seg else " " * len(seg))
-        last = e
-    out.append(text[last:])
-    return "".join(out)
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    depth = np.cumsum(np.bincount(starts, minlength=len(cps) + 1) - np.bincount(ends, minlength=len(cps) + 1))
+    cps[(depth[:-1] > 0) & (cps != 10)] = 32
+    return cps.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def _tag(m: re.Match, blank) -> None:
@@ -93,6 +94,18 @@ def _tag(m: re.Match, blank) -> None:
         blank(m.start() + last, m.start() + s)
         last = e
     blank(m.start() + last, m.end())
+
+
+def _fragments(text: str, blank) -> None:
+    """Blank the fragments of the URLs in `text`. A URL holds no newline, so only the lines holding a `#` are read
+    (one `URL` search per such line finds what one search of the whole text finds there)."""
+    pos = 0
+    while (h := text.find("#", pos)) >= 0:
+        start, end = text.rfind("\n", 0, h) + 1, text.find("\n", h)
+        end = len(text) if end < 0 else end
+        for m in URL.finditer(text, start, end):
+            _fragment(m.group(), m.start(), blank)
+        pos = end + 1
 
 
 def _fragment(url: str, at: int, blank) -> None:

@@ -431,6 +431,42 @@ def test_the_reading_view_keeps_length_and_blanks_only_what_no_one_reads():
     assert reading_view("plain text, no markup: 10.1.2.3") == "plain text, no markup: 10.1.2.3"
 
 
+def test_the_reading_view_blanks_tags_fragments_and_base64_each_where_it_stands():
+    """Attributes in capitals and over lines, a kept `data-` value, `name` dropped in a link, fragments of a link, of
+    a bare `page.html#...` and not of one passing values, a `#` in no URL, base64 lines between `<br>` tags."""
+    from pipeline.pii.view import reading_view
+
+    text = ('<DIV CLASS="a"\n  ID="b">x</DIV> <A HREF="p.html#frag1" Name="n">y</A> <span data-note="keep me">z</span>\n'
+            'see p.html#sec2 and http://h/x#a=1 # not a url\n<br>\n'
+            'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk\nYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\n<br>\nend')
+    view = reading_view(text)
+    assert len(view) == len(text) and [i for i, c in enumerate(view) if c == "\n"] == [
+        i for i, c in enumerate(text) if c == "\n"]
+    assert view.split() == ["x", "p.html", "y", "keep", "me", "z", "see", "p.html", "and", "http://h/x#a=1", "#", "not",
+                            "a", "url", "end"]
+
+
+def test_remembered_phone_verdicts_are_phonenumbers_own():
+    """MemoPhoneRecognizer finds what presidio's PhoneRecognizer finds, on a text read twice (the second time from
+    its memory): the same digits where a letter or a currency sign touches them are no number, and then are."""
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    from pipeline.pii.phones import MemoPhoneRecognizer
+
+    text = ("Call 020 7946 0958 or +44 20 7946 0958, fax (212) 555-0143; abc8005550143 is an id, 8005550143def too, "
+            "$8005550143 a price, 8005550143 a number. Version 1.4.0.12 (2024-01-15), 06 12 34 56 78, 0612345678, 2147483648 bytes, "
+            "+33 6 12 34 56 78 and 1-800-555-0199.\n")
+    with gzip.open(DATA / "debian-handbook" / "en.jsonl.gz", "rt", encoding="utf-8") as fh:  # real digit runs
+        text += "\n".join(d["text"] for d in map(json.loads, fh) if sum(c.isdigit() for c in d["text"]) > 40)[:60000]
+    for regions in (["US", "GB", "AU", "IE", "NZ", "IN"], ["FR", "BE", "CH"]):
+        plain = PhoneRecognizer(supported_regions=regions)
+        memo = MemoPhoneRecognizer(supported_regions=regions)
+        want = sorted((r.start, r.end, r.score) for r in plain.analyze(text, ["PHONE_NUMBER"]))
+        assert len(want) >= 4
+        for _ in range(2):
+            assert sorted((r.start, r.end, r.score) for r in memo.analyze(text, ["PHONE_NUMBER"])) == want
+
+
 def test_every_line_of_a_private_key_block_is_a_key_among_data():
     """Lines of base64 are data (a signature, an image) except inside a PRIVATE KEY block, however far from
     its header (the data-window rule must not hide them)."""
