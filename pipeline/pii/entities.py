@@ -196,7 +196,11 @@ ENTITIES: tuple[Entity, ...] = (
                   "@include", "@includedir", "@import", "@media", "@charset", "@font-face", "@param", "@return",
                   "@see", "@since", "@author", "@deprecated", "@throws", "@example", "@todo", "@override",
                   # placeholders in mail and network documentation (`user@domain, @domain, user`)
-                  "@domain", "@host", "@hostname", "@localhost", "@server", "@user", "@group", "@mail")),
+                  "@domain", "@host", "@hostname", "@localhost", "@server", "@user", "@group", "@mail",
+                  # Texinfo's commands (GNU manuals and their ChangeLogs: `Handle @asis in table`)
+                  "@asis", "@code", "@var", "@samp", "@file", "@emph", "@strong", "@itemx", "@xref", "@pxref", "@uref",
+                  "@kbd", "@dfn", "@cindex", "@findex", "@vindex", "@deffn", "@defun", "@setfilename", "@settitle",
+                  "@smallexample", "@itemize", "@enumerate")),
     # URLs are not personal by themselves (ROOTS kept them): off unless a language turns it on.
     Entity("URL", "URL", r"[A-Za-z0-9\-]\.[A-Za-z]{2}", _presidio("UrlRecognizer"), 0.5, ("url", "website", "link"),
            enabled=False),

@@ -62,6 +62,7 @@ def key_like(token: str) -> bool:
 
 CAMEL_WORDS = re.compile(r"(?:[A-Z][a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|$)){3,}")  # `AuthzDBDLoginToReferer`
 HEX = re.compile(r"[0-9a-fA-F]{7,}")  # git commits (7-40), md5, sha1, sha256 digests
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{11,12}")
 # the rest of a Debian changelog header after a version's start: `pkg (0.99.1.0-1~deb12u1) unstable; urgency=`
 DEBIAN_HEADER = re.compile(r"[\w.~+:\-]*\) [a-z][\w\-]*(?: [a-z][\w\-]*)*; urgency=")
 # a version word before the number on its line, with no other number or `;` between (`versión 1.2.3.4`,
@@ -206,10 +207,11 @@ def base64_text(value: str) -> bool:
 def key_look_alike(text: str, s: int, e: int) -> bool:
     """Not a key whatever the context: a name after a roff escape (`\\s-1OSSL_KDF_PARAM_SECRET`), a C constant under
     its library's prefix (`NID_pbeWithMD5AndDES_CBC`), a digest after its algorithm (`sha224:0GomF8...`, a public key pin
-    `sha256//YhKJ...=`, `pin-sha256="..."`), domain parameters (`BEGIN DSA PARAMETERS`), base64 of readable
+    `sha256//YhKJ...=`, `pin-sha256="..."`, a launch `--measurement`), domain parameters (`BEGIN DSA PARAMETERS`), base64 of readable
     text, a list of option letters (`-aAbBdDfhL46`, each once), a single capitalised word
     (`Systemzugangsberechtigungen`), words run together with no digit (`AuthBasicUseDigestAlgorithm`,
-    `AuthzDBDLoginToReferer`: a directive's name even after `auth`)."""
+    `AuthzDBDLoginToReferer`: a directive's name even after `auth`), an API's function name, a hex number inside a
+    disk's name, a UUID naming an object."""
     value = text[s:e]
     if re.search(r"\\(?:\(|f)$", text[max(0, s - 2):s]) and key_needs_context(value[2:]):
         return True  # roff glued to the token: `\(dq44f68b13ce97044b837f000035ca9452` is a quoted GUID
@@ -228,7 +230,16 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
         #              base64\nEYGH2o...` (not a token later on the command's line: `sha256sum <hex>; token: <key>`)
     if in_private_block(text, s, "PARAMETERS-----"):
         return True  # DSA, DH or EC domain parameters: public numbers, even written as C strings (`"MIICLAKC...\n"`)
-    return bool(re.search(r"(?:sha\d*|md5|digest|checksum)(?:[:=]\"?|//)\s*$", text[max(0, s - 12):s], re.IGNORECASE)
+    if re.fullmatch(r"[a-z]{2,}(?:[A-Z][a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|\d|$)){3,}\d{0,2}", value):
+        return True  # an API's function: `virDomainMigrateToURI3` (lowerCamelCase words, then a version's digit)
+    if re.search(r"[-_/.]0x[0-9a-fA-F]{8,}(?:[-_/.]|$)|^0x[0-9a-fA-F]{8,}[-_/.]", value):
+        return True  # a number written in hex inside a name: a disk's World Wide Name `wwn-0x5000c50015c4842f-part1`
+    if UUID.fullmatch(value) and (re.search(r"uuid\s*[=:]\s*['\"]?$", text[max(0, s - 12):s], re.IGNORECASE)
+                                  or re.match(r" (?:created|defined|undefined|deleted|removed|started|destroyed)\b",
+                                              text[e:e + 12])):
+        return True  # a UUID naming an object, a stored secret too: `secret uuid='...'`, `Secret <uuid> created`
+    return bool(re.search(r"(?:(?:sha\d*|md5|digest|checksum)(?:[:=]\"?|//)|measurement[:=\s])\s*$", text[max(0, s - 20):s],
+                          re.IGNORECASE)
                 or re.match(r"(?:sha\d+|md5)//", value, re.IGNORECASE)
                 or base64_text(value)
                 or (re.search(r"(?:-|\bFl )$", text[max(0, s - 3):s]) and len(set(value)) == len(value))

@@ -122,5 +122,7 @@ def card_look_alike(text: str, s: int, e: int) -> bool:
         return True  # a phone number that passes Luhn, or numbers in a table (`1024 1072 1176 1328 768 771`)
     if re.search(r"\d[.,]$", before) or in_url(text, s):
         return True  # decimals (`1.1752011936438014`), an id in a URL (`?l=thttpd&m=108051453226692`)
+    if int(re.sub(r"\D", "", value)) + 1 in POWERS_OF_TWO or int(re.sub(r"\D", "", value)) in POWERS_OF_TWO:
+        return True  # a bound: `[1000, 17592186044415]` (2^44 - 1)
     groups = tuple(len(g) for g in re.split(r"[ \-]", value))
     return not (len(groups) == 1 or (groups in CARD_GROUPS and len(set(re.findall(r"[ \-]", value))) == 1))

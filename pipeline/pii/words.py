@@ -68,7 +68,7 @@ LATER_WORDS = {
 # (`since dpkg 1.15.5.4`, `fixed in 1.4.0.26`), in the others only with one (`desde dpkg 1.15.5.4`; `desde 10.0.0.1`
 # is "from 10.0.0.1")
 SINCE_WORDS = {
-    "en": ("since", "fixed in", "introduced in", "added in", "removed in", "as of"),
+    "en": ("since", "fixed in", "introduced in", "added in", "removed in", "as of", "broken in", "broke in"),
     "fr": ("depuis",), "es": ("desde",), "pt": ("desde",), "de": ("seit",), "nl": ("sinds",), "sv": ("sedan",),
     "da": ("siden",), "nb": ("siden",), "ru": ("начиная с",),
 }
@@ -86,6 +86,20 @@ SECTION_WORDS = {
     "hi": ("खंड", "अध्याय", "चित्र", "तालिका"),
     "zh": ("章节", "小节", "图表"),
     "ja": ("セクション",),
+    # the other languages of the bundled handbook (not "pas", Catalan's step: French's "not")
+    "ca": ("secció", "capítol", "taula", "apèndix"),
+    "cs": ("oddíl", "oddílu", "sekce", "sekci", "kapitola", "kapitole", "kapitoly", "obrázek", "tabulka", "krok", "příloha"),
+    "da": ("afsnit", "kapitel", "figur", "tabel", "trin", "bilag"),
+    "el": ("ενότητα", "ενότητας", "κεφάλαιο", "κεφαλαίου", "σχήμα", "πίνακας", "βήμα", "παράρτημα"),
+    "fa": ("بخش", "فصل", "شکل", "جدول"),
+    "hr": ("odjeljak", "odjeljku", "poglavlje", "poglavlju", "slika", "tablica", "korak", "dodatak"),
+    "ko": ("섹션",),
+    "nb": ("avsnitt", "kapittel", "figur", "tabell", "trinn", "vedlegg"),
+    "nl": ("sectie", "paragraaf", "hoofdstuk", "figuur", "tabel", "stap", "bijlage"),
+    "pl": ("sekcja", "sekcji", "sekcję", "rozdział", "rozdziale", "rozdziału", "rysunek", "tabela", "krok", "dodatek"),
+    "ro": ("secțiunea", "secţiunea", "capitolul", "figura", "tabelul", "pasul", "anexa"),
+    "sv": ("avsnitt", "kapitel", "figur", "tabell", "steg", "bilaga"),
+    "tr": ("bölüm", "bölümü", "kısım", "şekil", "tablo", "adım"),
 }
 AT_WORDS = {"en": ("at",), "fr": ("arobase",), "es": ("arroba",), "pt": ("arroba",), "ca": ("arrova",),
             "it": ("chiocciola",), "de": ("ät",), "ru": ("собака",), "zh": ("艾特",)}

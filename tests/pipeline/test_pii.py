@@ -408,6 +408,21 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
            "\\fBmv_conffile\\fR lautet sie 1.15.7.2, f\\(:ur \\fBsymlink_to_dir\\fR lautet sie 1.17.14", {}),
     ("de", '<a href="ch12.de.html#_uninstall_program">12.6.2.2. Deinstallation eines Programms</a>', {}),
     ("pt", "iface eth0 inet static\n        address xxx.xxx.xxx.xxx\n        netmask 255.255.255.xxx\n", {}),
+    # manuals 10 (the eleventh tuning set): an API's functions, disk names, UUIDs naming secrets, launch digests, a
+    # 2^44 - 1 range bound, Texinfo, a Polish section number, a version something was broken in
+    ("en", '<a href="#virDomainMigrateToURI3">virDomainMigrateToURI3</a> is called; token: gxbMwFNooN2EpvO5k3z7DEMKqeAGFkl7',
+     {"KEY": 1}),
+    ("en", "lrwxrwxrwx 1 root root 10 jul 23 08:58 wwn-0x5000c50015c4842f-part1 -> ../../sda1\n"
+           "#user=ninefingers:0xbc807ee29df3c9ffa736523fb2c4e8ee", {"KEY": 1}),  # a hex key alone is one
+    ("en", "# virsh secret-define luks-secret.xml\nSecret c4dbe20b-b1a3-4ac1-b6e6-2ac97852ebb6 created\n"
+           "<auth username='admin' type='ceph'>\n  <secret uuid='2ec115d7-3a88-3ceb-bc12-0ac909a6fd87'/>", {}),
+    ("en", "$ virsh domlaunchsecinfo vm\nsev-measurement: LMnv8i8N2QejezMPkscShF0cyPYCslgUoCxGWRqQuyt0Q0aUjVkH/T6NcmkwZkWp\n"
+           "    --measurement Zs2pf19ubFSafpZ2WKkwquXvACx9Wt/BV+eJwQ/taO8jhyIj/F8swFrybR1fZ2ID \\", {}),
+    ("en", "The value should be in range [1000, 17592186044415] or less than 0. Card: 4111 1111 1111 1111",
+     {"CREDIT_CARD": 1}),
+    ("en", "\t* doc/texi2pod.pl: Handle @asis in table-element formatting. Thanks to @marie12.", {"USER": 1}),
+    ("pl", "Zobacz Sekcja 4.2.13.1, „Guided partitioning”. Serwer: 192.168.1.10", {"IP_ADDRESS": 1}),
+    ("en", "Note that stopping has been broken in 1.4.0.12 and fixed since.", {}),
     ("en", "Thanks to @marie12 and user @jane_doe7. Read the release notes. Our mirror, which serves every "
            "architecture, is at 192.168.1.10; the policy every mirror operator has agreed to follow sends traffic to "
            "10.1.2.3 first.", {"USER": 2, "IP_ADDRESS": 2}),
