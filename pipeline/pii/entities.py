@@ -200,7 +200,7 @@ ENTITIES: tuple[Entity, ...] = (
                   # Texinfo's commands (GNU manuals and their ChangeLogs: `Handle @asis in table`)
                   "@asis", "@code", "@var", "@samp", "@file", "@emph", "@strong", "@itemx", "@xref", "@pxref", "@uref",
                   "@kbd", "@dfn", "@cindex", "@findex", "@vindex", "@deffn", "@defun", "@setfilename", "@settitle",
-                  "@smallexample", "@itemize", "@enumerate")),
+                  "@smallexample", "@itemize", "@enumerate", "@TeX", "@LaTeX")),
     # URLs are not personal by themselves (ROOTS kept them): off unless a language turns it on.
     Entity("URL", "URL", r"[A-Za-z0-9\-]\.[A-Za-z]{2}", _presidio("UrlRecognizer"), 0.5, ("url", "website", "link"),
            enabled=False),

@@ -82,12 +82,30 @@ RELEASED = re.compile(r"\s+(?:will be|is|was|has been|to be)\s+released\b", re.I
 LATER = re.compile(rf"[ \t\u00a0]*(?:{any_word(all_words(LATER_WORDS))})", re.IGNORECASE)  # `1.0.27.1 or later`
 
 
+# a capitalised name alone before a number that ends its line: a release's title (`Git 1.7.11.5` in a shortlog)
+RELEASE_TITLE = re.compile(r"(?:^|\n)[ \t]*([A-Z][a-z]+)[ \t]+$")  # not a directive: `BindAddress 127.0.0.1`
+ADDRESS_NAMES = frozenset({"ip", "ipv4", "ipv6", "address", "addr", "host", "server", "gateway", "router", "dns",
+                           "nameserver", "proxy", "peer", "client", "node", "interface", "inet", "listen", "bind", "allow",
+                           "deny", "from", "to", "via", "source", "destination", "target", "remote", "local", "master",
+                           "slave", "primary", "secondary", "mirror", "relay", "subnet", "network", "net", "route", "ping",
+                           "ssh", "connect", "connecting", "resolver", "forwarder", "upstream", "backend", "frontend"})
+
+
+def release_title(text: str, s: int, e: int) -> bool:
+    """A line holding only a capitalised word and four dotted numbers (`Git 1.7.11.5`, `Almost 1.7.11.6`), not a
+    network word's (`Gateway 10.0.0.1`, `Listen 10.0.0.2`) nor a directive's (`NameVirtualHost 172.20.30.40`, a DNS
+    record's `A 127.0.0.1`: not one capitalised word)."""
+    m = RELEASE_TITLE.search(text, max(0, s - 40), s) if re.fullmatch(r"[\d.]+", text[s:e]) else None
+    return (m is not None and m.group(1).lower() not in ADDRESS_NAMES
+            and re.match(r"[ \t]*(?:\n|$)", text[e:e + 40]) is not None)
+
+
 def ip_look_alike(text: str, s: int, e: int) -> bool:
     """A version or section number taken for an IP (`linux-2.6.32.5`, `1.2.3.4-1`, `2:1.4.99.1`, a table of contents'
     `12.1.1.1. Title` or `3.20.12.7 Dbm Exit Codes` opening a line or a link, a netmask `255.255.255.0`, a version word
     of any language earlier on the line: `versión 1.2.3.4`, `Project-Id-Version: sed 4.2.2.177`, a version noun earlier
     in the sentence, or a word after it: `1.0.27.1 or later`; `since dpkg 1.15.5.4`, `desde dpkg 1.15.5.4`, `fixed in
-    1.4.0.26`, `4.0.11.1 will be released`)."""
+    1.4.0.26`, `4.0.11.1 will be released`, `Prepare for 1.7.11.5`, a release's title `Git 1.7.11.5`)."""
     value, before, after = text[s:e], text[max(0, s - 2):s], text[e:e + 12]
     if ":" in value and (value.strip(":") == "" or re.search(r"[\w$\\]$", before) or re.match(r"\w", after)
                          or re.search(r"[g-zG-Z]", value) or (not re.search(r"\d", value) and value.count(":") <= 3)):
@@ -102,7 +120,8 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
                 or small or epoch or toc
                 or VERSION_ON_LINE.search(text, max(0, s - 60), s) or VERSION_IN_SENTENCE.search(text, max(0, s - 140), s)
                 or DEBIAN_HEADER.match(text, e, e + 60)
-                or LATER.match(text, e) or RELEASED.match(text, e) or SINCE.search(text, max(0, s - 40), s))
+                or LATER.match(text, e) or RELEASED.match(text, e) or SINCE.search(text, max(0, s - 40), s)
+                or release_title(text, s, e))
 
 
 def netmask(value: str) -> bool:
@@ -156,11 +175,11 @@ def user_look_alike(text: str, s: int, e: int) -> bool:
     after, line = text[e:e + 40], text[text.rfind("\n", 0, s) + 1:s]
     if re.fullmatch(r"@[A-Z][A-Z_]+", text[s:e]) or re.fullmatch(r"\t+|[ \t]*\[TAB\][ \t]*", line):
         return True
-    if (PERL_BEFORE.search(line) or re.match(r"\\| \)|,\s*(?:[$%][A-Za-z_{]|@\{)", after)
+    if (PERL_BEFORE.search(line) or re.match(r"\\| \)|,\s*(?:[$%][A-Za-z_{]|@\{)|\{", after)
             or (re.search(r"\( $", line) and re.match(r"\s*\)", after))):
         return True  # Perl: `for (@DataDirs)`, `push (@DataDirs, $value)`, `$i < @DataDirs;`, `grep {...} @Types`,
-        #              `@Args, @{$opts}`, `( @Members )`, a regex's `user\@smime\.mutt` (`(@gahr)` is a handle,
-        #              `@wang_wei95, $1,234.56` too: a price is not a variable)
+        #              `@Args, @{$opts}`, `( @Members )`, a hash slice `@num2dow{0 .. 6}`, a regex's `user\@smime\.mutt`
+        #              (`(@gahr)` is a handle, `@wang_wei95, $1,234.56` too: a price is not a variable)
     return (re.match(r"[ \t]*\.\d", after) is not None or (after.startswith(";") and user_needs_context(text[s:e]))
             or re.search(r"(?:\b(?:my|our|local)\s*\(\s*|[$%]\w+,\s*)$", line) is not None  # Perl: `my(@from)`,
             #                                                     `($user, @errors)` (`@luca72, @dev0ps79` are handles)
@@ -215,9 +234,9 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
     value = text[s:e]
     if re.search(r"\\(?:\(|f)$", text[max(0, s - 2):s]) and key_needs_context(value[2:]):
         return True  # roff glued to the token: `\(dq44f68b13ce97044b837f000035ca9452` is a quoted GUID
-    size = re.match(r"s[-+]?\d", value) if text[max(0, s - 1):s] == "\\" else None
+    size = re.match(r"s[-+]?\d|f[IBRP]", value) if text[max(0, s - 1):s] == "\\" else None
     if size and (identifier_like(value[size.end():]) or key_needs_context(value[size.end():])):
-        return True  # a roff size escape glued to a name: `\s-1OSSL_KDF_PARAM_SECRET`, `\s-1COMPLEMENTOFDEFAULT`
+        return True  # a roff size or font escape glued to a name or an id: `\s-1OSSL_KDF_PARAM_SECRET`, `\fIdae86e1950b1...`
     if re.fullmatch(r"[A-Z][A-Z0-9]{1,7}(?:_[A-Za-z]+(?:\d{1,3}[A-Za-z]*)*)+", value):
         return True  # a C constant under its library's prefix: `NID_pbeWithMD5AndDES_CBC`, `EVP_PKEY_RSA_PSS`
     if text[max(0, s - 1):s] == "\\" and value[:1] == "x" and HEX.fullmatch(value[1:]):

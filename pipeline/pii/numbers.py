@@ -75,10 +75,10 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
     r = re.fullmatch(r"\(?([1-9]\d{3,4})(?:-|\.\.)([1-9]\d{3,4})\)?", value)
     if r and int(r.group(1)) < int(r.group(2)):
         return True  # a range: `32768-65535`, `49152..65535`
-    if re.fullmatch(r"\d{5}-\d{4}", value) and re.search(r"\b[A-Z]{2},?\s+(?:(?:#|//|;|\*|--|%)[ \t]*)?$",
+    if re.fullmatch(r"\d{5}-\d{4}", value) and re.search(r"\b[A-Z]{2},?\s+(?:(?:#|//|;|\*|--|%|\.\\\")[ \t]*)?$",
                                                          text[max(0, s - 20):s]):
         return True  # a US ZIP+4 code after its state: `Boston, MA 02110-1301`, also across a line break and the
-        #              comment marker that opens the next line of a licence header (`MA\n# 02111-1307`)
+        #              comment marker that opens the next line of a licence header (`MA\n# 02111-1307`, roff's `.\"`)
     if re.search(r"(?<!\d)(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d)", value):
         return True  # an ISO date: `iperf 3.8 2020-06-08`
     if DATE_STAMP.search(value) and re.search(r"[\s().\-/]", value) or DEBIAN_HEADER.match(text, e, e + 60):

@@ -20,7 +20,7 @@ import re
 VERSION_WORDS = {
     "en": ("version", "versions", "release", "releases", "released", "revision", "policy", "firmware",
            "standards", "update from", "updated to", "upgrade to", "bump", "bumped", "build-dep", "build-depends",
-           "depends", ">=", "<=", ">>", "<<"),
+           "depends", ">=", "<=", ">>", "<<", "prepare for", "preparing for", "preparation for"),
     "fr": ("version", "versions", "révision"),
     "es": ("versión", "version", "versiones", "revisión"),
     "it": ("versione", "versioni", "revisione", "rilascio"),
@@ -84,7 +84,7 @@ SECTION_WORDS = {
     "vi": ("mục", "chương", "hình", "bảng"),
     "ar": ("القسم", "الفصل", "الشكل", "الجدول"),
     "hi": ("खंड", "अध्याय", "चित्र", "तालिका"),
-    "zh": ("章节", "小节", "图表"),
+    "zh": ("章节", "小节", "图表", "第"),  # `第 4.2.13.1 节`: the 4.2.13.1th section
     "ja": ("セクション",),
     # the other languages of the bundled handbook (not "pas", Catalan's step: French's "not")
     "ca": ("secció", "capítol", "taula", "apèndix"),

@@ -423,6 +423,16 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("en", "\t* doc/texi2pod.pl: Handle @asis in table-element formatting. Thanks to @marie12.", {"USER": 1}),
     ("pl", "Zobacz Sekcja 4.2.13.1, „Guided partitioning”. Serwer: 192.168.1.10", {"IP_ADDRESS": 1}),
     ("en", "Note that stopping has been broken in 1.4.0.12 and fixed since.", {}),
+    # manuals 11 (the twelfth tuning set): git's shortlog, a roff-italic commit id, ZIP+4 behind roff's comment,
+    # Perl hash slices, TeX
+    ("en", "Junio C Hamano (3):\n      Prepare for 1.7.11.5\n      Git 1.7.11.5\nGateway 10.0.0.1\nBindAddress 127.0.0.1\n"
+           "            A        127.0.0.1\n            AAAA     ::1\n", {"IP_ADDRESS": 4}),
+    ("en", "\\fI<sha1>\\fR, e\\&.g\\&. \\fIdae86e1950b1277e545cee180551750029cfe735\\fR;\n"
+           "the token: \\fIgxbMwFNooN2EpvO5k3z7DEMKqeAGFkl7\\fR",
+     {"KEY": 1}),
+    ("en", '59 Temple Place - Suite 330, Boston, MA\n.\\" 02111-1307, USA.', {}),
+    ("zh", '<a href="x.html#y">第\u00a04.2.13.1\u00a0节 “引导分区”</a>；服务器地址 192.168.0.1', {"IP_ADDRESS": 1}),
+    ("en", "@mil2ampm{0 .. 23}\n  = ('midnight', map\n@num2dow{0 .. $#dows} = @dows;\ncover @U, @OE and @TeX", {}),
     ("en", "Thanks to @marie12 and user @jane_doe7. Read the release notes. Our mirror, which serves every "
            "architecture, is at 192.168.1.10; the policy every mirror operator has agreed to follow sends traffic to "
            "10.1.2.3 first.", {"USER": 2, "IP_ADDRESS": 2}),
