@@ -73,8 +73,15 @@ EMAIL_PATTERN = (rf"(?<![!#$%'*+\-^_`{{|}}~\w.])({LOCAL}|{LOCAL}[!#$%'*+\-^_`{{|
 _AT, _DOT = any_word(all_words(AT_WORDS)), any_word(all_words(DOT_WORDS))
 BR_AT, BR_DOT = rf"\s*[\[({{<]\s*(?:{_AT}|@)\s*[\])}}>]\s*", rf"\s*[\[({{<]\s*(?:{_DOT}|\.)\s*[\])}}>]\s*"
 COMMON_TLD = r"(?:com|org|net|edu|gov|info|io|biz|[a-z]{2})"
-EMAIL_TRIGGER = (r"\S@[^\s@]+\.[^\s@]|[\[({<]\s*(?i:" + "|".join(all_words(AT_WORDS)) + r"|@)\s*[\])}>]"
-                 r"|\s(?i:" + "|".join(all_words(DOT_WORDS)) + r")\s")
+_ADDRESS_OR_BRACKETS = r"\S@[^\s@]+\.[^\s@]|[\[({<]\s*(?i:" + "|".join(all_words(AT_WORDS)) + r"|@)\s*[\])}>]"
+EMAIL_TRIGGER = _ADDRESS_OR_BRACKETS + r"|\s(?i:" + "|".join(all_words(DOT_WORDS)) + r")\s"
+
+
+def email_trigger(lang: str) -> str:
+    """EMAIL_TRIGGER with only the spelt-out dots `obfuscated_email(lang)` can match without brackets: the
+    language's and English's (an English text's ` point ` opens no window; its `[at]`, `(dot)` still do)."""
+    dots = sorted({w for k in dict.fromkeys([lang, "en"]) for w in DOT_WORDS.get(k, ())})
+    return _ADDRESS_OR_BRACKETS + r"|\s(?i:" + "|".join(dots) + r")\s"
 
 
 def obfuscated_email(lang: str) -> str:
@@ -141,6 +148,8 @@ class Entity:
     """Exact values that are syntax, not people."""
     look_alike: Callable[[str, int, int], bool] | None = None
     """(text, start, end) -> True when the match is something else."""
+    trigger_for: Callable[[str], str] | None = None
+    """language -> the trigger that language's recogniser needs (EMAIL: its own spelt-out dots), else `trigger`."""
     skip_trigger: Callable[[str, int, int], bool] | None = None
     """(text, start, end) of a trigger match -> True when no window need be analysed around it."""
     needs_context: Callable[[str], bool] | None = None
@@ -163,7 +172,7 @@ class Entity:
 
 ENTITIES: tuple[Entity, ...] = (
     Entity("EMAIL", "EMAIL_ADDRESS", EMAIL_TRIGGER, _email, 0.5, ("email", "e-mail", "mail", "contact"),
-           look_alike=email_look_alike),
+           look_alike=email_look_alike, trigger_for=email_trigger),
     Entity("IP_ADDRESS", "IP_ADDRESS", r"\d\.\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:|::",
            _presidio("IpRecognizer"), 0.6, ("ip", "ipv4", "ipv6", "address", "host", "server"),
            deny_before=("ver.", "rev.", "v", "v.", "sect.", "§", "fig.", "rfc", *all_words(SECTION_WORDS),

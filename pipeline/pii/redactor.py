@@ -107,11 +107,11 @@ class TypeRule:
     regions: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, e: Entity, rc: RecogniserConfig, cfg: PiiConfig) -> TypeRule:
+    def of(cls, e: Entity, rc: RecogniserConfig, cfg: PiiConfig, lang: str = "en") -> TypeRule:
         words = rc.context or list(e.context)
         end = r"(?![^\W\d_])(?!\.[A-Za-z])" if e.context_whole_words else ""  # not a file name's: `BE04EB2B-secret.gpg`
         return cls(e, e.min_score if rc.min_score is None else rc.min_score, rc.action or cfg.action,
-                   re.compile(e.trigger), _words_before([*e.deny_before, *rc.deny_before]),
+                   re.compile(e.trigger_for(lang) if e.trigger_for else e.trigger), _words_before([*e.deny_before, *rc.deny_before]),
                    frozenset([*e.allow, *rc.allow]),
                    re.compile("|".join(rf"(?<![^\W\d_]){re.escape(w)}{end}" for w in words), re.IGNORECASE),
                    tuple(cfg.phone_regions))
@@ -141,7 +141,7 @@ class Redactor:
 
     def __init__(self, cfg: PiiConfig, lang: str, salt: bytes = b"", prefilter: bool = True):
         self.cfg, self.lang, self.salt, self.prefilter = cfg, lang, salt, prefilter
-        self.rules = {e.tag: TypeRule.of(e, rc, cfg) for e, rc in cfg.enabled()}
+        self.rules = {e.tag: TypeRule.of(e, rc, cfg, lang) for e, rc in cfg.enabled()}
         self.analyzer = build_analyzer(cfg, lang) if self.rules else None
         if self.analyzer is not None:
             from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -157,7 +157,7 @@ class Redactor:
         arr = pa.array(texts, pa.large_string())
         hits: list[list[str]] = [[] for _ in texts]
         for tag, rule in self.rules.items():
-            mask = pc.match_substring_regex(arr, re2_pattern(rule.entity.trigger)).to_numpy(zero_copy_only=False)
+            mask = pc.match_substring_regex(arr, re2_pattern(rule.trigger.pattern)).to_numpy(zero_copy_only=False)
             for i in mask.nonzero()[0]:
                 hits[i].append(tag)
         return hits

@@ -471,6 +471,18 @@ def test_the_reading_view_blanks_tags_fragments_and_base64_each_where_it_stands(
                             "a", "url", "end"]
 
 
+def test_spelt_out_dots_open_windows_only_where_the_language_can_read_them():
+    """An English text's ` point ` is prose (only English and the text's own words spell an address out without
+    brackets), so it sends no window to presidio; a French text's does; brackets count in any language."""
+    en = Redactor(load_language(LANGUAGES, "en").pii, "en")
+    fr = Redactor(load_language(LANGUAGES, "fr").pii, "fr")
+    prose = "At this point in time we point to the manual, punto."
+    assert en.windows(prose, "EMAIL") == [] and fr.windows(prose, "EMAIL") != []
+    text = "Write to jean arobase exemple point fr or to jane [at] example [dot] org."
+    assert en.redact([text])[0][1] == {"EMAIL": 1}
+    assert fr.redact([text])[0][1] == {"EMAIL": 2}
+
+
 def test_remembered_phone_verdicts_are_phonenumbers_own():
     """MemoPhoneRecognizer finds what presidio's PhoneRecognizer finds, on a text read twice (the second time from
     its memory): the same digits where a letter or a currency sign touches them are no number, and then are."""
