@@ -115,6 +115,12 @@ FRESH_DOCS_10 = ("debian-handbook", "dselect", "debianutils", "apt-listchanges",
 # Midnight Commander (with its help files), and git's, zsh's, dput's, reprepro's and lintian's documentation
 FRESH_DOCS_11 = ("debian-history", "mc", "mc-data", "psmisc", "procps", "xz-utils", "nano", "sensible-utils", "debsums",
                  "ucf", "cron", "schroot", "git-man", "zsh-doc", "dput", "reprepro", "lintian")
+# measured once after the twelfth change (written on FRESH_DOCS_11): the Developer's Reference in English, the translated
+# man pages of net-tools, vim, dctrl-tools, apt-listbugs, wdiff, gettext, tasksel and debian-goodies, and 9 more tools'
+# documentation (debootstrap, reportbug, unattended-upgrades, needrestart, etckeeper, tmux, screen, htop)
+FRESH_DOCS_12 = ("developers-reference", "net-tools", "vim-common", "dctrl-tools", "apt-listbugs", "debian-goodies",
+                 "wdiff", "gettext", "tasksel", "debootstrap", "reportbug", "unattended-upgrades", "needrestart",
+                 "etckeeper", "tmux", "screen", "htop")
 # the manuals' languages that have a language file, each read with its own rules (before the tenth set, ca, fa, hr
 # and ko were read with English ones); the others (eo, fi, hu, mk, sl, sr, uk) have none: the English rules
 DOCS_LANGS = ("de", "fr", "es", "it", "nl", "pl", "pt", "ru", "ja", "zh", "vi", "en", "cs", "da", "el", "id", "nb", "ro",
@@ -221,14 +227,15 @@ def paragraph_hits(package: str, text: str, redactor):
 
 
 def evaluate_manuals(fresh_dir: Path, redactors: dict, labels: dict) -> dict:
-    """docs_fresh .. docs_fresh_11: per set the labelled sample's precision per type and its unlabelled hits."""
+    """docs_fresh .. docs_fresh_12: per set the labelled sample's precision per type and its unlabelled hits."""
     import subprocess
 
     out: dict = {}
     for name, packages in (("docs_fresh", FRESH_DOCS), ("docs_fresh_2", FRESH_DOCS_2), ("docs_fresh_3", FRESH_DOCS_3),
                            ("docs_fresh_4", FRESH_DOCS_4), ("docs_fresh_5", FRESH_DOCS_5), ("docs_fresh_6", FRESH_DOCS_6),
                            ("docs_fresh_7", FRESH_DOCS_7), ("docs_fresh_8", FRESH_DOCS_8), ("docs_fresh_9", FRESH_DOCS_9),
-                           ("docs_fresh_10", FRESH_DOCS_10), ("docs_fresh_11", FRESH_DOCS_11)):
+                           ("docs_fresh_10", FRESH_DOCS_10), ("docs_fresh_11", FRESH_DOCS_11),
+                           ("docs_fresh_12", FRESH_DOCS_12)):
         try:
             docs = fresh_docs(fresh_dir, packages)
         except (OSError, subprocess.CalledProcessError) as e:  # no apt-get, no registry: said, not skipped silently
