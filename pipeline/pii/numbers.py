@@ -21,6 +21,11 @@ PHONE_WORDS = re.compile(r"phone|tel|fax|mobile|whatsapp|sms|call|contact", re.I
 PHONE_URL = re.compile(r"wa\.me/|whatsapp|phone|[/?&](?:tel|call|fax)\w*[=/]", re.IGNORECASE)  # a number in such a URL is one
 
 
+def power_of_two_bound(digits: str) -> bool:
+    """`digits` read as a number is 2^n or 2^n - 1 (16 <= n <= 64): a type's bound, not a phone or card number."""
+    return int(digits) in POWERS_OF_TWO or int(digits) + 1 in POWERS_OF_TWO
+
+
 def phone_needs_context(value: str) -> bool:
     """A bare run of 7+ digits not starting with 0 or + (`2147483648`, a bug, build or byte count), or any
     bare run in parentheses (`<tss@iki.fi> (0351233834)`, a changelog's id), is a phone number only after a
@@ -63,7 +68,7 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
     digits = re.sub(r"\D", "", value)
     if (value.startswith("[") or ".." in value or re.search(r"\s-\d", value) or re.search(r"(\d)\1{5}", digits)
             or any("12345678" in g for g in re.findall(r"\d+", value))
-            or set(digits) <= {"0", "1"} or int(digits) + 1 in POWERS_OF_TWO or int(digits) in POWERS_OF_TWO):
+            or set(digits) <= {"0", "1"} or power_of_two_bound(digits)):
         return True  # an id in brackets, a range `0..216.069`, negative numbers (SVG paths: `124 -44 -326`),
         #              `037777777777`, a digit list `0123456789`, a
         #              binary number `1010 1001`, `2147483647` / `4294967295` (2^31 - 1, 2^32 - 1)
@@ -122,7 +127,7 @@ def card_look_alike(text: str, s: int, e: int) -> bool:
         return True  # a phone number that passes Luhn, or numbers in a table (`1024 1072 1176 1328 768 771`)
     if re.search(r"\d[.,]$", before) or in_url(text, s):
         return True  # decimals (`1.1752011936438014`), an id in a URL (`?l=thttpd&m=108051453226692`)
-    if int(re.sub(r"\D", "", value)) + 1 in POWERS_OF_TWO or int(re.sub(r"\D", "", value)) in POWERS_OF_TWO:
+    if power_of_two_bound(re.sub(r"\D", "", value)):
         return True  # a bound: `[1000, 17592186044415]` (2^44 - 1)
     groups = tuple(len(g) for g in re.split(r"[ \-]", value))
     return not (len(groups) == 1 or (groups in CARD_GROUPS and len(set(re.findall(r"[ \-]", value))) == 1))
