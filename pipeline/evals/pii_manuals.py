@@ -1,5 +1,5 @@
 """PII on real manuals (part of `make pii-eval`): the documentation and man pages of Debian packages fetched
-with `apt-get download` into <data>/../pii-eval/, in ten sets, each measured once before the rules were
+with `apt-get download` into <data>/../pii-eval/, in twelve sets, each measured once before the rules were
 changed on it.
 
 (c) `docs_fresh`: every UTF-8 file under usr/share/doc and usr/share/man of FRESH_DOCS --
@@ -42,7 +42,15 @@ changed on it.
   not phones; a version noun earlier in the sentence and a section number in a link make versions) was written on
   (k). (l) `docs_fresh_10`: FRESH_DOCS_10, the Debian Administrator's Handbook in 25 languages (`html/fr-FR/`), the
   translated man pages of dselect, debianutils, apt-listchanges and aria2, and 11 more tools' and servers'
-  documentation, measured once after the tenth change. The next set measured is the next held-out figure.
+  documentation, measured once after the tenth change; the eleventh change (API function names, hex numbers in
+  names, UUIDs naming objects and launch digests are not keys; 2^n - 1 is not a card; Texinfo is not handles;
+  section words in 13 more languages) was written on (l). (m) `docs_fresh_11`: FRESH_DOCS_11, debian-history in its
+  translations, the translated man pages of psmisc, procps, xz, nano, cron and 5 more, and git's, zsh's and
+  lintian's documentation, measured once after the eleventh; the twelfth change (a release's title `Git 1.7.11.5`
+  and `第 X 节` are not IPs; a roff font escape glued to an id is not a key; ZIP+4 behind roff's comment is not a
+  phone; Perl hash slices are not handles) was written on (m). (n) `docs_fresh_12`: FRESH_DOCS_12, the Developer's
+  Reference in English, the translated man pages of net-tools, vim and 6 more, and 9 more tools' documentation,
+  measured once after the twelfth change. The next set measured is the next held-out figure.
   Every address-shaped EMAIL hit is an address (right by construction); every other hit is looked up in
   pii_tech_labels.json, labels a person gave by reading the line (sha256 of package, value and the 40
   characters before, so no value is stored). Hits with no label are listed for review and counted apart.
@@ -121,6 +129,9 @@ FRESH_DOCS_11 = ("debian-history", "mc", "mc-data", "psmisc", "procps", "xz-util
 FRESH_DOCS_12 = ("developers-reference", "net-tools", "vim-common", "dctrl-tools", "apt-listbugs", "debian-goodies",
                  "wdiff", "gettext", "tasksel", "debootstrap", "reportbug", "unattended-upgrades", "needrestart",
                  "etckeeper", "tmux", "screen", "htop")
+# in the order they were measured: `docs_fresh`, `docs_fresh_2`, ... in the evaluation's output
+MANUAL_SETS = (FRESH_DOCS, FRESH_DOCS_2, FRESH_DOCS_3, FRESH_DOCS_4, FRESH_DOCS_5, FRESH_DOCS_6, FRESH_DOCS_7, FRESH_DOCS_8,
+               FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12)
 # the manuals' languages that have a language file, each read with its own rules (before the tenth set, ca, fa, hr
 # and ko were read with English ones); the others (eo, fi, hu, mk, sl, sr, uk) have none: the English rules
 DOCS_LANGS = ("de", "fr", "es", "it", "nl", "pl", "pt", "ru", "ja", "zh", "vi", "en", "cs", "da", "el", "id", "nb", "ro",
@@ -231,11 +242,8 @@ def evaluate_manuals(fresh_dir: Path, redactors: dict, labels: dict) -> dict:
     import subprocess
 
     out: dict = {}
-    for name, packages in (("docs_fresh", FRESH_DOCS), ("docs_fresh_2", FRESH_DOCS_2), ("docs_fresh_3", FRESH_DOCS_3),
-                           ("docs_fresh_4", FRESH_DOCS_4), ("docs_fresh_5", FRESH_DOCS_5), ("docs_fresh_6", FRESH_DOCS_6),
-                           ("docs_fresh_7", FRESH_DOCS_7), ("docs_fresh_8", FRESH_DOCS_8), ("docs_fresh_9", FRESH_DOCS_9),
-                           ("docs_fresh_10", FRESH_DOCS_10), ("docs_fresh_11", FRESH_DOCS_11),
-                           ("docs_fresh_12", FRESH_DOCS_12)):
+    for i, packages in enumerate(MANUAL_SETS, 1):
+        name = "docs_fresh" if i == 1 else f"docs_fresh_{i}"
         try:
             docs = fresh_docs(fresh_dir, packages)
         except (OSError, subprocess.CalledProcessError) as e:  # no apt-get, no registry: said, not skipped silently
