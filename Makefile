@@ -18,7 +18,7 @@ KENLM_BIN := tools/kenlm/bin
 # Every Python run gets a UTF-8 locale whatever LANG says.
 RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONUTF8=1 $(PY)
 
-.PHONY: setup sysdeps venv kenlm data lm corpus calibrate test lint bench faults pii-eval dedup-eval validate wordlists clean help \
+.PHONY: setup sysdeps venv native kenlm data lm corpus calibrate test lint bench faults pii-eval dedup-eval validate wordlists clean help \
 	corpora tokenizer pack train tune lid-eval quality-eval bench-scale
 
 help:
@@ -41,7 +41,7 @@ help:
 	@echo "make pack                  encode the curated corpora into train/val token bins (mixture from TRAIN_CONFIG)"
 	@echo "make train                 train (or resume) the small GPT on the bins (FRESH=1 starts over)"
 
-setup: sysdeps venv kenlm data
+setup: sysdeps venv native kenlm data
 
 sysdeps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -61,6 +61,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --force-reinstall --no-deps 'fasttext-numpy2-wheel==0.9.2'
 	$(PY) -c "import fasttext; assert hasattr(fasttext, 'train_supervised'), 'fasttext is the predict-only build'"
 	touch $@
+
+# The quality stage's C text kernels (pipeline/filters/_textnative.c; text.py runs its Python code without them).
+NATIVE := pipeline/filters/_textnative.so
+native: $(NATIVE)
+
+$(NATIVE): pipeline/filters/_textnative.c | $(STAMP)
+	gcc -O2 -shared -fPIC -Wall -Wextra -Wno-unused-parameter -Werror \
+	  -I"$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" $< -o $@.tmp && mv $@.tmp $@
 
 # KenLM's command-line tools, built from the kenlm source distribution on PyPI (it carries the C++ tree).
 kenlm: $(KENLM_BIN)/lmplz
@@ -101,7 +109,7 @@ calibrate: $(STAMP)
 	then $(RUN) -m pipeline calibrate perplexity --lang $(CORPUS_LANG) --out $(OUT); fi
 
 # `make test` checks the code style first (ruff, configured in pyproject.toml), then runs the suite.
-test: lint
+test: lint $(NATIVE)
 	$(RUN) -m pytest -q
 
 lint: $(STAMP)

@@ -71,6 +71,14 @@ class EditsConfig(Strict):
     """Remove words longer than this (characters) unless stripping special characters brings them
     under it; null = off."""
 
+    @field_validator("remove_words_with")
+    @classmethod
+    def _substrings_inside_words(cls, v: list[str] | None) -> list[str] | None:
+        for s in v or ():
+            if not s or any(c in s for c in " \t\n"):
+                raise ValueError(f"{s!r}: each entry is a non-empty piece of one word (no space, tab or newline)")
+        return v
+
 
 class PerplexityConfig(Strict):
     model: str = "../models/{lang}"

@@ -53,7 +53,15 @@ class RayUnitWorker:
 
 # The code travels to the cluster as the job's working directory; what is not code stays here (the run's
 # files reach workers through the run snapshot and the paths, made absolute, of storage every node sees).
-EXCLUDES = ["data/", "out/", ".venv/", ".git/", "tools/", "models/", "*.egg-info/", ".pytest_cache/", "__pycache__/"]
+# Ray leaves out what .gitignore names; the compiled text kernels (*.so, built by `make native`) are named there
+# but must travel, so Ray is told to skip .gitignore and gets its patterns, less that one, as excludes.
+SHIPPED_BUILDS = "*.so"
+IGNORE_GITIGNORE = "RAY_RUNTIME_ENV_IGNORE_GITIGNORE"  # Ray's switch (ray._private.ray_constants)
+
+
+def excludes() -> list[str]:
+    ignored = [x.strip() for x in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()]
+    return [".git/"] + [x for x in ignored if x and not x.startswith("#") and x != SHIPPED_BUILDS]
 
 
 def init_ray(workers: int | None) -> None:
@@ -64,7 +72,15 @@ def init_ray(workers: int | None) -> None:
     quiet = {"log_to_driver": False, "configure_logging": True, "logging_level": "error"}
     address = os.environ.get("RAY_ADDRESS")
     if address:
-        ray.init(address=address, runtime_env={"working_dir": str(ROOT), "excludes": EXCLUDES}, **quiet)
+        before = os.environ.get(IGNORE_GITIGNORE)
+        os.environ[IGNORE_GITIGNORE] = "1"  # read by ray.init while it packs the working directory
+        try:
+            ray.init(address=address, runtime_env={"working_dir": str(ROOT), "excludes": excludes()}, **quiet)
+        finally:
+            if before is None:
+                del os.environ[IGNORE_GITIGNORE]
+            else:
+                os.environ[IGNORE_GITIGNORE] = before
     else:
         ray.init(address="local", num_cpus=workers or default_workers(), include_dashboard=False, **quiet)
 

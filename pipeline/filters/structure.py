@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+import pipeline.filters.text as _text
 from pipeline.filters.base import Filter
 from pipeline.filters.text import TextView
 
@@ -51,4 +52,6 @@ class MenuSeparators(Filter):
     name: Literal["menu_separators"]
 
     def measure(self, view: TextView) -> float:
-        return _per_word(len(MENU_SEPARATORS.findall(view.text)), view)
+        native = _text.native  # the C kernel, or the pattern where it is not built
+        count = native.count_between(view.text, MENU_CHARACTERS) if native is not None else len(MENU_SEPARATORS.findall(view.text))
+        return _per_word(count, view)

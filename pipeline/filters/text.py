@@ -58,6 +58,16 @@ _WS_SPLIT = re.compile(r"[ \n\t]+")
 _UNSEGMENTED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u0f00-\u0fff"
 _CHAR_SPLIT = re.compile(f"[{_UNSEGMENTED}]|[^\\s{_UNSEGMENTED}]+")
 _SEGMENTED_WORD = f"[^\\W{_UNSEGMENTED}]"  # a letter or digit of a script written with spaces
+_UNSEGMENTED_LUT = np.zeros(sys.maxunicode + 1, dtype=np.bool_)  # code point -> in an unsegmented script
+for _lo, _hi in re.findall("(.)-(.)", _UNSEGMENTED):
+    _UNSEGMENTED_LUT[ord(_lo) : ord(_hi) + 1] = True
+
+try:  # the C kernels (make native): same results as the Python code below, which runs where the module is missing
+    import pipeline.filters._textnative as native
+except ImportError:
+    native = None
+else:
+    native.configure(_SPECIAL_LUT, _UNSEGMENTED_LUT)
 
 
 _ASCII_SPECIAL = "".join(c for c in map(chr, range(128)) if c in SPECIAL)
@@ -107,14 +117,16 @@ class TextView:
     @property
     def words_raw(self) -> list[str]:
         if self._words_raw is None:
-            self._words_raw = stripped(split_words(self.text, self.split))
+            self._words_raw = (native.words(self.text, self.split == "chars") if native is not None
+                               else stripped(split_words(self.text, self.split)))
         return self._words_raw
 
     @property
     def words(self) -> list[str]:
         if self._words is None:
             if _CASE_SENSITIVE_RE is None or not _CASE_SENSITIVE_RE.search(self.text):
-                self._words = [w.lower() for w in self.words_raw]  # same as stripping the lowercased text
+                raw = self.words_raw  # lowering each word is the same as stripping the lowercased text
+                self._words = native.lowered(raw) if native is not None else [w.lower() for w in raw]
             else:
                 self._words = stripped(split_words(self.text.lower(), self.split))
         return self._words
@@ -140,6 +152,8 @@ def _gram_counts(ids: np.ndarray, n: int) -> np.ndarray:
 
 
 def character_repetition_ratio(text: str, n: int) -> float:
+    if native is not None:
+        return native.char_repetition(text, n)
     if len(text) < n:
         return 0.0
     ids = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
@@ -152,6 +166,8 @@ def character_repetition_ratio(text: str, n: int) -> float:
 
 def word_repetition_ratio(view: TextView, n: int) -> float:
     words = view.words
+    if native is not None:
+        return native.word_repetition(words, n)
     if len(words) < n:
         return 0.0
     grams = Counter(zip(*(words[i:] for i in range(n))))
@@ -160,6 +176,8 @@ def word_repetition_ratio(view: TextView, n: int) -> float:
 
 
 def special_characters_ratio(text: str) -> float:
+    if native is not None:
+        return native.special_ratio(text)
     if not text:
         return 0.0
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -170,9 +188,10 @@ def word_list_ratio(view: TextView, wordlist: frozenset[str], sizes: list[int], 
     words = view.words
     if not words:
         return 0.0
-    hits = sum(map(wordlist.__contains__, words))
+    count = native.count_in if native is not None else (lambda ws, wl: sum(map(wl.__contains__, ws)))
+    hits = count(words, wordlist)
     if sizes:
-        hits += sum(map(wordlist.__contains__, augment(words, sizes, join)))
+        hits += count(augment(words, sizes, join), wordlist)
     return min(hits / len(words), 1.0)
 
 
@@ -251,6 +270,8 @@ def edit_document(text: str, uniform: bool, substrings: list[str] | None, max_le
     text = text.strip()
     if uniform:
         text = uniform_whitespace(text)
+    if native is not None and (substrings or max_len):  # (substrings hold no separator: EditsConfig checks)
+        return native.edit_words(text, tuple(substrings or ()), max_len or 0)
     if substrings:
         subs = list(substrings)
 
