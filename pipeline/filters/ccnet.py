@@ -93,7 +93,8 @@ class Model:
     def log10_and_length(self, text: str) -> tuple[float, int]:
         lines = normalised_lines(text)
         total, length = 0.0, 0
-        for pieces in (self.sp.encode(lines, out_type=str) if lines else []):
+        for line in lines:  # one call per line: sentencepiece's batch call spends ~1/3 more CPU on its threads
+            pieces = self.sp.encode(line, out_type=str)
             total += self.lm.score(" ".join(pieces), bos=True, eos=True)
             length += len(pieces) + 1
         return total, length
