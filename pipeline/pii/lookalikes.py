@@ -9,7 +9,7 @@ import math
 import re
 from collections import Counter
 
-from pipeline.pii.words import LATER_WORDS, SINCE_WORDS, VERSION_WORDS, all_words, any_word
+from pipeline.pii.words import LATER_WORDS, SINCE_WORDS, VERSION_WORDS, all_words, any_word, word_trie
 
 # ROOTS-style custom recognisers (own regexes; the ROOTS ones were tuned on the same lessons).
 # (a line of base64, 40+ characters on its own, may start with `+` or `/`: one of a private key's lines in 32 does)
@@ -67,12 +67,12 @@ UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
 DEBIAN_HEADER = re.compile(r"[\w.~+:\-]*\) [a-z][\w\-]*(?: [a-z][\w\-]*)*; urgency=")
 # a version word before the number on its line, with no other number or `;` between (`versión 1.2.3.4`,
 # `Project-Id-Version: sed 4.2.2.177`; not `version 2; server 10.1.2.3`)
-VERSION_ON_LINE = re.compile(rf"(?:{any_word(all_words(VERSION_WORDS))})(?:(?!\.\s)[^\n;\d]){{0,40}}$", re.IGNORECASE)
+VERSION_ON_LINE = re.compile(rf"(?:{word_trie(all_words(VERSION_WORDS))})(?:(?!\.\s)[^\n;\d]){{0,40}}$", re.IGNORECASE)
 # ... or a version noun earlier in the same sentence, with no number between (`Die benötigte Version hängt vom
 # verwandten Befehl ab, für rm_conffile und mv_conffile lautet sie 1.15.7.2`); not the words that also say other
 # things (`policy`, `firmware`, `depends`, `>=`), which count only close by
 _NOT_NOUNS = frozenset(w for w in VERSION_WORDS["en"] if not w.startswith(("version", "release", "revision")))
-VERSION_IN_SENTENCE = re.compile(rf"(?:{any_word([w for w in all_words(VERSION_WORDS) if w not in _NOT_NOUNS])})"
+VERSION_IN_SENTENCE = re.compile(rf"(?:{word_trie([w for w in all_words(VERSION_WORDS) if w not in _NOT_NOUNS])})"
                                  rf"(?:(?!\.\s|:\s)[^\n;\d。]){{41,120}}$", re.IGNORECASE)  # (roff's `\(:u` is ü)
 _PROGRAM = r"[a-z][\w.+\-]*\s+"  # a program's name: `dpkg `
 SINCE = re.compile(rf"(?:\b(?:{'|'.join(map(re.escape, SINCE_WORDS['en']))})\s+(?:{_PROGRAM})?"

@@ -117,5 +117,26 @@ def any_word(words: list[str] | tuple[str, ...]) -> str:
     return "|".join(alts)
 
 
+def word_trie(words: list[str] | tuple[str, ...]) -> str:
+    """What `any_word` matches, as a trie (`v(?:ersion|ersión)`, the word-boundary checks once outside it): re then
+    tries one branch per first character at each position instead of every word (~30x faster on the version words).
+    Where two words match at one position the one taken may differ: for yes/no questions only."""
+    def trie(ws: list[str]) -> str:
+        root: dict = {}
+        for w in ws:
+            node = root
+            for unit in (r"\s+" if c == " " else re.escape(c) for c in w):
+                node = node.setdefault(unit, {})
+            node[""] = {}  # a word ends here
+
+        def emit(node: dict) -> str:
+            alts = [u + emit(child) for u, child in sorted(node.items()) if u] + [""] * ("" in node)
+            return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return emit(root)
+    spaced = sorted({w for w in words if not UNSPACED.match(w)})
+    unspaced = sorted({w for w in words if UNSPACED.match(w)})
+    return "|".join(([rf"(?<![^\W\d_]){trie(spaced)}(?![^\W\d_])"] if spaced else []) + ([trie(unspaced)] if unspaced else []))
+
+
 def all_words(table: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
     return tuple(sorted({w for words in table.values() for w in words}))

@@ -549,3 +549,29 @@ def test_manual_sets_read_each_files_language_from_its_folder_or_name(tmp_path):
                    check=True, capture_output=True)
     got = sorted((lang, text) for _, lang, text in fresh_docs(debs, ("fake-handbook",)))
     assert got == [("de", "Das Werkzeug"), ("en", "<p>The handbook</p>"), ("fr", "<p>Le manuel</p>"), ("ja", "<p>参考</p>")]
+
+
+def test_the_version_word_trie_answers_as_the_word_alternation():
+    """word_trie (what the IP look-alike rules search with, ~30x faster) finds a version word before a position
+    exactly when any_word's plain alternation does: every word in every case, glued, spaced and cut off, and
+    windows of real text."""
+    import re
+
+    from pipeline.pii.lookalikes import _NOT_NOUNS, VERSION_IN_SENTENCE, VERSION_ON_LINE
+    from pipeline.pii.words import VERSION_WORDS, all_words, any_word
+
+    words = all_words(VERSION_WORDS)
+    nouns = [w for w in words if w not in _NOT_NOUNS]
+    plain_on_line = re.compile(rf"(?:{any_word(words)})(?:(?!\.\s)[^\n;\d]){{0,40}}$", re.IGNORECASE)
+    plain_in_sentence = re.compile(rf"(?:{any_word(nouns)})(?:(?!\.\s|:\s)[^\n;\d。]){{41,120}}$", re.IGNORECASE)
+    texts = [head + form + tail for w in words for form in (w, w.upper(), w.title(), w[:-1])
+             for head in ("Some text ", "x", "") for tail in ("", " ", ": ", ". ", "; ", " x" * 30, "\n", " abc " * 12)]
+    texts += [t[:n] for t in FRENCH for n in range(0, len(t), 7)]
+    found = 0
+    for text in texts:
+        s = len(text)
+        for plain, trie, back in ((plain_on_line, VERSION_ON_LINE, 60), (plain_in_sentence, VERSION_IN_SENTENCE, 140)):
+            expected = plain.search(text, max(0, s - back), s) is not None
+            assert (trie.search(text, max(0, s - back), s) is not None) == expected, (text, back)
+            found += expected
+    assert found > 1000  # the planted words are found, not only their absence agreed on
