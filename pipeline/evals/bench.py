@@ -6,7 +6,8 @@ Memory is the process's peak RSS after the stage (tracemalloc is not used: it sl
 times over and would distort the speeds).
 
 `langid+quality` and `perplexity` are also timed on ~2 KB documents (consecutive real sections of one source joined
-until they reach 2 KB), beside datatrove's equivalent chain (LanguageFilter with the same lid.176
+until they reach 2 KB), beside lid.176's predict alone on them (`fasttext_predict_2kb`; the langid+quality row's
+`share_of_fasttext_rate`) and datatrove's equivalent chain (LanguageFilter with the same lid.176
 model, GopherRepetitionFilter, GopherQualityFilter with the language's stop words) on the same
 documents, as a ratio. `dedup_*` rows: MinHash signatures per core vs datatrove's signature code and rensa's,
 bucketing + clustering of 100k and 1M synthetic signatures, near-dedup precision/recall on real text
@@ -289,6 +290,12 @@ def main(argv: list[str] | None = None) -> int:
 
     r_ours, kept = measure("langid+quality_2kb", run_ours, two_kb, repeat=3)
     r_ours["kept"] = len(kept)
+    lid = next(s for s in ours if s.name == "langid").model
+    if hasattr(lid, "model"):  # lid.176: its predict alone on the same documents, prepared as the stage prepares them
+        r_ft, _ = measure("fasttext_predict_2kb", lambda: lid.ranked(two_kb), two_kb, repeat=3)
+        r_ft["lang"] = lang
+        r_ours["share_of_fasttext_rate"] = round(r_ours["docs_per_s_per_core"] / r_ft["docs_per_s_per_core"], 2)
+        results.append(r_ft)
     chain = datatrove_chain(lang, ctx)
     dt_docs = two_kb[: args.datatrove_docs]  # datatrove is slow (spaCy tokenises in every filter): a prefix
     r_dt, dt_kept = measure("datatrove_lid+gopher_2kb", lambda: run_datatrove(chain, dt_docs), dt_docs)
