@@ -59,9 +59,15 @@ SHIPPED_BUILDS = "*.so"
 IGNORE_GITIGNORE = "RAY_RUNTIME_ENV_IGNORE_GITIGNORE"  # Ray's switch (ray._private.ray_constants)
 
 
+EXCLUDES = ["data/", "out/", ".venv/", ".git/", "tools/", "models/", "*.egg-info/", ".pytest_cache/", "__pycache__/"]
+
+
 def excludes() -> list[str]:
-    ignored = [x.strip() for x in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()]
-    return [".git/"] + [x for x in ignored if x and not x.startswith("#") and x != SHIPPED_BUILDS]
+    """EXCLUDES and whatever else .gitignore names (where there is one), less the compiled kernels."""
+    gitignore = ROOT / ".gitignore"
+    ignored = [x.strip() for x in gitignore.read_text(encoding="utf-8").splitlines()] if gitignore.is_file() else []
+    extra = [x for x in ignored if x and not x.startswith("#") and x != SHIPPED_BUILDS and x not in EXCLUDES]
+    return EXCLUDES + extra
 
 
 def init_ray(workers: int | None) -> None:
