@@ -15,7 +15,7 @@ import pyarrow as pa
 import xxhash
 
 from pipeline.dedup.config import DedupConfig
-from pipeline.filters.text import native, split_words, stripped
+from pipeline.filters.text import words_of
 
 MERSENNE = np.uint64((1 << 61) - 1)  # bound of the drawn permutation parameters
 
@@ -119,7 +119,7 @@ def shingles(text: str, n: int, split: str) -> np.ndarray:
     """64-bit hashes of the word n-grams of the text (fewer than n words: one shingle). Words as in
     `word_hashes`; for unsegmented scripts (split: chars) every character of those scripts is a word."""
     if split == "chars":
-        words = native.words(text.lower(), True) if native is not None else stripped(split_words(text.lower(), split))
+        words = words_of(text.lower(), split)
         ids = np.fromiter((xxhash.xxh3_64_intdigest(w) for w in words), dtype=np.uint64, count=len(words))
     else:
         ids = word_hashes(text)

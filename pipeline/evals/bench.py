@@ -31,6 +31,7 @@ from pipeline.audit.report import run_writers
 from pipeline.base import default_workers
 from pipeline.catalogue import sources_for
 from pipeline.config import load_config
+from pipeline.filters.langid import FastTextLID
 from pipeline.readers import source_documents
 from pipeline.record import Document
 from pipeline.run import Run
@@ -291,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     r_ours, kept = measure("langid+quality_2kb", run_ours, two_kb, repeat=3)
     r_ours["kept"] = len(kept)
     lid = next(s for s in ours if s.name == "langid").model
-    if hasattr(lid, "model"):  # lid.176: its predict alone on the same documents, prepared as the stage prepares them
+    if isinstance(lid, FastTextLID):  # lid.176: its predict alone on the same documents, prepared as the stage prepares them
         r_ft, _ = measure("fasttext_predict_2kb", lambda: lid.ranked(two_kb), two_kb, repeat=3)
         r_ft["lang"] = lang
         r_ours["share_of_fasttext_rate"] = round(r_ours["docs_per_s_per_core"] / r_ft["docs_per_s_per_core"], 2)

@@ -100,6 +100,11 @@ def stripped(words: list[str]) -> list[str]:
     return [w for w in out if w]
 
 
+def words_of(text: str, split: str) -> list[str]:
+    """The words of `text` stripped of special characters at both ends, empties dropped (in C where it is built)."""
+    return native.words(text, split == "chars") if native is not None else stripped(split_words(text, split))
+
+
 def augment(words: list[str], sizes: list[int], join: str) -> list[str]:
     return [join.join(words[i : i + n]) for n in sizes for i in range(len(words) - n + 1)]
 
@@ -117,8 +122,7 @@ class TextView:
     @property
     def words_raw(self) -> list[str]:
         if self._words_raw is None:
-            self._words_raw = (native.words(self.text, self.split == "chars") if native is not None
-                               else stripped(split_words(self.text, self.split)))
+            self._words_raw = words_of(self.text, self.split)
         return self._words_raw
 
     @property
@@ -128,7 +132,7 @@ class TextView:
                 raw = self.words_raw  # lowering each word is the same as stripping the lowercased text
                 self._words = native.lowered(raw) if native is not None else [w.lower() for w in raw]
             else:
-                self._words = stripped(split_words(self.text.lower(), self.split))
+                self._words = words_of(self.text.lower(), self.split)
         return self._words
 
 

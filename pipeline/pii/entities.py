@@ -73,15 +73,19 @@ EMAIL_PATTERN = (rf"(?<![!#$%'*+\-^_`{{|}}~\w.])({LOCAL}|{LOCAL}[!#$%'*+\-^_`{{|
 _AT, _DOT = any_word(all_words(AT_WORDS)), any_word(all_words(DOT_WORDS))
 BR_AT, BR_DOT = rf"\s*[\[({{<]\s*(?:{_AT}|@)\s*[\])}}>]\s*", rf"\s*[\[({{<]\s*(?:{_DOT}|\.)\s*[\])}}>]\s*"
 COMMON_TLD = r"(?:com|org|net|edu|gov|info|io|biz|[a-z]{2})"
-_ADDRESS_OR_BRACKETS = r"\S@[^\s@]+\.[^\s@]|[\[({<]\s*(?i:" + "|".join(all_words(AT_WORDS)) + r"|@)\s*[\])}>]"
-EMAIL_TRIGGER = _ADDRESS_OR_BRACKETS + r"|\s(?i:" + "|".join(all_words(DOT_WORDS)) + r")\s"
+def _email_trigger(dots) -> str:
+    """An address, an `at` or `@` in brackets, or one of `dots` spelt out between spaces."""
+    return (r"\S@[^\s@]+\.[^\s@]|[\[({<]\s*(?i:" + "|".join(all_words(AT_WORDS)) + r"|@)\s*[\])}>]"
+            r"|\s(?i:" + "|".join(dots) + r")\s")
+
+
+EMAIL_TRIGGER = _email_trigger(all_words(DOT_WORDS))
 
 
 def email_trigger(lang: str) -> str:
     """EMAIL_TRIGGER with only the spelt-out dots `obfuscated_email(lang)` can match without brackets: the
     language's and English's (an English text's ` point ` opens no window; its `[at]`, `(dot)` still do)."""
-    dots = sorted({w for k in dict.fromkeys([lang, "en"]) for w in DOT_WORDS.get(k, ())})
-    return _ADDRESS_OR_BRACKETS + r"|\s(?i:" + "|".join(dots) + r")\s"
+    return _email_trigger(sorted({w for k in dict.fromkeys([lang, "en"]) for w in DOT_WORDS.get(k, ())}))
 
 
 def obfuscated_email(lang: str) -> str:

@@ -48,8 +48,7 @@ def reading_view(text: str) -> str:
             if MAY_KEEP.search(m.group()):
                 _tag(m, blank)
             else:  # most tags (`<span class="x">`): no attribute to keep, the whole tag goes
-                starts.append(m.start())
-                ends.append(m.end())
+                blank(m.start(), m.end())
     _fragments(text, blank)
     if "base64," in text:
         for m in DATA_URI.finditer(text):
