@@ -62,13 +62,13 @@ $(STAMP): pyproject.toml
 	$(PY) -c "import fasttext; assert hasattr(fasttext, 'train_supervised'), 'fasttext is the predict-only build'"
 	touch $@
 
-# The quality stage's C text kernels (pipeline/filters/_textnative.c; text.py runs its Python code without them).
+# The quality stage's C text kernels (pipeline/filters/_textnative.c, _textcounts.c; text.py runs its Python code without them).
 NATIVE := pipeline/filters/_textnative.so
 native: $(NATIVE)
 
-$(NATIVE): pipeline/filters/_textnative.c | $(STAMP)
+$(NATIVE): pipeline/filters/_textnative.c pipeline/filters/_textcounts.c pipeline/filters/_textnative.h | $(STAMP)
 	gcc -O2 -shared -fPIC -Wall -Wextra -Wno-unused-parameter -Werror \
-	  -I"$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" $< -o $@.tmp && mv $@.tmp $@
+	  -I"$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" $(filter %.c,$^) -o $@.tmp && mv $@.tmp $@
 
 # KenLM's command-line tools, built from the kenlm source distribution on PyPI (it carries the C++ tree).
 kenlm: $(KENLM_BIN)/lmplz
