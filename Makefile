@@ -62,13 +62,20 @@ $(STAMP): pyproject.toml
 	$(PY) -c "import fasttext; assert hasattr(fasttext, 'train_supervised'), 'fasttext is the predict-only build'"
 	touch $@
 
-# The quality stage's C text kernels (pipeline/filters/_textnative.c, _textcounts.c; text.py runs its Python code without them).
-NATIVE := pipeline/filters/_textnative.so
+# C kernels: the quality stage's text measures (_textnative.c, _textcounts.c; text.py runs its Python code without
+# them) and fastText's predict (_ftnative.c, _ftpredict.c; langid uses the fastText library without it). -ffp-contract=off: no
+# fused multiply-add, so the floats are fastText's own.
+NATIVE := pipeline/filters/_textnative.so pipeline/filters/_ftnative.so
 native: $(NATIVE)
 
-$(NATIVE): pipeline/filters/_textnative.c pipeline/filters/_textcounts.c pipeline/filters/_textnative.h | $(STAMP)
-	gcc -O2 -shared -fPIC -Wall -Wextra -Wno-unused-parameter -Werror \
+BUILD_EXT = gcc -O2 -ffp-contract=off -shared -fPIC -Wall -Wextra -Wno-unused-parameter -Werror \
 	  -I"$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" $(filter %.c,$^) -o $@.tmp && mv $@.tmp $@
+
+pipeline/filters/_textnative.so: pipeline/filters/_textnative.c pipeline/filters/_textcounts.c pipeline/filters/_textnative.h | $(STAMP)
+	$(BUILD_EXT)
+
+pipeline/filters/_ftnative.so: pipeline/filters/_ftnative.c pipeline/filters/_ftpredict.c pipeline/filters/_ftnative.h | $(STAMP)
+	$(BUILD_EXT)
 
 # KenLM's command-line tools, built from the kenlm source distribution on PyPI (it carries the C++ tree).
 kenlm: $(KENLM_BIN)/lmplz

@@ -36,10 +36,11 @@ _CODE = Path(__file__).resolve().parent
 
 @lru_cache(maxsize=2)
 def code_digest(root: Path = _CODE) -> str:
-    """sha256 of the pipeline's own Python files under `root` (not its evaluations): a rule changed in code, such as
-    a language-ID decision, is a change of the run's inputs like a threshold changed in a file."""
+    """sha256 of the pipeline's own Python and C files under `root` (not its evaluations): a rule changed in code, such
+    as a language-ID decision or a quality measure in `_textnative.c`, is a change of the run's inputs like a
+    threshold changed in a file."""
     h = hashlib.sha256()
-    for f in sorted(root.rglob("*.py")):
+    for f in sorted(p for ext in ("*.py", "*.c", "*.h") for p in root.rglob(ext)):
         rel = f.relative_to(root).as_posix()
         if not rel.startswith("evals/"):
             h.update(rel.encode() + b"\0" + hashlib.sha256(f.read_bytes()).digest())

@@ -191,7 +191,7 @@ def test_ids_claimed_by_an_earlier_unit_match_a_running_set():
 
 def test_a_change_in_the_pipeline_code_changes_the_snapshot(tmp_path):
     """A decision rule lives in code as well as in files (the language-ID veto): the snapshot's versions carry a
-    digest of the pipeline's Python files, so a build made by other code is never resumed; evaluations do not count."""
+    digest of the pipeline's Python and C files, so a build made by other code is never resumed; evaluations do not count."""
     import shutil
 
     from pipeline.snapshot import code_digest, versions
@@ -201,6 +201,11 @@ def test_a_change_in_the_pipeline_code_changes_the_snapshot(tmp_path):
     shutil.copytree(src, copy, ignore=shutil.ignore_patterns("__pycache__"))
     assert versions()["pipeline"] == code_digest() == code_digest(copy)
     (copy / "evals" / "lid_eval.py").write_text("# an evaluation\n")
+    assert code_digest.__wrapped__(copy) == code_digest()
+    c_file = copy / "filters" / "_ftnative.c"  # the C kernels decide values too
+    c_file.write_text(c_file.read_text() + "\n/* changed */\n")
+    assert code_digest.__wrapped__(copy) != code_digest()
+    shutil.copy(src / "filters" / "_ftnative.c", c_file)
     assert code_digest.__wrapped__(copy) == code_digest()
     (copy / "stages" / "langid.py").write_text((copy / "stages" / "langid.py").read_text() + "\n# changed\n")
     assert code_digest.__wrapped__(copy) != code_digest()
