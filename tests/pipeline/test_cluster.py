@@ -78,10 +78,10 @@ def test_the_shipped_config_on_a_two_node_cluster_gives_the_local_tables(tmp_pat
         on_cluster = corpus(tmp_path / "cluster", {"RAY_ADDRESS": address, **AUTH})
         assert on_cluster.returncode == 0, on_cluster.stderr[-3000:]
         assert f"executor ray (RAY_ADDRESS={address}" in on_cluster.stderr and "Traceback" not in on_cluster.stderr
-        # the compiled text kernels travel with the code although .gitignore names them
+        # the compiled kernels (text measures, fastText's predict) travel with the code although .gitignore names them
         probe = ("from pipeline.executors.ray_executor import init_ray; init_ray(None); import ray; "
                  "print('native', ray.get(ray.remote(lambda: __import__('pipeline.filters.text').filters.text.native "
-                 "is not None).remote()))")
+                 "is not None and __import__('pipeline.filters.ftmodel').filters.ftmodel.native is not None).remote()))")
         shipped = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300,
                                  env={**os.environ, "RAY_ADDRESS": address, **AUTH})
         assert shipped.stdout.split()[-2:] == ["native", "True"], shipped.stderr[-2000:]
