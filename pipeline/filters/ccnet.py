@@ -30,18 +30,22 @@ UNICODE_PUNCT = {
     "；": ";", "–": "-", "—": " - ", "．": ". ", "～": "~", "’": "'", "…": "...", "━": "-", "〈": "<", "〉": ">",
     "【": "[", "】": "]", "％": "%", "►": "-",
 }
-_PUNCT_RE = re.compile("[" + "".join(UNICODE_PUNCT) + "]")
 _DIGITS = re.compile(r"\d")
-_NON_PRINTING = re.compile("[" + "".join(map(chr, list(range(0, 32)) + list(range(127, 160)))) + "]")
+_NON_PRINTING = "".join(map(chr, list(range(0, 32)) + list(range(127, 160))))
+# cc_net's three passes (digits -> 0, then its punctuation table, then non-printing characters removed) in one: each
+# pattern is one character and none's replacement is matched by another, so a character's fate is its first class
+# (a fullwidth digit is a digit before it is punctuation)
+_ONE_PASS = re.compile("[" + "".join(UNICODE_PUNCT) + _NON_PRINTING + r"\d]")
+
+
+def _replace(m: re.Match) -> str:
+    c = m.group()
+    return "0" if _DIGITS.match(c) else UNICODE_PUNCT.get(c, "")
 
 
 def normalise_line(line: str) -> str:
     line = line.strip()
-    if not line:
-        return line
-    line = _DIGITS.sub("0", line)
-    line = _PUNCT_RE.sub(lambda m: UNICODE_PUNCT[m.group()], line)
-    return _NON_PRINTING.sub("", line)
+    return _ONE_PASS.sub(_replace, line) if line else line
 
 
 def normalised_lines(text: str) -> list[str]:

@@ -49,6 +49,29 @@ def test_ccnet_normalisation(raw, expected):
     assert normalise_line(raw) == expected
 
 
+def test_one_pass_normalisation_is_ccnets_three_passes(french_lines):
+    """normalise_line does cc_net's three substitutions in one regex pass: the same strings as doing them in turn,
+    on real lines and on random strings of the characters where the passes could interact (fullwidth digits are in
+    the punctuation table, controls, Unicode digits and spaces)."""
+    import re
+
+    from pipeline.filters.ccnet import UNICODE_PUNCT
+
+    def three_passes(line: str) -> str:
+        line = line.strip()
+        if not line:
+            return line
+        line = re.sub(r"\d", "0", line)
+        line = re.sub("[" + "".join(UNICODE_PUNCT) + "]", lambda m: UNICODE_PUNCT[m.group()], line)
+        return re.sub("[" + "".join(map(chr, [*range(0, 32), *range(127, 160)])) + "]", "", line)
+
+    rng = random.Random(3)
+    pool = [*UNICODE_PUNCT, *map(chr, range(0, 40)), *map(chr, range(120, 170)), *"ab ١٢३१１２\u2028\xa0", "\U0001d7ce"]
+    strings = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 30))) for _ in range(20000)]
+    for line in french_lines + strings:
+        assert normalise_line(line) == three_passes(line), repr(line)
+
+
 def test_formula_matches_kenlm_score(tiny_model, french_lines):
     model = Model(model_files(tiny_model))
     held = french_lines[-60:]
