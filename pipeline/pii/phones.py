@@ -10,7 +10,6 @@ work is saved. The memory is bounded (`MEMO_SIZE` verdicts, then it starts over)
 """
 from __future__ import annotations
 
-from phonenumbers import NumberParseException, parse, region_code_for_number
 from phonenumbers.phonenumbermatcher import PhoneNumberMatch, PhoneNumberMatcher
 from presidio_analyzer import EntityRecognizer
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
@@ -39,15 +38,14 @@ class MemoMatcher(PhoneNumberMatcher):
 
 
 class MemoPhoneRecognizer(PhoneRecognizer):
-    """presidio's PhoneRecognizer (same results) running `MemoMatcher`."""
+    """presidio's PhoneRecognizer (same results) running `MemoMatcher`. presidio parses each match once more to name
+    the region the number belongs to in the result's explanation; the redactor never asks for explanations
+    (presidio drops them from what `analyze` returns), so the explanation names the matcher's region and that
+    parse is not done."""
 
     def analyze(self, text, entities, nlp_artifacts=None):
         results = []
         for region in self.supported_regions:
             for match in MemoMatcher(text, region, leniency=self.leniency):
-                try:  # as presidio: the region the number belongs to, for the explanation only
-                    found = region_code_for_number(parse(text[match.start:match.end]))
-                except NumberParseException:
-                    found = region
-                results.append(self._get_recognizer_result(match, text, found, nlp_artifacts))
+                results.append(self._get_recognizer_result(match, text, region, nlp_artifacts))
         return EntityRecognizer.remove_duplicates(results)

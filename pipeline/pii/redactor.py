@@ -90,7 +90,26 @@ def build_analyzer(cfg: PiiConfig, lang: str):
     for e, rc in cfg.enabled():
         registry.add_recognizer(e.recogniser(lang, list(rc.context or e.context), list(cfg.phone_regions)))
     engine = _word_nlp_engine_class()(models=[{"lang_code": lang, "model_name": "words"}])
-    return AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=[lang])
+    analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=[lang])
+    analyzer.context_aware_enhancer = _enhancer()  # set after: presidio warns when given one with a NoOp-based engine
+    return analyzer
+
+
+def _enhancer():
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+
+    class WordlessFastPath(LemmaContextAwareEnhancer):
+        """presidio's default enhancer (LemmaContextAwareEnhancer()), which deep-copies every result list and then
+        reads the words around each result. Given no words (the redactor's first pass, `no_words`) and no context,
+        the words it reads are [""], where only an empty context word is found, and finding "" raises no score:
+        then the results it got are returned as they are, without the copy."""
+
+        def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
+            if nlp_artifacts is not None and not nlp_artifacts.tokens and not context:
+                return raw_results
+            return super().enhance_using_context(text, raw_results, nlp_artifacts, recognizers, context)
+
+    return WordlessFastPath()
 
 
 @dataclass(frozen=True)

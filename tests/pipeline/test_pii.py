@@ -575,3 +575,38 @@ def test_the_version_word_trie_answers_as_the_word_alternation():
             assert (trie.search(text, max(0, s - back), s) is not None) == expected, (text, back)
             found += expected
     assert found > 1000  # the planted words are found, not only their absence agreed on
+
+
+def test_the_wordless_context_pass_gives_presidios_results():
+    """The analyzer's context enhancer skips presidio's deep copy when it has no words to read: on real windows of
+    every PII type, with no words and with words, its results are those of presidio's LemmaContextAwareEnhancer,
+    also with an empty context word (which presidio's [""] contains but which raises no score)."""
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+
+    with gzip.open(DATA / "debian-handbook" / "fr.jsonl.gz", "rt", encoding="utf-8") as fh:
+        texts = [json.loads(line)["text"] for _, line in zip(range(200), fh)] + [french_text()]
+    texts.append("Mon téléphone : 06 12 34 56 78, clé 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.")
+    compared = boosted = 0
+    for words in (["téléphone"], ["téléphone", ""]):
+        cfg = PiiConfig(phone_regions=["FR"], recognisers={"PHONE": {"min_score": 0.7, "context": words}})
+        red, plain = Redactor(cfg, "fr"), build_analyzer(cfg, "fr")
+        plain.context_aware_enhancer = LemmaContextAwareEnhancer()
+        assert type(red.analyzer.context_aware_enhancer).__name__ == "WordlessFastPath"
+        for text, tags in zip(texts, red.candidates(texts)):
+            for tag in tags:
+                entities = [red.rules[tag].entity.presidio]
+                for start, end in red.windows(text, tag):
+                    for kw in ({"nlp_artifacts": red.no_words}, {}):
+                        try:
+                            want = [(r.entity_type, r.start, r.end, r.score)
+                                    for r in plain.analyze(text[start:end], language="fr", entities=entities, **kw)]
+                        except ValueError:  # presidio's context pass raising (see Redactor._analyze): ours too
+                            with pytest.raises(ValueError):
+                                red.analyzer.analyze(text[start:end], language="fr", entities=entities, **kw)
+                            continue
+                        got = [(r.entity_type, r.start, r.end, r.score)
+                               for r in red.analyzer.analyze(text[start:end], language="fr", entities=entities, **kw)]
+                        assert got == want, (tag, text[start:end])
+                        compared += bool(want)
+                        boosted += any(s > 0.4 for *_, s in want) and tag == "PHONE" and not kw
+    assert compared >= 50 and boosted >= 1  # the pass with words really raised a phone's score somewhere
