@@ -7,8 +7,10 @@ Each measured run is a child process (its peak RSS is its own) that samples, eve
 itself (the driver; on the local executor also the worker) and of every process below it (Ray's
 workers: their peak RSS and CPU seconds; Ray's own services apart), and every 2 s the bytes under the
 run's output folder (work folder and build). Rows: `[normalise, dedup]` at each size on the
-local executor and on Ray, every default stage on the smallest size, and datatrove's MinHash pipeline
-on the same smallest corpus. Writes <out>/scale.json.
+local executor and on Ray, and datatrove's MinHash pipeline on the smallest corpus; `every_stage`: every
+default stage on the local executor over a corpus of --full-docs documents (220,000: 505 MB), with MB/s and
+GB per core-hour by the process's CPU time, carried to 100M documents with its costliest stage named.
+Writes <out>/scale.json.
 """
 from __future__ import annotations
 
@@ -127,14 +129,14 @@ def du(folder: Path) -> int:
     return total
 
 
-def one_run(cat: Path, out: Path, executor: str, stages: list[str]) -> dict:
+def one_run(cat: Path, out: Path, executor: str, stages: list[str], languages: Path | None = None) -> dict:
     """Run the `corpus` command once in this process and measure it (called in a child process)."""
     from pipeline.run import Run
 
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     cfg = RunConfig(catalogue=cat, output=out, executor=executor, stages=stages, report_html=False, removals=None,
-                    workers=2 if executor == "ray" else None)
+                    workers=2 if executor == "ray" else None, **({"languages": languages} if languages else {}))
     sampler = Sampler(out)
     sampler.start()
     t0, c0 = time.perf_counter(), time.process_time()
@@ -223,6 +225,36 @@ def extrapolate(rows: list[dict], target: int = 100_000_000) -> dict:
     return out
 
 
+def every_stage(work: Path, n: int, languages: Path = ROOT / "languages") -> dict:
+    """Every default stage on the local executor over `n` documents: MB/s and GB per core-hour by the process's CPU.
+    The English perplexity model (in `languages`' models/ folder) is trained first when missing, as `make lm` would."""
+    from pipeline.lm import missing_model, train_language
+
+    if missing_model(RunConfig(languages=languages), "en"):
+        print("training the English perplexity model (make lm LANG=en) ...", flush=True)
+        train_language(RunConfig(languages=languages), "en")
+    corpus = work / str(n) / "corpus.jsonl"
+    if not corpus.is_file():
+        print(f"building {corpus} ...", flush=True)
+        build_corpus(corpus, n)
+    row = {"n": n, **child(["--child", str(catalogue_for(corpus)), str(work / "run"), "local", ",".join(RunConfig().stages),
+                            str(languages)])}
+    if "error" not in row:
+        rate = row["input_bytes"] / 1e6 / row["driver_cpu_s"]
+        row.update(mb_per_s_per_core=round(rate, 2), gb_per_core_hour=round(rate * 3.6, 2))
+    return row
+
+
+def carried(row: dict, target: int = 100_000_000) -> dict:
+    """The every-stage run carried to `target` documents of the same kind, and the stage that costs most."""
+    if "error" in row:
+        return {"error": row["error"]}
+    stages = {k: v["cpu_s"] for k, v in row["per_stage"].items()}
+    top = max(stages, key=stages.get)
+    return {"documents": target, "cpu_hours": round(row["driver_cpu_s"] / row["docs"] * target / 3600, 1),
+            "bottleneck": {"stage": top, "share_of_cpu": round(stages[top] / row["driver_cpu_s"], 2)}}
+
+
 @cli_main
 def main(argv: list[str] | None = None) -> int:
     if argv is None and sys.argv[1:2] in (["--child"], ["--datatrove"]):
@@ -233,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ray-sizes", default="100000,1000000", help="sizes also run on Ray")
     ap.add_argument("--datatrove-docs", type=int, default=20000, help="datatrove's MinHash on this prefix (0 = skip)")
     ap.add_argument("--full", action=argparse.BooleanOptionalAction, default=True,
-                    help="every default stage on the smallest corpus")
+                    help="every default stage on a corpus of --full-docs documents")
+    ap.add_argument("--full-docs", type=int, default=220_000, help="~2.3 KB each: 220,000 is 505 MB")
     args = ap.parse_args(argv)
     work = args.out / "scale-bench"
     sizes = [int(x) for x in args.sizes.split(",")]
@@ -246,8 +279,6 @@ def main(argv: list[str] | None = None) -> int:
             result["planted"][n] = build_corpus(corpus, n)
         cat = catalogue_for(corpus)
         runs = [("local", ["normalise", "dedup"])] + [("ray", ["normalise", "dedup"])] * (n in ray_sizes)
-        if args.full and n == sizes[0]:
-            runs.append(("local", RunConfig().stages))
         for executor, stages in runs:
             row = {"n": n, **child(["--child", str(cat), str(work / "run"), executor, ",".join(stages)])}
             print(json.dumps(row), flush=True)
@@ -257,7 +288,12 @@ def main(argv: list[str] | None = None) -> int:
             result["datatrove_minhash"] = dt
             print(json.dumps({"datatrove_minhash": dt}), flush=True)
         write_json_atomic(result, args.out / "scale.json")
+    if args.full:
+        result["every_stage"] = every_stage(work, args.full_docs)
+        print(json.dumps({"every_stage": result["every_stage"]}), flush=True)
     result["extrapolation"] = extrapolate(result["rows"])
+    if args.full:
+        result["extrapolation"]["every_stage"] = carried(result["every_stage"])
     write_json_atomic(result, args.out / "scale.json")
     print(json.dumps(result["extrapolation"]), f"-> {args.out / 'scale.json'}")
     shutil.rmtree(work / "run", ignore_errors=True)
@@ -267,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
 def child_main(argv: list[str]) -> int:
     if argv[0] == "--child":
         cat, out, executor, stages = argv[1:5]
-        print(json.dumps(one_run(Path(cat), Path(out), executor, stages.split(","))))
+        languages = Path(argv[5]) if len(argv) > 5 else None
+        print(json.dumps(one_run(Path(cat), Path(out), executor, stages.split(","), languages)))
     else:
         corpus, work, n = argv[1:4]
         print(json.dumps(datatrove_minhash(Path(corpus), int(n), Path(work))))

@@ -282,3 +282,21 @@ def test_the_scale_bench_runs(tmp_path):
     assert [r["docs"] for r in rows] == [1500, 3000] and all(r["driver_peak_rss_mb"] > 0 for r in rows)
     assert set(rows[1]["per_stage"]["dedup"]["steps_s"]) >= {"signatures", "stars", "decisions"}
     assert rows[1]["kept"] < 3000 and result["extrapolation"]["local"]["from_runs"] == [1500, 3000]
+
+
+def test_the_scale_bench_times_every_stage(tmp_path):
+    """The every-stage row (505 MB in `make bench-scale`; 2,000 documents here): the documents of every stage add
+    up, its rate is the input bytes over the process's CPU seconds, and the 100M carry names the costliest stage."""
+    import shutil
+
+    from pipeline.evals.scale_bench import carried, every_stage
+
+    shutil.copytree(ROOT / "languages", tmp_path / "languages")  # its English model is trained in tmp_path/models
+    row = every_stage(tmp_path / "work", 2000, tmp_path / "languages")
+    assert (tmp_path / "models" / "en" / "metadata.json").is_file()
+    assert "error" not in row, row.get("error")
+    assert row["docs"] == 2000 and set(row["per_stage"]) >= {"langid", "quality", "pii", "perplexity", "dedup"}
+    assert row["mb_per_s_per_core"] == round(row["input_bytes"] / 1e6 / row["driver_cpu_s"], 2) > 0
+    out = carried(row)
+    top = max(row["per_stage"], key=lambda k: row["per_stage"][k]["cpu_s"])
+    assert out["bottleneck"]["stage"] == top and out["cpu_hours"] > 0
