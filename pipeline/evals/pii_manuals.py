@@ -1,5 +1,5 @@
 """PII on real manuals (part of `make pii-eval`): the documentation and man pages of Debian packages fetched
-with `apt-get download` into <data>/../pii-eval/, in twelve sets, each measured once before the rules were
+with `apt-get download` into <data>/../pii-eval/, in thirteen sets, each measured once before the rules were
 changed on it.
 
 (c) `docs_fresh`: every UTF-8 file under usr/share/doc and usr/share/man of FRESH_DOCS --
@@ -50,7 +50,11 @@ changed on it.
   and `第 X 节` are not IPs; a roff font escape glued to an id is not a key; ZIP+4 behind roff's comment is not a
   phone; Perl hash slices are not handles) was written on (m). (n) `docs_fresh_12`: FRESH_DOCS_12, the Developer's
   Reference in English, the translated man pages of net-tools, vim and 6 more, and 9 more tools' documentation,
-  measured once after the twelfth change. The next set measured is the next held-out figure.
+  measured once after the twelfth change. (o) `docs_fresh_13`: FRESH_DOCS_13, nmap's man pages in 15 languages, the
+  translated man pages of apt-utils, base-passwd, live-build, po-debconf and 7 more Debian tools, and 15 more tools'
+  and servers' documentation (WireGuard, curl, tcpdump, socat, Unbound, NSD, NUT, Varnish, sysstat, Mercurial,
+  PowerDNS), measured once, also after the twelfth change (no rule was written on (n)). The next set measured is the
+  next held-out figure.
   Every address-shaped EMAIL hit is an address (right by construction); every other hit is looked up in
   pii_tech_labels.json, labels a person gave by reading the line (sha256 of package, value and the 40
   characters before, so no value is stored). Hits with no label are listed for review and counted apart.
@@ -129,9 +133,15 @@ FRESH_DOCS_11 = ("debian-history", "mc", "mc-data", "psmisc", "procps", "xz-util
 FRESH_DOCS_12 = ("developers-reference", "net-tools", "vim-common", "dctrl-tools", "apt-listbugs", "debian-goodies",
                  "wdiff", "gettext", "tasksel", "debootstrap", "reportbug", "unattended-upgrades", "needrestart",
                  "etckeeper", "tmux", "screen", "htop")
+# measured once, also after the twelfth change (none was written on FRESH_DOCS_12): nmap's man pages in 15 languages,
+# the translated man pages of 11 Debian tools, and 15 more tools' and servers' documentation
+FRESH_DOCS_13 = ("nmap", "nmap-common", "apt-utils", "base-passwd", "xdg-user-dirs", "live-build", "live-config-doc",
+                 "live-boot-doc", "localepurge", "popularity-contest", "po-debconf", "deborphan", "dh-make", "apt-file",
+                 "sbuild", "wireguard-tools", "curl", "tcpdump", "lftp", "sysstat", "varnish", "unbound", "nsd",
+                 "nut-server", "mercurial-common", "vsftpd", "pdns-server", "socat")
 # in the order they were measured: `docs_fresh`, `docs_fresh_2`, ... in the evaluation's output
 MANUAL_SETS = (FRESH_DOCS, FRESH_DOCS_2, FRESH_DOCS_3, FRESH_DOCS_4, FRESH_DOCS_5, FRESH_DOCS_6, FRESH_DOCS_7, FRESH_DOCS_8,
-               FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12)
+               FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12, FRESH_DOCS_13)
 # the manuals' languages that have a language file, each read with its own rules (before the tenth set, ca, fa, hr
 # and ko were read with English ones); the others (eo, fi, hu, mk, sl, sr, uk) have none: the English rules
 DOCS_LANGS = ("de", "fr", "es", "it", "nl", "pl", "pt", "ru", "ja", "zh", "vi", "en", "cs", "da", "el", "id", "nb", "ro",
