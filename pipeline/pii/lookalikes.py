@@ -226,8 +226,8 @@ def base64_text(value: str) -> bool:
 def key_look_alike(text: str, s: int, e: int) -> bool:
     """Not a key whatever the context: a name after a roff escape (`\\s-1OSSL_KDF_PARAM_SECRET`), a C constant under
     its library's prefix (`NID_pbeWithMD5AndDES_CBC`), a digest after its algorithm (`sha224:0GomF8...`, a public key pin
-    `sha256//YhKJ...=`, `pin-sha256="..."`, a launch `--measurement`), domain parameters (`BEGIN DSA PARAMETERS`), base64 of readable
-    text, a list of option letters (`-aAbBdDfhL46`, each once), a single capitalised word
+    `sha256//YhKJ...=`, `pin-sha256="..."`, `--hostpubsha256 NDVk...=`, a launch `--measurement`), domain parameters
+    (`BEGIN DSA PARAMETERS`), base64 of readable text, a list of option letters (`-aAbBdDfhL46`, each once), a single capitalised word
     (`Systemzugangsberechtigungen`), words run together with no digit (`AuthBasicUseDigestAlgorithm`,
     `AuthzDBDLoginToReferer`: a directive's name even after `auth`), an API's function name, a hex number inside a
     disk's name, a UUID naming an object."""
@@ -249,16 +249,17 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
         #              base64\nEYGH2o...` (not a token later on the command's line: `sha256sum <hex>; token: <key>`)
     if in_private_block(text, s, "PARAMETERS-----"):
         return True  # DSA, DH or EC domain parameters: public numbers, even written as C strings (`"MIICLAKC...\n"`)
-    if re.fullmatch(r"[a-z]{2,}(?:[A-Z][a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|\d|$)){3,}\d{0,2}", value):
-        return True  # an API's function: `virDomainMigrateToURI3` (lowerCamelCase words, then a version's digit)
+    if re.fullmatch(r"[a-z]{2,}\d{0,2}(?:[A-Z][a-z]+|[A-Z]{2,}s?(?=[A-Z]|\d|$)){3,}\d{0,2}", value):
+        return True  # an API's function or a MIB object: `virDomainMigrateToURI3`, `ipv6IfStatsOutFragOKs`
+        #              (lowerCamelCase words and acronyms, a version's digit after the first word or at the end)
     if re.search(r"[-_/.]0x[0-9a-fA-F]{8,}(?:[-_/.]|$)|^0x[0-9a-fA-F]{8,}[-_/.]", value):
         return True  # a number written in hex inside a name: a disk's World Wide Name `wwn-0x5000c50015c4842f-part1`
     if UUID.fullmatch(value) and (re.search(r"uuid\s*[=:]\s*['\"]?$", text[max(0, s - 12):s], re.IGNORECASE)
                                   or re.match(r" (?:created|defined|undefined|deleted|removed|started|destroyed)\b",
                                               text[e:e + 12])):
         return True  # a UUID naming an object, a stored secret too: `secret uuid='...'`, `Secret <uuid> created`
-    return bool(re.search(r"(?:(?:sha\d*|md5|digest|checksum)(?:[:=]\"?|//)|measurement[:=\s])\s*$", text[max(0, s - 20):s],
-                          re.IGNORECASE)
+    return bool(re.search(r"(?:(?:sha\d*|md5|digest|checksum)(?:[:=]\"?|//)|measurement[:=\s]|--[\w-]*(?:sha\d+|md5)\s)\s*$",
+                          text[max(0, s - 30):s], re.IGNORECASE)
                 or re.match(r"(?:sha\d+|md5)//", value, re.IGNORECASE)
                 or base64_text(value)
                 or (re.search(r"(?:-|\bFl )$", text[max(0, s - 3):s]) and len(set(value)) == len(value))
@@ -303,10 +304,11 @@ def in_private_block(text: str, s: int, kind: str = "PRIVATE KEY") -> bool:
 
 def key_place_needs_context(text: str, s: int, e: int) -> bool:
     """A KEY-shaped token counts only after a secret word inside a URL (a Message-ID, an anchor; `?token=`
-    has its word), next to URL escapes (`CA%2b4duQ%3dppW`), or among data (a signature, a dump), unless it is
-    inside a PEM/PGP private key block."""
-    if in_url(text, s) or text[e:e + 1] == "%" or re.search(r"%[0-9A-Fa-f]{2}$", text[max(0, s - 3):s]):
-        return True
+    has its word), next to URL escapes (`CA%2b4duQ%3dppW`, or its first two characters an escape's), or among
+    data (a signature, a dump), unless it is inside a PEM/PGP private key block."""
+    if (in_url(text, s) or text[e:e + 1] == "%" or re.search(r"%[0-9A-Fa-f]{2}$", text[max(0, s - 3):s])
+            or (text[max(0, s - 1):s] == "%" and re.match(r"[0-9A-Fa-f]{2}", text[s:s + 2]))):
+        return True  # (the last: the token took an escape's digits, `...4ox%2d2kSeHtD7LW39e`, in a URL cut by a line break)
     return data_window(text, s, e) and not in_private_block(text, s)
 
 

@@ -436,6 +436,15 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("en", "Thanks to @marie12 and user @jane_doe7. Read the release notes. Our mirror, which serves every "
            "architecture, is at 192.168.1.10; the policy every mirror operator has agreed to follow sends traffic to "
            "10.1.2.3 first.", {"USER": 2, "IP_ADDRESS": 2}),
+    # manuals 13 (curl, sysstat, nut-server's changelog, WireGuard): a public key pin after the option that names its
+    # digest, SNMP MIB objects, a Message-ID whose URL a line break cut (the token took the escape's `2d`); keys stay
+    ("en", "Example:\n curl --hostpubsha256 NDVkMTQxMGQ1ODdmMjQ3MjczYjAyOTY5MmRkMjVmNDQ= sftp://example.com/", {}),
+    ("en", "The number of IPv6 datagrams discarded because no route could be found to transmit them to their "
+           "destination [ipv6IfStatsInNoRoutes].\nfragok6/s [ipv6IfStatsOutFragOKs].", {}),
+    ("en", "  * fix the build, see https://sourceforge.net/p/nut/mailman/message/37654/forum.\n"
+           "\t  php?message_id=CADq9dvWMx0xBz9XXkVKXCre4ox%2d2kSeHtD7LW39eEDH1RCY8s\n\t  Q%40mail.gmail.com", {}),
+    ("en", "[Interface]\nPrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\nListenPort = 51820\n[Peer]\n"
+           "PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=", {"KEY": 2}),
 ]
 
 
