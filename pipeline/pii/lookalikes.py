@@ -249,7 +249,7 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
         #              base64\nEYGH2o...` (not a token later on the command's line: `sha256sum <hex>; token: <key>`)
     if in_private_block(text, s, "PARAMETERS-----"):
         return True  # DSA, DH or EC domain parameters: public numbers, even written as C strings (`"MIICLAKC...\n"`)
-    if re.fullmatch(r"[a-z]{2,}\d{0,2}(?:[A-Z][a-z]+|[A-Z]{2,}s?(?=[A-Z]|\d|$)){3,}\d{0,2}", value):
+    if re.fullmatch(r"[a-z]{2,}\d{0,2}(?:[A-Z][a-z]+|[A-Z]{2,}s?(?=[A-Z][a-z]|\d|$)){3,}\d{0,2}", value):
         return True  # an API's function or a MIB object: `virDomainMigrateToURI3`, `ipv6IfStatsOutFragOKs`
         #              (lowerCamelCase words and acronyms, a version's digit after the first word or at the end)
     if re.search(r"[-_/.]0x[0-9a-fA-F]{8,}(?:[-_/.]|$)|^0x[0-9a-fA-F]{8,}[-_/.]", value):
