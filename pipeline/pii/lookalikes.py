@@ -80,6 +80,9 @@ SINCE = re.compile(rf"(?:\b(?:{'|'.join(map(re.escape, SINCE_WORDS['en']))})\s+(
                    rf"\s+{_PROGRAM})$", re.IGNORECASE)  # SINCE_WORDS: `since dpkg 1.15.5.4`, `desde dpkg 1.15.5.4`
 RELEASED = re.compile(r"\s+(?:will be|is|was|has been|to be)\s+released\b", re.IGNORECASE)  # `4.0.11.1 will be released`
 LATER = re.compile(rf"[ \t\u00a0]*(?:{any_word(all_words(LATER_WORDS))})", re.IGNORECASE)  # `1.0.27.1 or later`
+# an update between two dotted numbers: `Update from 1.2.99.2 to 1.2.99.4`, `bump libfoo from 1.2.3.4 to 1.2.3.5`
+UPDATE_FROM = re.compile(r"\b(?:updat|upgrad|downgrad|bump)\w*\s+(?:[\w.+\-]+\s+)?from\s+(?:\d+(?:\.\d+){3}\s+to\s+)?$",
+                         re.IGNORECASE)
 
 
 # a capitalised name alone before a number that ends its line: a release's title (`Git 1.7.11.5` in a shortlog)
@@ -105,7 +108,8 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
     `12.1.1.1. Title` or `3.20.12.7 Dbm Exit Codes` opening a line or a link, a netmask `255.255.255.0`, a version word
     of any language earlier on the line: `versión 1.2.3.4`, `Project-Id-Version: sed 4.2.2.177`, a version noun earlier
     in the sentence, or a word after it: `1.0.27.1 or later`; `since dpkg 1.15.5.4`, `desde dpkg 1.15.5.4`, `fixed in
-    1.4.0.26`, `4.0.11.1 will be released`, `Prepare for 1.7.11.5`, a release's title `Git 1.7.11.5`)."""
+    1.4.0.26`, `4.0.11.1 will be released`, `Prepare for 1.7.11.5`, a release's title `Git 1.7.11.5`, an update
+    `from 1.2.99.2 to 1.2.99.4`)."""
     value, before, after = text[s:e], text[max(0, s - 2):s], text[e:e + 12]
     if ":" in value and (value.strip(":") == "" or re.search(r"[\w$\\]$", before) or re.match(r"\w", after)
                          or re.search(r"[g-zG-Z]", value) or (not re.search(r"\d", value) and value.count(":") <= 3)):
@@ -121,7 +125,15 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
                 or VERSION_ON_LINE.search(text, max(0, s - 60), s) or VERSION_IN_SENTENCE.search(text, max(0, s - 140), s)
                 or DEBIAN_HEADER.match(text, e, e + 60)
                 or LATER.match(text, e) or RELEASED.match(text, e) or SINCE.search(text, max(0, s - 40), s)
-                or release_title(text, s, e))
+                or release_title(text, s, e) or update_between(text, s, e))
+
+
+def update_between(text: str, s: int, e: int) -> bool:
+    """Either number of `Update from 1.2.99.2 to 1.2.99.4` (both dotted quads, after an update verb)."""
+    m = UPDATE_FROM.search(text, max(0, s - 80), s)
+    if m is None:
+        return False
+    return " to " in m.group() or re.match(r"\s+to\s+\d+(?:\.\d+){3}\b", text[e:e + 40]) is not None
 
 
 def netmask(value: str) -> bool:

@@ -445,6 +445,9 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
            "\t  php?message_id=CADq9dvWMx0xBz9XXkVKXCre4ox%2d2kSeHtD7LW39eEDH1RCY8s\n\t  Q%40mail.gmail.com", {}),
     ("en", "[Interface]\nPrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\nListenPort = 51820\n[Peer]\n"
            "PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=", {"KEY": 2}),
+    # libxrandr2's changelog: both numbers of an update are versions; a route between two hosts keeps them
+    ("en", "  [ Julien Cristau ]\n  * Update from 1.2.99.2 to 1.2.99.4\n  * Bump x11proto-randr-dev build-dep.", {}),
+    ("en", "Traffic is routed from 10.20.30.40 to 10.20.30.41 through the tunnel.", {"IP_ADDRESS": 2}),
 ]
 
 
