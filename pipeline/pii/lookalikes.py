@@ -80,7 +80,6 @@ SINCE = re.compile(rf"(?:\b(?:{'|'.join(map(re.escape, SINCE_WORDS['en']))})\s+(
                    rf"\s+{_PROGRAM})$", re.IGNORECASE)  # SINCE_WORDS: `since dpkg 1.15.5.4`, `desde dpkg 1.15.5.4`
 RELEASED = re.compile(r"\s+(?:will be|is|was|has been|to be)\s+released\b", re.IGNORECASE)  # `4.0.11.1 will be released`
 LATER = re.compile(rf"[ \t\u00a0]*(?:{any_word(all_words(LATER_WORDS))})", re.IGNORECASE)  # `1.0.27.1 or later`
-# an update between two dotted numbers: `Update from 1.2.99.2 to 1.2.99.4`, `bump libfoo from 1.2.3.4 to 1.2.3.5`
 UPDATE_FROM = re.compile(r"\b(?:updat|upgrad|downgrad|bump)\w*\s+(?:[\w.+\-]+\s+)?from\s+(?:\d+(?:\.\d+){3}\s+to\s+)?$",
                          re.IGNORECASE)
 
@@ -108,8 +107,7 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
     `12.1.1.1. Title` or `3.20.12.7 Dbm Exit Codes` opening a line or a link, a netmask `255.255.255.0`, a version word
     of any language earlier on the line: `versión 1.2.3.4`, `Project-Id-Version: sed 4.2.2.177`, a version noun earlier
     in the sentence, or a word after it: `1.0.27.1 or later`; `since dpkg 1.15.5.4`, `desde dpkg 1.15.5.4`, `fixed in
-    1.4.0.26`, `4.0.11.1 will be released`, `Prepare for 1.7.11.5`, a release's title `Git 1.7.11.5`, an update
-    `from 1.2.99.2 to 1.2.99.4`)."""
+    1.4.0.26`, `4.0.11.1 will be released`, `Prepare for 1.7.11.5`, a release's title `Git 1.7.11.5`, an update)."""
     value, before, after = text[s:e], text[max(0, s - 2):s], text[e:e + 12]
     if ":" in value and (value.strip(":") == "" or re.search(r"[\w$\\]$", before) or re.match(r"\w", after)
                          or re.search(r"[g-zG-Z]", value) or (not re.search(r"\d", value) and value.count(":") <= 3)):
@@ -129,11 +127,10 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
 
 
 def update_between(text: str, s: int, e: int) -> bool:
-    """Either number of `Update from 1.2.99.2 to 1.2.99.4` (both dotted quads, after an update verb)."""
+    """Either number of `Update from 1.2.99.2 to 1.2.99.4`, `bump libfoo from 1.2.3.4 to 1.2.3.5` (both dotted quads,
+    after an update verb): versions."""
     m = UPDATE_FROM.search(text, max(0, s - 80), s)
-    if m is None:
-        return False
-    return " to " in m.group() or re.match(r"\s+to\s+\d+(?:\.\d+){3}\b", text[e:e + 40]) is not None
+    return m is not None and (" to " in m.group() or re.match(r"\s+to\s+\d+(?:\.\d+){3}\b", text[e:e + 40]) is not None)
 
 
 def netmask(value: str) -> bool:
