@@ -230,14 +230,15 @@ def every_stage(work: Path, n: int, languages: Path = ROOT / "languages") -> dic
     The English perplexity model (in `languages`' models/ folder) is trained first when missing, as `make lm` would."""
     from pipeline.lm import missing_model, train_language
 
-    if missing_model(RunConfig(languages=languages), "en"):
+    cfg = RunConfig(languages=languages)
+    if missing_model(cfg, "en"):
         print("training the English perplexity model (make lm LANG=en) ...", flush=True)
-        train_language(RunConfig(languages=languages), "en")
+        train_language(cfg, "en")
     corpus = work / str(n) / "corpus.jsonl"
     if not corpus.is_file():
         print(f"building {corpus} ...", flush=True)
         build_corpus(corpus, n)
-    row = {"n": n, **child(["--child", str(catalogue_for(corpus)), str(work / "run"), "local", ",".join(RunConfig().stages),
+    row = {"n": n, **child(["--child", str(catalogue_for(corpus)), str(work / "run"), "local", ",".join(cfg.stages),
                             str(languages)])}
     if "error" not in row:
         rate = row["input_bytes"] / 1e6 / row["driver_cpu_s"]
