@@ -163,11 +163,8 @@ static PyObject *ft_model(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "unsupported fastText model");
         goto fail;
     }
-    Py_buffer wb;
-    if (PyObject_GetBuffer(words, &wb, PyBUF_SIMPLE) < 0) goto fail;
-    m->wbytes = copy_buffer(words, wb.len);
-    PyBuffer_Release(&wb);
-    if (!m->wbytes || !(m->woff = copy_buffer(offs, (m->size + 1) * 8)) || !(m->wtype = copy_buffer(types, m->size)) ||
+    if (!(m->woff = copy_buffer(offs, (m->size + 1) * 8)) || !(m->wbytes = copy_buffer(words, m->woff[m->size])) ||
+        !(m->wtype = copy_buffer(types, m->size)) ||
         !(m->in = copy_buffer(in, rows * m->dim * 4)) || !(m->out = copy_buffer(out, (int64_t)m->nlabels * m->dim * 4)) ||
         (alpha != Py_None && !(m->out_alpha = copy_buffer(alpha, m->nlabels * 4))) ||
         !(m->left = copy_buffer(left, nodes * 4)) || !(m->right = copy_buffer(right, nodes * 4)))
