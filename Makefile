@@ -18,7 +18,7 @@ KENLM_BIN := tools/kenlm/bin
 # Every Python run gets a UTF-8 locale whatever LANG says.
 RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONUTF8=1 $(PY)
 
-.PHONY: setup sysdeps venv native kenlm data lm corpus calibrate test lint bench faults pii-eval dedup-eval validate wordlists clean help \
+.PHONY: setup sysdeps venv native kenlm data lm corpus calibrate test lint bench faults pii-eval dedup-eval validate wordlists alphabets clean help \
 	corpora tokenizer pack train tune lid-eval quality-eval bench-scale
 
 help:
@@ -160,6 +160,10 @@ dedup-eval: $(STAMP) data
 # Regenerate languages/wordlists/ from spaCy (stop words) and the npm package naughty-words (LDNOOBW).
 wordlists: $(STAMP)
 	$(RUN) -m pipeline.prep.wordlists
+
+# Regenerate languages/alphabets/ (the letters of the langid stage's foreign_letters rule) from CLDR (npm cldr-misc-full).
+alphabets: $(STAMP)
+	$(RUN) -m pipeline.prep.alphabets
 
 # The training side (trainer/): corpora of the configured languages, tokenizer, bins, the small GPT.
 corpora: $(STAMP) data

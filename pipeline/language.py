@@ -17,6 +17,7 @@ from pydantic import Field, field_validator, model_validator
 from pipeline.base import Strict, cache_dir, check_lang, is_url
 from pipeline.errors import UserError
 from pipeline.filters import FilterSpec
+from pipeline.filters.alphabet import read_alphabet
 from pipeline.filters.base import FilterContext
 from pipeline.pii.config import PiiConfig
 from pipeline.profiles import Profile, apply_profile
@@ -49,6 +50,11 @@ class LidConfig(Strict):
     """The second detector's labels that count as this language (empty = `labels`, else the code); with
     `other_max`, the labels it gives to this language's own text (measured, e.g. Bambara -> ak, rw)."""
     confirm_min: float = Field(0.9, ge=0, le=1)
+    alphabet: str | None = None
+    """The language's letters (a file in the languages folder, from CLDR: `make alphabets`): a document more than
+    `foreign_max` of whose letters lie outside it (ASCII letters and tone marks on vowels aside) is dropped
+    (`langid:foreign_letters`): CLD2 calls Fon paragraphs Igbo, Bambara ones Akan (pipeline/filters/alphabet.py)."""
+    foreign_max: float = Field(0.01, ge=0, le=1)
 
 
 class WordsConfig(Strict):
@@ -140,7 +146,8 @@ class LanguageConfig(Strict):
 
     def word_lists(self) -> list[str]:
         """The word lists the language names (relative to the languages folder)."""
-        return [p for p in [self.stopwords, *(getattr(f, "list", None) for f in self.filters)] if p]
+        lid = [self.lid.alphabet] if self.lid else []
+        return [p for p in [self.stopwords, *(getattr(f, "list", None) for f in self.filters), *lid] if p]
 
     def filter_context(self, languages_dir: Path) -> FilterContext:
         return FilterContext(languages_dir=languages_dir, split=self.words.split,
@@ -180,6 +187,11 @@ def load_language(languages_dir: Path, code: str, profile: Profile = "shipped") 
             raise UserError(f"{path}: filter '{f.name}': {e}") from None
         except (ValueError, ImportError, ModuleNotFoundError) as e:
             raise UserError(f"{path}: filter '{f.name}' cannot start: {e}") from None
+    if cfg.lid is not None and cfg.lid.alphabet:
+        try:
+            read_alphabet(Path(languages_dir) / cfg.lid.alphabet, Path(languages_dir))
+        except UserError as e:
+            raise UserError(f"{path}: lid.alphabet: {e}") from None
     return cfg
 
 

@@ -20,8 +20,9 @@ import pyarrow.parquet as pq
 from pipeline import storage
 from pipeline.record import Document, Rejection
 
-SCHEMA_VERSION = 4  # part of every work key: work written under another schema is redone (v1: `pii` as JSON
-#                    text; v2: no `dup_keep_reason`; v3: no `lang_pred_cld2`, `lang_score_cld2`, `lang_confirmed`)
+SCHEMA_VERSION = 5  # part of every work key: work written under another schema is redone (v1: `pii` as JSON
+#                    text; v2: no `dup_keep_reason`; v3: no `lang_pred_cld2`, `lang_score_cld2`, `lang_confirmed`;
+#                    v4: no `lang_foreign`)
 BASE = [("id", pa.string()), ("text", pa.string()), ("lang", pa.string()), ("source", pa.string()),
         ("url_or_path", pa.string()), ("license", pa.string()), ("meta", pa.string())]
 VERDICT = [("stage", pa.string()), ("rule", pa.string()), ("value", pa.float64()),

