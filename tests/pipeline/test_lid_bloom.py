@@ -106,11 +106,12 @@ def test_a_fon_paragraph_lid176_calls_portuguese_is_dropped_when_cld2_names_a_la
 
 def test_the_langid_command_prints_the_stage_decision(tmp_path, capsys):
     """The CLI and the stage call the same `decide`: same keep/rule per line, for a min_score language with
-    CLD2 confirmation and for bm (other_max + CLD2)."""
-    rows = udhr_set(UDHR, ["ne", "bm", "ny", "fr", "fon", "pt"])[::3]
+    CLD2 confirmation, for bm (other_max + CLD2) and for ig (CLD2); bm and ig also drop Fon paragraphs by their
+    letters (their alphabets), which the CLI shows too."""
+    rows = udhr_set(UDHR, ["ne", "bm", "ny", "fr", "fon", "pt", "ig"])[::3]
     f = tmp_path / "mixed.jsonl"
     f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    for lang in ("ne", "bm", "pt"):
+    for lang in ("ne", "bm", "pt", "ig"):
         assert main(["langid", str(f), "--lang", lang]) == 0
         printed = [json.loads(x)["decision"] for x in capsys.readouterr().out.splitlines()]
         docs = [Document(r["id"], r["text"], r["lang"], "udhr", "", "") for r in rows]
@@ -118,6 +119,7 @@ def test_the_langid_command_prints_the_stage_decision(tmp_path, capsys):
         by_id = {d.id: "keep" for d in kept} | {r.doc.id: r.rule for r in rejected}
         assert printed == [by_id[r["id"]] for r in rows], lang
         assert len(set(printed)) >= 2, (lang, printed)
+        assert (lang in ("ig", "bm")) == ("foreign_letters" in printed), lang  # the languages with an alphabet
 
 
 def test_bundled_paragraphs_are_identified_as_well_as_lid176_does():
