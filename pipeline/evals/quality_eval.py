@@ -19,6 +19,12 @@ recall per kind: the share of junk documents whose junk does not reach the outpu
 emoji run is one over-long word that max_word_length removes; `junk_dropped` counts drops only). The same, under
 `profile: roots` (ROOTS's own thresholds), side by side in `roots_profile`. Results: out/bench/quality_eval.json
 and a table.
+
+A second clean-prose set of another kind, under `quran`: the Qur'an's translations in the npm package `quran-json`
+(CC-BY-SA-4.0; the translations from tanzil.net and quranenc.com, named in its README), one document per chapter
+of >= MIN_CHARS characters, in the ten languages it has a language file for (bn en es fr id ru sv tr ur zh):
+religious prose, formulaic and repetitive, nothing like a manual. Clean documents and contamination only (its
+junk would be the guide's kinds again). No threshold was chosen on it.
 """
 from __future__ import annotations
 
@@ -35,6 +41,7 @@ from pathlib import Path
 from pipeline.errors import UserError, cli_main
 
 PACKAGE = "installation-guide-amd64"
+QURAN = "quran-json@3.1.2"
 MIN_CHARS = 300
 PER_LANG = 120  # clean sections per language (a seeded sample)
 OTHERS = 25     # sections of each other language checked against a language's LID
@@ -58,6 +65,27 @@ def guide_sections(folder: Path, languages: Path = Path("languages")) -> dict[st
         texts = [t.strip() for _, t in sections if len(t.strip()) >= MIN_CHARS]
         out.setdefault(lang, []).extend(translated(lang, texts, languages))
     return {lang: texts for lang, texts in out.items() if texts}
+
+
+def quran_chapters(folder: Path, languages: Path = Path("languages")) -> dict[str, list[str]]:
+    """language -> the chapters of the Qur'an's translation (verses joined; none between Chinese ones) of >=
+    MIN_CHARS characters, for the languages that have a language file. The package is fetched once with `npm pack`."""
+    import tarfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    tgz = next(folder.glob("quran-json-*.tgz"), None)
+    if tgz is None:
+        subprocess.run(["npm", "pack", QURAN, "--silent"], cwd=folder, check=True, capture_output=True)
+        tgz = next(folder.glob("quran-json-*.tgz"))
+    out = {}
+    with tarfile.open(tgz) as tar:
+        for m in sorted(tar.getmembers(), key=lambda m: m.name):
+            found = re.fullmatch(r"package/dist/quran_([a-z]{2})\.json", m.name)
+            if found and (languages / f"{found.group(1)}.yaml").is_file():
+                lang, sep = found.group(1), "" if found.group(1) in ("zh", "ja") else " "
+                chapters = [sep.join(v["translation"].strip() for v in c["verses"]) for c in json.load(tar.extractfile(m))]
+                out[lang] = [t for t in chapters if len(t) >= MIN_CHARS]
+    return out
 
 
 def translated(lang: str, texts: list[str], languages: Path = Path("languages")) -> list[str]:
@@ -124,7 +152,8 @@ def junk_left(kind: str, text: str) -> bool:
     return kind != "emoji_run" or any(e in text for e in EMOJI)
 
 
-def evaluate(sections: dict[str, list[str]], languages: Path, seed: int = 0, profile: str = "shipped") -> dict:
+def evaluate(sections: dict[str, list[str]], languages: Path, seed: int = 0, profile: str = "shipped",
+             with_junk: bool = True) -> dict:
     from pipeline.filters.roots import read_wordlist
     from pipeline.language import load_language
 
@@ -139,7 +168,7 @@ def evaluate(sections: dict[str, list[str]], languages: Path, seed: int = 0, pro
         flagged_f = next((f for f in cfg.filters if f.name == "flagged_words"), None)
         flagged = sorted(read_wordlist(languages / flagged_f.list)) if flagged_f else []  # entries, not the header
         others = {o: rng.sample(clean[o], min(OTHERS, len(clean[o]))) for o in langs if o != lang}
-        planted = junk(rng, lang, clean[lang], others, flagged)
+        planted = junk(rng, lang, clean[lang], others, flagged) if with_junk else {}
         texts = clean[lang] + [t for ts in others.values() for t in ts] + [t for ts in planted.values() for t in ts]
         out = decisions(lang, texts, languages, profile)
         n_own, n_foreign = len(clean[lang]), sum(map(len, others.values()))
@@ -160,9 +189,13 @@ def evaluate(sections: dict[str, list[str]], languages: Path, seed: int = 0, pro
                         "false_drops_by_rule": dict(Counter(r for r in own if r).most_common()),
                         "contamination_mean": round(sum(kept_other.values()) / len(kept_other), 3),
                         "contamination_worst": [worst, kept_other[worst]], "contamination": kept_other,
-                        "junk_recall": recall, "junk_recall_mean": round(sum(recall.values()) / len(recall), 3),
-                        "junk_dropped": dropped}
+                        "junk_recall": recall, "junk_dropped": dropped,
+                        "junk_recall_mean": round(sum(recall.values()) / len(recall), 3) if recall else None}
     return {"source": f"{PACKAGE} (Debian), sections >= {MIN_CHARS} chars", "seed": seed, "per_language": result}
+
+
+def _pct(v: float | None, width: int, digits: int = 0) -> str:
+    return f"{'-':>{width}}" if v is None else f"{v:>{width}.{digits}%}"
 
 
 def table(result: dict) -> str:
@@ -174,9 +207,9 @@ def table(result: dict) -> str:
         missed = ", ".join(f"{k} {1 - v:.0%}" for k, v in r["junk_recall"].items() if v < 1)
         worst = f"{r['contamination_worst'][0]} {r['contamination_worst'][1]:.0%}"
         ro = roots.get(lang)
-        side = f"{ro['clean_kept']:>10.1%} {ro['junk_recall_mean']:>5.0%}" if ro else f"{'-':>10} {'-':>5}"
+        side = f"{ro['clean_kept']:>10.1%} {_pct(ro['junk_recall_mean'], 5)}" if ro else f"{'-':>10} {'-':>5}"
         rows.append(f"{lang:<5} {r['clean_docs']:>6} {r['clean_kept']:>6.1%}  {drops:<44} {r['contamination_mean']:>7.1%} "
-                    f"{worst:>10} {r['junk_recall_mean']:>5.0%} {side}  {missed}")
+                    f"{worst:>10} {_pct(r['junk_recall_mean'], 5)} {side}  {missed}")
     return "\n".join(rows)
 
 
@@ -195,9 +228,19 @@ def main(argv: list[str] | None = None) -> int:
     result = evaluate(sections, args.languages)
     # ROOTS's own thresholds (profile: roots) on the same sections and junk, side by side
     result["roots_profile"] = evaluate(sections, args.languages, profile="roots")["per_language"]
+    try:
+        chapters = quran_chapters(args.data, args.languages)
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise UserError(f"could not fetch {QURAN} with npm pack into {args.data}: {e}") from None
+    quran = evaluate(chapters, args.languages, with_junk=False)
+    quran["source"] = f"npm {QURAN}, one document per chapter >= {MIN_CHARS} chars"
+    quran["roots_profile"] = evaluate(chapters, args.languages, profile="roots", with_junk=False)["per_language"]
+    result["quran"] = quran
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(table(result))
+    print(f"== second clean-prose set: {quran['source']}")
+    print(table(quran))
     return 0
 
 

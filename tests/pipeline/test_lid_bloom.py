@@ -208,6 +208,36 @@ def test_quality_eval_runs_the_real_stages_on_clean_prose_and_planted_junk():
     assert set(planted) >= {"navigation_menu", "keyword_list", "emoji_run", "language_salad", "obscene_stuffing"}
     (rule, _), (kept, text) = decisions("fr", [sections["en"][0], sections["fr"][0]], ROOT / "languages")
     assert rule == "langid:wrong_language" and kept is None and text.split() == sections["fr"][0].split()
+    # a clean-prose set without junk (the Qur'an's translations): the same clean draws and verdicts, no junk
+    clean_only = evaluate(sections, ROOT / "languages", with_junk=False)["per_language"]
+    for lang, r in clean_only.items():
+        assert r["junk_recall"] == {} and r["junk_recall_mean"] is None
+        assert (r["clean_kept"], r["contamination"]) == (result[lang]["clean_kept"], result[lang]["contamination"])
+
+
+def test_quran_chapters_reads_each_translation_with_a_language_file(tmp_path):
+    """One document per chapter (verses joined, without spaces in Chinese), chapters under MIN_CHARS left out, and
+    files of languages without a YAML (and the transliteration) skipped; the package is read from its tarball."""
+    import io
+    import tarfile
+
+    from pipeline.evals.quality_eval import MIN_CHARS, quran_chapters
+
+    verse = "Ceci est un verset assez long pour compter. "
+    files = {"quran_fr.json": [{"verses": [{"translation": verse}] * 10}, {"verses": [{"translation": "Court."}]}],
+             "quran_zh.json": [{"verses": [{"translation": "这是一节经文。"}] * 60}],
+             "quran_xx.json": [{"verses": [{"translation": verse}] * 10}],
+             "quran_transliteration.json": [{"verses": [{"translation": verse}] * 10}]}
+    with tarfile.open(tmp_path / "quran-json-3.1.2.tgz", "w:gz") as tar:
+        for name, chapters in files.items():
+            data = json.dumps(chapters).encode()
+            info = tarfile.TarInfo(f"package/dist/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    chapters = quran_chapters(tmp_path, ROOT / "languages")
+    assert set(chapters) == {"fr", "zh"}
+    assert chapters["fr"] == [" ".join([verse.strip()] * 10)] and len(chapters["fr"][0]) >= MIN_CHARS
+    assert chapters["zh"] == ["这是一节经文。" * 60]
 
 
 @pytest.mark.parametrize("code", ["bm", "fon", "ki"])
