@@ -40,6 +40,11 @@ ORDINARY = {
     "pt": {"inferno": "hell"},
     "ar": {"شاذ": "anomalous"},
     "fa": {"تجاوز": "to exceed"},
+    # zh: entries found in the bundled zh sources (manuals and fortunes: the tuning side) in their ordinary sense
+    "zh": {"成人": "adult; 君子成人之美, to help others succeed", "后庭": "rear court (后庭花, Du Mu's poem)",
+           "吹箫": "to play the xiao flute", "交配": "in 提交配置, commit the configuration", "老母": "old mother",
+           "祖宗": "ancestors", "花柳": "flowers and willows", "放荡": "unrestrained (人怕放荡, a proverb)",
+           "玉杵": "jade pestle", "屁股": "bottom (打屁股, to spank)"},
     # ja flagged entries match inside running text (flagged_words match: text): these are ordinary words or
     # parts of them in the manuals
     "ja": {"グロ": "in グローバル global, グロブ glob", "挿入": "to insert", "フック": "hook", "覗き": "to look into",
