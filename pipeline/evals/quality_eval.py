@@ -22,7 +22,8 @@ and a table.
 
 A second clean-prose set of another kind, under `quran`: the Qur'an's translations in the npm package `quran-json`
 (CC-BY-SA-4.0; the translations from tanzil.net and quranenc.com, named in its README), one document per chapter
-of >= MIN_CHARS characters, in the ten languages it has a language file for (bn en es fr id ru sv tr ur zh):
+of >= MIN_CHARS characters (a verse that repeats the one before written once: `_once`), in the ten languages it
+has a language file for (bn en es fr id ru sv tr ur zh):
 religious prose, formulaic and repetitive, nothing like a manual. Clean documents and contamination only (its
 junk would be the guide's kinds again). No threshold was chosen on it.
 """
@@ -83,8 +84,18 @@ def quran_chapters(folder: Path, languages: Path = Path("languages")) -> dict[st
             found = re.fullmatch(r"package/dist/quran_([a-z]{2})\.json", m.name)
             if found and (languages / f"{found.group(1)}.yaml").is_file():
                 lang, sep = found.group(1), "" if found.group(1) in ("zh", "ja") else " "
-                chapters = [sep.join(v["translation"].strip() for v in c["verses"]) for c in json.load(tar.extractfile(m))]
+                chapters = [sep.join(_once(v["translation"].strip() for v in c["verses"])) for c in json.load(tar.extractfile(m))]
                 out[lang] = [t for t in chapters if len(t) >= MIN_CHARS]
+    return out
+
+
+def _once(verses) -> list[str]:
+    """Verses with a repeat of the one before left out: the Turkish translation gives a group of verses one text
+    and repeats it at each verse of the group (843 times); printed, it is written once."""
+    out: list[str] = []
+    for v in verses:
+        if not out or v != out[-1]:
+            out.append(v)
     return out
 
 

@@ -216,18 +216,20 @@ def test_quality_eval_runs_the_real_stages_on_clean_prose_and_planted_junk():
 
 
 def test_quran_chapters_reads_each_translation_with_a_language_file(tmp_path):
-    """One document per chapter (verses joined, without spaces in Chinese), chapters under MIN_CHARS left out, and
-    files of languages without a YAML (and the transliteration) skipped; the package is read from its tarball."""
+    """One document per chapter (verses joined, without spaces in Chinese; a verse that repeats the one before, as
+    the Turkish translation repeats a group's text at each of its verses, written once), chapters under MIN_CHARS
+    left out, and files of languages without a YAML (and the transliteration) skipped; read from the tarball."""
     import io
     import tarfile
 
     from pipeline.evals.quality_eval import MIN_CHARS, quran_chapters
 
-    verse = "Ceci est un verset assez long pour compter. "
-    files = {"quran_fr.json": [{"verses": [{"translation": verse}] * 10}, {"verses": [{"translation": "Court."}]}],
-             "quran_zh.json": [{"verses": [{"translation": "这是一节经文。"}] * 60}],
-             "quran_xx.json": [{"verses": [{"translation": verse}] * 10}],
-             "quran_transliteration.json": [{"verses": [{"translation": verse}] * 10}]}
+    verses = [f"Ceci est le verset numéro {i}, assez long pour compter." for i in range(10)]
+    grouped = [{"translation": v} for v in verses[:3] for _ in range(3)] + [{"translation": v} for v in verses[3:]]
+    files = {"quran_fr.json": [{"verses": grouped}, {"verses": [{"translation": "Court."}]}],
+             "quran_zh.json": [{"verses": [{"translation": f"这是第{i}节经文。"} for i in range(60)]}],
+             "quran_xx.json": [{"verses": [{"translation": v} for v in verses]}],
+             "quran_transliteration.json": [{"verses": [{"translation": v} for v in verses]}]}
     with tarfile.open(tmp_path / "quran-json-3.1.2.tgz", "w:gz") as tar:
         for name, chapters in files.items():
             data = json.dumps(chapters).encode()
@@ -236,8 +238,8 @@ def test_quran_chapters_reads_each_translation_with_a_language_file(tmp_path):
             tar.addfile(info, io.BytesIO(data))
     chapters = quran_chapters(tmp_path, ROOT / "languages")
     assert set(chapters) == {"fr", "zh"}
-    assert chapters["fr"] == [" ".join([verse.strip()] * 10)] and len(chapters["fr"][0]) >= MIN_CHARS
-    assert chapters["zh"] == ["这是一节经文。" * 60]
+    assert chapters["fr"] == [" ".join(verses)] and len(chapters["fr"][0]) >= MIN_CHARS
+    assert chapters["zh"] == ["".join(f"这是第{i}节经文。" for i in range(60))]
 
 
 @pytest.mark.parametrize("code", ["bm", "fon", "ki"])
