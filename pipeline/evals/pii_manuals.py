@@ -53,8 +53,11 @@ changed on it.
   measured once after the twelfth change. (o) `docs_fresh_13`: FRESH_DOCS_13, nmap's man pages in 15 languages, the
   translated man pages of apt-utils, base-passwd, live-build, po-debconf and 7 more Debian tools, and 15 more tools'
   and servers' documentation (WireGuard, curl, tcpdump, socat, Unbound, NSD, NUT, Varnish, sysstat, Mercurial,
-  PowerDNS), measured once, also after the twelfth change (no rule was written on (n)). The next set measured is the
-  next held-out figure.
+  PowerDNS), measured once, also after the twelfth change (no rule was written on (n)); the thirteenth change (a
+  digest named by its option, lowerCamelCase MIB names, a token opening with a URL escape's hex; an update between
+  two versions) was written on (o). (p) `docs_fresh_14`: FRESH_DOCS_14, LibreOffice's help in 10 languages (not the
+  bundled ones) and 13 telephony, SMS and modem tools' documentation, measured once after the thirteenth change.
+  The next set measured is the next held-out figure.
   Every address-shaped EMAIL hit is an address (right by construction); every other hit is looked up in
   pii_tech_labels.json, labels a person gave by reading the line (sha256 of package, value and the 40
   characters before, so no value is stored). Hits with no label are listed for review and counted apart.
@@ -139,9 +142,16 @@ FRESH_DOCS_13 = ("nmap", "nmap-common", "apt-utils", "base-passwd", "xdg-user-di
                  "live-boot-doc", "localepurge", "popularity-contest", "po-debconf", "deborphan", "dh-make", "apt-file",
                  "sbuild", "wireguard-tools", "curl", "tcpdump", "lftp", "sysstat", "varnish", "unbound", "nsd",
                  "nut-server", "mercurial-common", "vsftpd", "pdns-server", "socat")
+# measured once after the thirteenth change (written on FRESH_DOCS_13): LibreOffice's help in 10 languages (none of the
+# bundled ones: number, date and currency format examples) and 13 telephony, SMS and modem tools' documentation
+FRESH_DOCS_14 = ("libreoffice-help-de", "libreoffice-help-fr", "libreoffice-help-es", "libreoffice-help-it",
+                 "libreoffice-help-ru", "libreoffice-help-ja", "libreoffice-help-pt-br", "libreoffice-help-nl",
+                 "libreoffice-help-pl", "libreoffice-help-zh-cn", "gammu", "gammu-smsd", "smstools", "kannel-docs",
+                 "gnokii-cli", "sipsak", "twinkle", "baresip-core", "sngrep", "ofono", "modemmanager-doc", "sipvicious",
+                 "osmo-bts")
 # in the order they were measured: `docs_fresh`, `docs_fresh_2`, ... in the evaluation's output
 MANUAL_SETS = (FRESH_DOCS, FRESH_DOCS_2, FRESH_DOCS_3, FRESH_DOCS_4, FRESH_DOCS_5, FRESH_DOCS_6, FRESH_DOCS_7, FRESH_DOCS_8,
-               FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12, FRESH_DOCS_13)
+               FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12, FRESH_DOCS_13, FRESH_DOCS_14)
 # the manuals' languages that have a language file, each read with its own rules (before the tenth set, ca, fa, hr
 # and ko were read with English ones); the others (eo, fi, hu, mk, sl, sr, uk) have none: the English rules
 DOCS_LANGS = ("de", "fr", "es", "it", "nl", "pl", "pt", "ru", "ja", "zh", "vi", "en", "cs", "da", "el", "id", "nb", "ro",
@@ -149,6 +159,7 @@ DOCS_LANGS = ("de", "fr", "es", "it", "nl", "pl", "pt", "ru", "ja", "zh", "vi", 
 PROJECT_LANGS = frozenset(f.stem for f in (Path(__file__).parents[2] / "languages").glob("??.yaml"))
 DOCS_SAMPLE = 60  # hits per type a person labels (a seeded random sample) where a type has more
 REFERENCE_HTML = re.compile(r"\./usr/share/debian-reference/[^/]+\.html$")  # the Debian Reference's chapters
+LIBREOFFICE_HELP = re.compile(r"\./usr/share/libreoffice/help/([a-z]{2})(?:-[A-Z]{2})?/text/.+\.html$")  # its pages
 EMAIL = re.compile(r"[^@\s<>()\[\]\"',;:]+@[\w\-]+(?:\.[\w\-]+)+")
 
 
@@ -178,14 +189,16 @@ def deb_files(deb: Path):
 
 def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
     """(package, language, text) of every UTF-8 file under usr/share/doc and usr/share/man of `packages` (not
-    changelog.Debian nor copyright) and the Debian Reference's HTML chapters; the language is the man page
-    folder's (`man/de/`), else the package's (`debian-faq-zh-cn`, `aptitude-doc-fi`), else a locale folder's
-    (`debian-handbook/html/fr-FR/`), else the documentation folder's (`installation-guide-amd64/fr/`), else English."""
+    changelog.Debian nor copyright), the Debian Reference's HTML chapters and LibreOffice's help pages; the language
+    is the man page or help folder's (`man/de/`, `help/pt-BR/`), else the package's (`debian-faq-zh-cn`,
+    `aptitude-doc-fi`), else a locale folder's (`debian-handbook/html/fr-FR/`), else the documentation folder's
+    (`installation-guide-amd64/fr/`), else English."""
     out = []
     for p, deb in download(folder, packages).items():
         for n, data in deb_files(deb):
             if ("changelog.Debian" in n or n.endswith("/copyright")
-                    or not (n.startswith(("./usr/share/doc/", "./usr/share/man/")) or REFERENCE_HTML.match(n))):
+                    or not (n.startswith(("./usr/share/doc/", "./usr/share/man/")) or REFERENCE_HTML.match(n)
+                            or LIBREOFFICE_HELP.match(n))):
                 continue
             try:
                 text = (gzip.decompress(data) if n.endswith(".gz") else data).decode("utf-8")
@@ -194,7 +207,7 @@ def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
             doc_folder = re.match(r"\./usr/share/doc/[^/]+/([a-z]{2})(?:_[A-Z]{2})?/", n)
             doc_locale = re.match(r"\./usr/share/doc/[^/]+/html/([a-z]{2})-[A-Z]{2}/", n)  # debian-handbook's `html/fr-FR/`
             doc_name = re.search(r"/[\w-]+\.([a-z]{2})(?:-[a-z]{2})?\.(?:txt|html)(?:\.gz)?$", n)  # debmake-doc.fr.txt.gz
-            lang = (re.match(r"\./usr/share/man/([a-z]{2})(?:[_.@][^/]*)?/", n)
+            lang = (re.match(r"\./usr/share/man/([a-z]{2})(?:[_.@][^/]*)?/", n) or LIBREOFFICE_HELP.match(n)
                     or re.search(r"-(?:doc-|faq-|reference-|guide-)([a-z]{2})(?:-[a-z]{2})?$", p) or doc_locale
                     or (doc_folder if doc_folder and doc_folder.group(1) in PROJECT_LANGS else None)
                     or (doc_name if doc_name and doc_name.group(1) in PROJECT_LANGS else None))
