@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from pipeline.pii.handles import USER_PATTERN, user_look_alike, user_needs_context
 from pipeline.pii.lookalikes import (
     KEY_PATTERN,
-    USER_PATTERN,
     data_window,
     email_look_alike,
     in_ipv4,
@@ -26,8 +26,6 @@ from pipeline.pii.lookalikes import (
     key_look_alike,
     key_needs_context,
     key_place_needs_context,
-    user_look_alike,
-    user_needs_context,
 )
 from pipeline.pii.numbers import card_look_alike, phone_look_alike, phone_needs_context, phone_unlike_regions
 from pipeline.pii.words import AT_WORDS, DOT_WORDS, SECTION_WORDS, VERSION_WORDS, all_words, any_word

@@ -1,6 +1,7 @@
 """What looks like a PII value but is not: versions and section numbers taken for IPs, digests, names and paths
-taken for keys, code taken for handles (ROOTS's false-positive lessons and those of real technical text:
-changelogs, manuals, man pages); numbers taken for phones and cards are in pipeline/pii/numbers.py. Each rule is a
+taken for keys (ROOTS's false-positive lessons and those of real technical text:
+changelogs, manuals, man pages); numbers taken for phones and cards are in pipeline/pii/numbers.py, code taken for handles in
+pipeline/pii/handles.py. Each rule is a
 function of the text and the match; pipeline/pii/entities.py attaches them to the types.
 """
 from __future__ import annotations
@@ -15,11 +16,6 @@ from pipeline.pii.words import LATER_WORDS, SINCE_WORDS, VERSION_WORDS, all_word
 # (a line of base64, 40+ characters on its own, may start with `+` or `/`: one of a private key's lines in 32 does)
 KEY_PATTERN = (r"(?:(?<![^\s\"'])[+/](?=[A-Za-z0-9+/]{39,}={0,2}(?:[\s\"'\\]|$))|(?<![\w+/=\-])[A-Za-z0-9])"
                r"[A-Za-z0-9_+/=\-]{18,}[A-Za-z0-9=](?![\w+/=\-])")
-# a handle: ASCII (as the platforms allow), not a domain (`@example.org`), not code or a placeholder: not after
-# `+ - | [ , " ' > $ »` (`+@netgroup`, `user[@host]`, `"@array"`, `<password>@host`), not before `::`, `);`, ` =`,
-# `:4.0` (an OS fingerprint's `@FreeBSD:4.0-4.9`), not after `}` (`${REMOTE_USER}@http`)
-USER_PATTERN = (r"(?<![\w.@/+\-|\[,\"'>$»}])@[A-Za-z_][A-Za-z0-9_]{1,30}"
-                r"(?![\w@]|\.\w|-\w|::|:\d|\);| ?=[^=])")
 JOINED_BEFORE = re.compile(r"[\w\-_.]$")   # `linux-2.6.32.5`, `foo_1.2.3.4`, `x1.2.3.4`
 VERSION_AFTER = re.compile(r"^(?:[.+~_]\w|-[A-Za-z]|-\d+(?![\d:]|\.\d)|[A-Za-z])")  # `1.2.3.4-1`, `-amd64`, `.5`, `a`
 # (but `192.168.0.1-192.168.0.254` is a range of addresses)
@@ -155,45 +151,6 @@ def ipv4_shaped(value: str) -> bool:
     mobile number written with dots; addresses are not written with leading zeros)."""
     return (re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", value) is not None and not re.search(r"(?:^|\.)0\d", value)
             and all(int(g) <= 255 for g in value.split(".")))  # `612.34.43.85` is a Spanish number
-
-
-def user_needs_context(value: str) -> bool:
-    """`@list`, `@INC`, `@tunnel_hash`: code documentation names members and variables the way handles look;
-    a handle with a digit or mixed case and at most one `_` (`@marie12`, `@JaneDoe`) stands alone, a plain
-    word (`@Datei` too), an all-capitals name with a digit, a snake_case or lowerCamelCase identifier needs context
-    (one without a digit is never a handle: user_look_alike)."""
-    mixed = re.search(r"[a-z]", value) and re.search(r"[A-Z]", value[2:])  # a capital inside: `@JaneDoe`
-    camel = re.fullmatch(r"@[a-z]+[A-Z][A-Za-z]*", value)  # `@objectClass`, `@extensibleObject`: code names
-    return not (re.search(r"\d", value) or mixed) or value.count("_") > 1 or camel is not None
-
-
-# what comes before an array in Perl: a list function or loop and its parenthesis, a block, a comparison
-PERL_BEFORE = re.compile(r"(?:\b(?:for|foreach|push|unshift|grep|map|sort|join|scalar|keys|values|while|unless|return)"
-                         r"\s*\(?\s*(?:\{[^}]*\}\s*)?|(?<![-=])[<>]=?\s*|[=!]=\s*|\}\s*)$")  # not `-> @jane`
-
-
-def user_look_alike(text: str, s: int, e: int) -> bool:
-    """Code, not a handle: a plain-word name ending a statement (`print @certificate;`, a Perl array, even after a
-    context word such as `x509-user-cert`; `@marie12;` stands), a symbol version whose parts markup set apart
-    (`<span>@ZLIB_1</span><span>.2.0</span>` reads `@ZLIB_1` then `.2.0`), a Perl declaration or a list of
-    variables, a numbered heading naming a parameter, the host a syslog rule forwards to, an array in Perl code
-    (`for (@DataDirs)`, `push (@DataDirs, $v)`, `$i < @DataDirs`) or a regex (`user\\@smime\\.mutt`), make's silent
-    prefix right after the tab opening a recipe line (`\\t@echo`, `[TAB]  @command3`; a changelog's `\\t  @clepple`
-    is a handle), an all-capitals name whatever the context: a Kerberos realm (`user@EXAMPLE.COM`,
-    `user</span><span>@KRBTEST</span>`), a Perl array (`@ARGV`), a constant."""
-    after, line = text[e:e + 40], text[text.rfind("\n", 0, s) + 1:s]
-    if re.fullmatch(r"@[A-Z][A-Z_]+", text[s:e]) or re.fullmatch(r"\t+|[ \t]*\[TAB\][ \t]*", line):
-        return True
-    if (PERL_BEFORE.search(line) or re.match(r"\\| \)|,\s*(?:[$%][A-Za-z_{]|@\{)|\{", after)
-            or (re.search(r"\( $", line) and re.match(r"\s*\)", after))):
-        return True  # Perl: `for (@DataDirs)`, `push (@DataDirs, $value)`, `$i < @DataDirs;`, `grep {...} @Types`,
-        #              `@Args, @{$opts}`, `( @Members )`, a hash slice `@num2dow{0 .. 6}`, a regex's `user\@smime\.mutt`
-        #              (`(@gahr)` is a handle, `@wang_wei95, $1,234.56` too: a price is not a variable)
-    return (re.match(r"[ \t]*\.\d", after) is not None or (after.startswith(";") and user_needs_context(text[s:e]))
-            or re.search(r"(?:\b(?:my|our|local)\s*\(\s*|[$%]\w+,\s*)$", line) is not None  # Perl: `my(@from)`,
-            #                                                     `($user, @errors)` (`@luca72, @dev0ps79` are handles)
-            or re.fullmatch(r"\s*(?:\d+\.)+\d*\s+", line) is not None  # a numbered heading: `3.2. @hf_value2`
-            or re.fullmatch(r"\s*[\w*,;!=]+\.[\w*!=]+\s+", line) is not None)  # a syslog rule's host: `*.* @loghost`
 
 
 def key_candidate(token: str) -> bool:
