@@ -27,6 +27,11 @@ PERL_BEFORE = re.compile(r"(?:\b(?:for|foreach|push|unshift|grep|map|sort|join|s
                          r"\s*\(?\s*(?:\{[^}]*\}\s*)?|(?<![-=])[<>]=?\s*|[=!]=\s*|\}\s*)$")  # not `-> @jane`
 
 
+# what follows a decorator or an annotation alone on its line: the next line declares what it decorates
+DECORATED = re.compile(r"[ \t]*\r?\n[ \t]*(?:@|(?:async[ \t]+)?def\b|class\b|(?:public|private|protected|static|final|"
+                       r"abstract|override|fun|function|func)\b)")
+
+
 def user_look_alike(text: str, s: int, e: int) -> bool:
     """Code, not a handle: a plain-word name ending a statement (`print @certificate;`, a Perl array, even after a
     context word such as `x509-user-cert`; `@marie12;` stands), a symbol version whose parts markup set apart
@@ -35,10 +40,14 @@ def user_look_alike(text: str, s: int, e: int) -> bool:
     (`for (@DataDirs)`, `push (@DataDirs, $v)`, `$i < @DataDirs`) or a regex (`user\\@smime\\.mutt`), make's silent
     prefix right after the tab opening a recipe line (`\\t@echo`, `[TAB]  @command3`; a changelog's `\\t  @clepple`
     is a handle), an all-capitals name whatever the context: a Kerberos realm (`user@EXAMPLE.COM`,
-    `user</span><span>@KRBTEST</span>`), a Perl array (`@ARGV`), a constant."""
+    `user</span><span>@KRBTEST</span>`), a Perl array (`@ARGV`), a constant; a call or a decorator (`@mysql_connect(`,
+    `@property` over a `def`)."""
     after, line = text[e:e + 40], text[text.rfind("\n", 0, s) + 1:s]
     if re.fullmatch(r"@[A-Z][A-Z_]+", text[s:e]) or re.fullmatch(r"\t+|[ \t]*\[TAB\][ \t]*", line):
         return True
+    if after.startswith("(") or (re.fullmatch(r"[ \t]*", line) and DECORATED.match(after)):
+        return True  # a call or a decorator with arguments (PHP's `@mysql_connect(...)`, `@app.route(`), a decorator or
+        #              an annotation alone on its line above what it decorates (`@property` then `def`)
     if (PERL_BEFORE.search(line) or re.match(r"\\| \)|,\s*(?:[$%][A-Za-z_{]|@\{)|\{", after)
             or (re.search(r"\( $", line) and re.match(r"\s*\)", after))):
         return True  # Perl: `for (@DataDirs)`, `push (@DataDirs, $value)`, `$i < @DataDirs;`, `grep {...} @Types`,

@@ -196,7 +196,7 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
     (`BEGIN DSA PARAMETERS`), base64 of readable text, a list of option letters (`-aAbBdDfhL46`, each once), a single capitalised word
     (`Systemzugangsberechtigungen`), words run together with no digit (`AuthBasicUseDigestAlgorithm`,
     `AuthzDBDLoginToReferer`: a directive's name even after `auth`), an API's function name, a hex number inside a
-    disk's name, a UUID naming an object."""
+    disk's name, a parameter set to a number, a UUID naming an object."""
     value = text[s:e]
     if re.search(r"\\(?:\(|f)$", text[max(0, s - 2):s]) and key_needs_context(value[2:]):
         return True  # roff glued to the token: `\(dq44f68b13ce97044b837f000035ca9452` is a quoted GUID
@@ -220,6 +220,8 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
         #              (lowerCamelCase words and acronyms, a version's digit after the first word or at the end)
     if re.search(r"[-_/.]0x[0-9a-fA-F]{8,}(?:[-_/.]|$)|^0x[0-9a-fA-F]{8,}[-_/.]", value):
         return True  # a number written in hex inside a name: a disk's World Wide Name `wwn-0x5000c50015c4842f-part1`
+    if re.fullmatch(r"[A-Za-z_]\w*=\d+", value):
+        return True  # a parameter set to a number: `phonenumber=449999123456` (a key mixes letters in)
     if UUID.fullmatch(value) and (re.search(r"uuid\s*[=:]\s*['\"]?$", text[max(0, s - 12):s], re.IGNORECASE)
                                   or re.match(r" (?:created|defined|undefined|deleted|removed|started|destroyed)\b",
                                               text[e:e + 12])):

@@ -4,6 +4,7 @@ and CREDIT_CARD; the other types' rules are in pipeline/pii/lookalikes.py)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from pipeline.pii.lookalikes import DEBIAN_HEADER, in_url, ipv4_shaped
 
@@ -52,6 +53,11 @@ def phone_unlike_regions(value: str, regions) -> bool:
     return True
 
 
+def _ascii(digits: str) -> str:
+    """Any script's digits as 0-9 (`١٢٣` -> `123`)."""
+    return "".join(str(unicodedata.digit(c)) for c in digits)
+
+
 def phone_look_alike(text: str, s: int, e: int) -> bool:
     """A measurement, a price, a time, a year with a number, a quantity, or part of a longer run of numbers."""
     value, before, after = text[s:e], text[max(0, s - 2):s], text[e:e + 12]
@@ -65,12 +71,13 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
             or re.fullmatch(r"\d+\.\d+", value) or value.count(" - ") >= 2):
         return True  # a date (`03.03.2013`, `06-07-2019`, `12/31/2019`), a decimal (`12345.67890`: phone numbers
         #              written with dots have three groups or more), numbers joined by ` - ` (a diagram)
-    digits = re.sub(r"\D", "", value)
+    digits = _ascii(re.sub(r"\D", "", value))
     if (value.startswith("[") or ".." in value or re.search(r"\s-\d", value) or re.search(r"(\d)\1{5}", digits)
-            or any("12345678" in g for g in re.findall(r"\d+", value))
+            or re.match(r"\(?[-−]\d", value) or any("12345678" in _ascii(g) for g in re.findall(r"\d+", value))
             or set(digits) <= {"0", "1"} or power_of_two_bound(digits)):
-        return True  # an id in brackets, a range `0..216.069`, negative numbers (SVG paths: `124 -44 -326`),
-        #              `037777777777`, a digit list `0123456789`, a
+        return True  # an id in brackets, a range `0..216.069`, negative numbers (SVG paths: `124 -44 -326`; a type's
+        #              range `(-32768 - 32767`), `037777777777`, a digit list `0123456789` in any script (a number
+        #              format's table: `١٢٣٤٥٦٧٨٩٠`, `௧௨௩௪௫௬௭௮௯0`), a
         #              binary number `1010 1001`, `2147483647` / `4294967295` (2^31 - 1, 2^32 - 1)
     grouped = re.sub(r"\s*\(0\)\s*", " ", value)  # the trunk `(0)` of `+32 (0)450 ...` is not a group
     if ONE_DIGIT_GROUP.search(grouped) or re.search(r"\t|\d {2,}\d", grouped):
@@ -84,8 +91,10 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
                                                          text[max(0, s - 20):s]):
         return True  # a US ZIP+4 code after its state: `Boston, MA 02110-1301`, also across a line break and the
         #              comment marker that opens the next line of a licence header (`MA\n# 02111-1307`, roff's `.\"`)
-    if re.search(r"(?<!\d)(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d)", value):
-        return True  # an ISO date: `iperf 3.8 2020-06-08`
+    if (re.search(r"(?<!\d)(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d)", value)
+            or re.fullmatch(r"\d{4,5}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])", value)):
+        return True  # an ISO date: `iperf 3.8 2020-06-08`; a date of any year written so: the Buddhist calendar's
+        #              `2559-08-31`, the Hebrew `5776-05-27`, a type's bounds `32767-12-31`
     if DATE_STAMP.search(value) and re.search(r"[\s().\-/]", value) or DEBIAN_HEADER.match(text, e, e + 60):
         return True  # a version: with a date stamp, `gcc-12 (12-20220428-1)`; `binutils (2.13.90.0.18-1.7) unstable;`
     if re.search(r"[A-Za-z_]$", text[max(0, s - 1):s]) or re.match(r"-[A-Za-z]", after):
@@ -103,10 +112,11 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
         return True  # an (example) address, valid or not: `REMOTE_ADDR=121.345.78.123`
     if arguments_or_data(text, s):
         return True
-    # part of a longer run of numbers (`325.318/325.318`, `08:58`) or of an address template (`255.255.255.xxx`),
-    # across a phrase break, or an IPv4
-    return bool(re.search(r"/|[.,;—] ", value) or re.match(r"[/\d]|[.:]\d|\.[xX]{1,3}\b", after)
-                or re.search(r"\d[/:.]?$", before) or ipv4_shaped(value))
+    # part of a longer run of numbers (`325.318/325.318`, `08:58`, the decimals of `11,0704976935`) or of an address
+    # template (`255.255.255.xxx`), across a phrase break, a file's name (`sbasic/shared/03120300.html`), or an IPv4
+    return bool(re.search(r"/|[.,;—] ", value) or re.match(r"[/\d]|[.:]\d|\.[xX]{1,3}\b|\.[a-z]{2,4}(?![A-Za-z])", after)
+                or re.search(r"\d[/:.]?$", before) or re.search(r"(?<!\d)\d{1,3},$", text[max(0, s - 5):s])
+                or ipv4_shaped(value))
 
 
 def arguments_or_data(text: str, s: int) -> bool:

@@ -448,6 +448,23 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     # libxrandr2's changelog: both numbers of an update are versions; a route between two hosts keeps them
     ("en", "  [ Julien Cristau ]\n  * Update from 1.2.99.2 to 1.2.99.4\n  * Bump x11proto-randr-dev build-dep.", {}),
     ("en", "Traffic is routed from 10.20.30.40 to 10.20.30.41 through the tunnel.", {"IP_ADDRESS": 2}),
+    # manuals 14 (LibreOffice's help, gammu, kannel): help pages' numbered file names in links, decimals after a decimal
+    # comma, dates of other calendars, a type's range, digit tables of other scripts; what is a phone stays one
+    ("it", '<a target="_top" href="it/text/sbasic/shared/03010304.html">Funzione QBColor</a> '
+           '<a href="text/shared/optionen/01060900.xhp">/text/shared/optionen/01060900.xhp</a>', {}),
+    ("de", "=CHIQU.INV.RE(0,05;5) ergibt 11,0704976935. =BESSELI(-1;3) ergibt -0,022168424924332", {}),
+    ("zh", "<td>2559-08-31</td><td>5776-05-27</td>", {}),
+    ("es", "Integer: Variable entera (-32768 - 32767); entre «−32768-01-01» y «32767-12-31»", {}),
+    ("pt", '<td>\n<p id="par_id231020161509413688" class="tablecontentintable" dir="auto">௧௨௩௪௫௬௭௮௯0</p>\n</td>\n'
+           '<td>\n<p id="par_id231020161509384629" class="tablecontentintable" dir="auto">١٢٣٤٥٦٧٨٩٠</p>\n</td>', {}),
+    ("en", "$smsc = array('vodafone' => \"+351911616161\"); ipaddress = 100.100.100.100\nphonenumber = 01487772268\n"
+           "'phoneNumbers': [{'type': 'home','number': '212 555-1234'}]", {"PHONE": 3, "IP_ADDRESS": 1}),
+    # a Python decorator and PHP's error-suppression operator are code; a contributor credited in a changelog is a handle
+    ("en", "    def UserScripts(self):\n        return user\n    @property\n    def user(self):\n"
+           "$dbpass = @mysql_connect(\"$db_serv\",\"$db_user\",\"$db_pass\");\n(thanks to @glenvt18 and @wnetbal)",
+     {"USER": 2}),
+    ("en", "sendota?username=otauser&password=foo&phonenumber=449999123456 token: gxbMwFNooN2EpvO5k3z7DEMKqeAGFkl7",
+     {"KEY": 1}),
 ]
 
 
