@@ -56,8 +56,11 @@ changed on it.
   PowerDNS), measured once, also after the twelfth change (no rule was written on (n)); the thirteenth change (a
   digest named by its option, lowerCamelCase MIB names, a token opening with a URL escape's hex; an update between
   two versions) was written on (o). (p) `docs_fresh_14`: FRESH_DOCS_14, LibreOffice's help in 10 languages (not the
-  bundled ones) and 13 telephony, SMS and modem tools' documentation, measured once after the thirteenth change.
-  The next set measured is the next held-out figure.
+  bundled ones) and 13 telephony, SMS and modem tools' documentation, measured once after the thirteenth change; the
+  fourteenth change (file names, decimals, other calendars' dates, negative numbers and digit lists are not phones;
+  calls and decorators are not handles; `name=digits` is not a key) was written on (p). (q) `docs_fresh_15`:
+  FRESH_DOCS_15, GNOME's and MATE's help in their translations and mutt's, BBDB's, abook's and khard's
+  documentation, measured once after the fourteenth change. The next set measured is the next held-out figure.
   Every address-shaped EMAIL hit is an address (right by construction); every other hit is looked up in
   pii_tech_labels.json, labels a person gave by reading the line (sha256 of package, value and the 40
   characters before, so no value is stored). Hits with no label are listed for review and counted apart.
@@ -149,9 +152,14 @@ FRESH_DOCS_14 = ("libreoffice-help-de", "libreoffice-help-fr", "libreoffice-help
                  "libreoffice-help-pl", "libreoffice-help-zh-cn", "gammu", "gammu-smsd", "smstools", "kannel-docs",
                  "gnokii-cli", "sipsak", "twinkle", "baresip-core", "sngrep", "ofono", "modemmanager-doc", "sipvicious",
                  "osmo-bts")
+# measured once after the fourteenth change (written on FRESH_DOCS_14): GNOME's and MATE's help in their translations
+# (the desktop's user guide, Evolution's, Contacts') and the documentation of mail and address-book tools
+FRESH_DOCS_15 = ("gnome-user-docs", "evolution-common", "gnome-contacts", "mate-user-guide", "mutt", "bbdb3", "abook",
+                 "khard")
 # in the order they were measured: `docs_fresh`, `docs_fresh_2`, ... in the evaluation's output
 MANUAL_SETS = (FRESH_DOCS, FRESH_DOCS_2, FRESH_DOCS_3, FRESH_DOCS_4, FRESH_DOCS_5, FRESH_DOCS_6, FRESH_DOCS_7, FRESH_DOCS_8,
-               FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12, FRESH_DOCS_13, FRESH_DOCS_14)
+               FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12, FRESH_DOCS_13, FRESH_DOCS_14,
+               FRESH_DOCS_15)
 # the manuals' languages that have a language file, each read with its own rules (before the tenth set, ca, fa, hr
 # and ko were read with English ones); the others (eo, fi, hu, mk, sl, sr, uk) have none: the English rules
 DOCS_LANGS = ("de", "fr", "es", "it", "nl", "pl", "pt", "ru", "ja", "zh", "vi", "en", "cs", "da", "el", "id", "nb", "ro",
@@ -160,6 +168,7 @@ PROJECT_LANGS = frozenset(f.stem for f in (Path(__file__).parents[2] / "language
 DOCS_SAMPLE = 60  # hits per type a person labels (a seeded random sample) where a type has more
 REFERENCE_HTML = re.compile(r"\./usr/share/debian-reference/[^/]+\.html$")  # the Debian Reference's chapters
 LIBREOFFICE_HELP = re.compile(r"\./usr/share/libreoffice/help/([a-z]{2})(?:-[A-Z]{2})?/text/.+\.html$")  # its pages
+DESKTOP_HELP = re.compile(r"\./usr/share/help/([a-z]{2})(?:_[A-Z]{2})?/.+\.(?:page|xml)$")  # GNOME's and MATE's help
 EMAIL = re.compile(r"[^@\s<>()\[\]\"',;:]+@[\w\-]+(?:\.[\w\-]+)+")
 
 
@@ -189,8 +198,9 @@ def deb_files(deb: Path):
 
 def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
     """(package, language, text) of every UTF-8 file under usr/share/doc and usr/share/man of `packages` (not
-    changelog.Debian nor copyright), the Debian Reference's HTML chapters and LibreOffice's help pages; the language
-    is the man page or help folder's (`man/de/`, `help/pt-BR/`), else the package's (`debian-faq-zh-cn`,
+    changelog.Debian nor copyright), the Debian Reference's HTML chapters, LibreOffice's help pages and GNOME's and
+    MATE's help (`usr/share/help/<lang>/`); the language is the man page or help folder's (`man/de/`, `help/pt-BR/`,
+    `help/zh_CN/`; GNOME's `help/C/` is English), else the package's (`debian-faq-zh-cn`,
     `aptitude-doc-fi`), else a locale folder's (`debian-handbook/html/fr-FR/`), else the documentation folder's
     (`installation-guide-amd64/fr/`), else English."""
     out = []
@@ -198,7 +208,7 @@ def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
         for n, data in deb_files(deb):
             if ("changelog.Debian" in n or n.endswith("/copyright")
                     or not (n.startswith(("./usr/share/doc/", "./usr/share/man/")) or REFERENCE_HTML.match(n)
-                            or LIBREOFFICE_HELP.match(n))):
+                            or LIBREOFFICE_HELP.match(n) or DESKTOP_HELP.match(n))):
                 continue
             try:
                 text = (gzip.decompress(data) if n.endswith(".gz") else data).decode("utf-8")
@@ -208,6 +218,7 @@ def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
             doc_locale = re.match(r"\./usr/share/doc/[^/]+/html/([a-z]{2})-[A-Z]{2}/", n)  # debian-handbook's `html/fr-FR/`
             doc_name = re.search(r"/[\w-]+\.([a-z]{2})(?:-[a-z]{2})?\.(?:txt|html)(?:\.gz)?$", n)  # debmake-doc.fr.txt.gz
             lang = (re.match(r"\./usr/share/man/([a-z]{2})(?:[_.@][^/]*)?/", n) or LIBREOFFICE_HELP.match(n)
+                    or DESKTOP_HELP.match(n)
                     or re.search(r"-(?:doc-|faq-|reference-|guide-)([a-z]{2})(?:-[a-z]{2})?$", p) or doc_locale
                     or (doc_folder if doc_folder and doc_folder.group(1) in PROJECT_LANGS else None)
                     or (doc_name if doc_name and doc_name.group(1) in PROJECT_LANGS else None))

@@ -88,9 +88,13 @@ def email_trigger(lang: str) -> str:
 
 def obfuscated_email(lang: str) -> str:
     """The pattern of an address spelt out in `lang` (its words or English ones, a pair of one language)."""
+    langs = [k for k in dict.fromkeys([lang, "en"]) if k in AT_WORDS]
     plain = "|".join(rf"\s+(?:{any_word(AT_WORDS[k])})\s+[\w\-]+(?:\s+(?:{any_word(DOT_WORDS[k])})\s+[\w\-]+)*"
-                     rf"\s+(?:{any_word(DOT_WORDS[k])})\s+{COMMON_TLD}" for k in dict.fromkeys([lang, "en"]) if k in AT_WORDS)
-    return (rf"(?<![\w.+\-])\w[\w.+\-]*(?:{BR_AT}[\w\-]+(?:(?:{BR_DOT}|\.)[\w\-]+)+|{plain})(?![\w\-])")
+                     rf"\s+(?:{any_word(DOT_WORDS[k])})\s+{COMMON_TLD}" for k in langs)
+    dots = any_word(sorted({w for k in langs for w in DOT_WORDS.get(k, ())}))
+    # the local part may spell its dots too: `mesko dot balazs at fsf dot hu` (not only `balazs at fsf dot hu`)
+    local = rf"\w[\w.+\-]*(?:(?:{BR_DOT}|\s+(?:{dots})\s+)\w[\w.+\-]*)*"
+    return rf"(?<![\w.+\-]){local}(?:{BR_AT}[\w\-]+(?:(?:{BR_DOT}|\.)[\w\-]+)+|{plain})(?![\w\-])"
 
 
 def unobfuscate(value: str) -> str:

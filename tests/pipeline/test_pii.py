@@ -474,6 +474,17 @@ def test_look_alikes_and_formats_of_real_technical_text(lang, text, expected):
     assert r.redact([text])[0][1] == expected
 
 
+def test_an_address_spelt_out_is_redacted_whole_when_its_local_part_spells_its_dots_too():
+    """GNOME's Hungarian help credits translators as `mesko dot balazs at fsf dot hu` (manuals 15): the address was
+    found from `balazs` on, so `mesko dot` (a surname) stayed in the text; a brackets form the same way."""
+    hu = Redactor(load_language(LANGUAGES, "hu").pii, "hu")  # no hu.yaml: the default file, English words
+    assert hu.redact(["<mal:email>mesko dot balazs at fsf dot hu</mal:email>"])[0][:2] == (
+        "<mal:email>PI:EMAIL</mal:email>", {"EMAIL": 1})
+    en = Redactor(load_language(LANGUAGES, "en").pii, "en")
+    text, counts, _ = en.redact(["Write to jane dot doe [at] example (dot) org; the dot product of a at b dot c."])[0]
+    assert text == "Write to PI:EMAIL; the dot product of a at b dot c." and counts == {"EMAIL": 1}
+
+
 def test_the_reading_view_keeps_length_and_blanks_only_what_no_one_reads():
     from pipeline.pii.view import reading_view
 
