@@ -1,8 +1,7 @@
 """What looks like a PII value but is not: versions and section numbers taken for IPs, digests, names and paths
-taken for keys (ROOTS's false-positive lessons and those of real technical text:
-changelogs, manuals, man pages); numbers taken for phones and cards are in pipeline/pii/numbers.py, code taken for handles in
-pipeline/pii/handles.py. Each rule is a
-function of the text and the match; pipeline/pii/entities.py attaches them to the types.
+taken for keys (ROOTS's false-positive lessons and those of real technical text: changelogs, manuals, man pages);
+numbers taken for phones and cards are in pipeline/pii/numbers.py, code taken for handles in pipeline/pii/handles.py.
+Each rule is a function of the text and the match; pipeline/pii/entities.py attaches them to the types.
 """
 from __future__ import annotations
 
