@@ -20,6 +20,14 @@ def require_bundled_data(what: Path = BUNDLED) -> None:
     if not what.exists():
         pytest.skip(f"needs the bundled data ({what.relative_to(ROOT)} is missing): run `make setup` or `make data`")
 
+def langid_stage(lang: str):
+    """The langid stage a run builds for `lang` from the shipped language files."""
+    from pipeline.stages import StageContext, build_stages
+
+    return next(s for s in build_stages(StageContext(RunConfig(stages=["langid"], languages=ROOT / "languages"), lang))
+                if s.name == "langid")
+
+
 FRENCH = [
     "Le paquet est installé avec apt, qui vérifie les dépendances avant de télécharger les fichiers.",
     "Chaque traduction du manuel est relue par l'équipe de localisation avant la publication.",

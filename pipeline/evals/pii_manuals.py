@@ -206,9 +206,9 @@ def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
     out = []
     for p, deb in download(folder, packages).items():
         for n, data in deb_files(deb):
+            help_page = LIBREOFFICE_HELP.match(n) or DESKTOP_HELP.match(n)
             if ("changelog.Debian" in n or n.endswith("/copyright")
-                    or not (n.startswith(("./usr/share/doc/", "./usr/share/man/")) or REFERENCE_HTML.match(n)
-                            or LIBREOFFICE_HELP.match(n) or DESKTOP_HELP.match(n))):
+                    or not (n.startswith(("./usr/share/doc/", "./usr/share/man/")) or REFERENCE_HTML.match(n) or help_page)):
                 continue
             try:
                 text = (gzip.decompress(data) if n.endswith(".gz") else data).decode("utf-8")
@@ -217,8 +217,7 @@ def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
             doc_folder = re.match(r"\./usr/share/doc/[^/]+/([a-z]{2})(?:_[A-Z]{2})?/", n)
             doc_locale = re.match(r"\./usr/share/doc/[^/]+/html/([a-z]{2})-[A-Z]{2}/", n)  # debian-handbook's `html/fr-FR/`
             doc_name = re.search(r"/[\w-]+\.([a-z]{2})(?:-[a-z]{2})?\.(?:txt|html)(?:\.gz)?$", n)  # debmake-doc.fr.txt.gz
-            lang = (re.match(r"\./usr/share/man/([a-z]{2})(?:[_.@][^/]*)?/", n) or LIBREOFFICE_HELP.match(n)
-                    or DESKTOP_HELP.match(n)
+            lang = (re.match(r"\./usr/share/man/([a-z]{2})(?:[_.@][^/]*)?/", n) or help_page
                     or re.search(r"-(?:doc-|faq-|reference-|guide-)([a-z]{2})(?:-[a-z]{2})?$", p) or doc_locale
                     or (doc_folder if doc_folder and doc_folder.group(1) in PROJECT_LANGS else None)
                     or (doc_name if doc_name and doc_name.group(1) in PROJECT_LANGS else None))

@@ -70,16 +70,14 @@ def guide_sections(folder: Path, languages: Path = Path("languages")) -> dict[st
 
 def quran_chapters(folder: Path, languages: Path = Path("languages")) -> dict[str, list[str]]:
     """language -> the chapters of the Qur'an's translation (verses joined; none between Chinese ones) of >=
-    MIN_CHARS characters, for the languages that have a language file. The package is fetched once with `npm pack`."""
+    MIN_CHARS characters, for the languages that have a language file. The package is fetched once with `npm pack`
+    into `folder`."""
     import tarfile
 
-    folder.mkdir(parents=True, exist_ok=True)
-    tgz = next(folder.glob("quran-json-*.tgz"), None)
-    if tgz is None:
-        subprocess.run(["npm", "pack", QURAN, "--silent"], cwd=folder, check=True, capture_output=True)
-        tgz = next(folder.glob("quran-json-*.tgz"))
+    from pipeline.npm import npm_pack
+
     out = {}
-    with tarfile.open(tgz) as tar:
+    with tarfile.open(npm_pack(QURAN, folder)) as tar:
         for m in sorted(tar.getmembers(), key=lambda m: m.name):
             found = re.fullmatch(r"package/dist/quran_([a-z]{2})\.json", m.name)
             if found and (languages / f"{found.group(1)}.yaml").is_file():
@@ -239,10 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     result = evaluate(sections, args.languages)
     # ROOTS's own thresholds (profile: roots) on the same sections and junk, side by side
     result["roots_profile"] = evaluate(sections, args.languages, profile="roots")["per_language"]
-    try:
-        chapters = quran_chapters(args.data, args.languages)
-    except (OSError, subprocess.CalledProcessError) as e:
-        raise UserError(f"could not fetch {QURAN} with npm pack into {args.data}: {e}") from None
+    chapters = quran_chapters(args.data, args.languages)  # a failed fetch is a UserError naming the package
     quran = evaluate(chapters, args.languages, with_junk=False)
     quran["source"] = f"npm {QURAN}, one document per chapter >= {MIN_CHARS} chars"
     quran["roots_profile"] = evaluate(chapters, args.languages, profile="roots", with_junk=False)["per_language"]

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tarfile
 import tempfile
 import unicodedata
 from pathlib import Path
 
+from pipeline.errors import cli_main
 from pipeline.filters.alphabet import fold
+from pipeline.npm import npm_pack
 
 OUT = Path(__file__).resolve().parents[2] / "languages" / "alphabets"
 CLDR = "cldr-misc-full@48.2.0"
@@ -42,22 +43,19 @@ def render(lang: str, locale: str, chars: dict) -> str:
             f"{' '.join(main)}\n{' '.join(c for c in aux if c not in main)}\n")
 
 
+@cli_main
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline.prep.alphabets", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        r = subprocess.run(["npm", "pack", CLDR, "--silent"], cwd=tmp, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise SystemExit(f"npm pack {CLDR} failed: {r.stderr.strip()}")
-        with tarfile.open(next(Path(tmp).glob("cldr-misc-full-*.tgz"))) as tar:
-            for lang, locale in sorted(LANGS.items()):
-                member = tar.extractfile(f"package/main/{locale}/characters.json")
-                chars = json.load(member)["main"][locale]["characters"]
-                (args.out / f"{lang}.txt").write_text(render(lang, locale, chars), encoding="utf-8")
-                print(f"{lang}: {len(letters(chars['exemplarCharacters']))} letters", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as tmp, tarfile.open(npm_pack(CLDR, Path(tmp))) as tar:
+        for lang, locale in sorted(LANGS.items()):
+            member = tar.extractfile(f"package/main/{locale}/characters.json")
+            chars = json.load(member)["main"][locale]["characters"]
+            (args.out / f"{lang}.txt").write_text(render(lang, locale, chars), encoding="utf-8")
+            print(f"{lang}: {len(letters(chars['exemplarCharacters']))} letters", file=sys.stderr)
     return 0
 
 

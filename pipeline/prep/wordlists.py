@@ -15,11 +15,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import subprocess
 import sys
 import tarfile
 import tempfile
 from pathlib import Path
+
+from pipeline.errors import cli_main
+from pipeline.npm import npm_pack
 
 OUT = Path(__file__).resolve().parents[2] / "languages" / "wordlists"
 NAUGHTY_WORDS = "naughty-words@1.2.0"
@@ -99,11 +101,7 @@ def stopwords(langs: list[str]) -> list[str]:
 
 def flagged(langs: list[str]) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
-        r = subprocess.run(["npm", "pack", NAUGHTY_WORDS, "--silent"], cwd=tmp, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise SystemExit(f"npm pack {NAUGHTY_WORDS} failed: {r.stderr.strip()}")
-        tgz = next(Path(tmp).glob("naughty-words-*.tgz"))
-        with tarfile.open(tgz) as tar:
+        with tarfile.open(npm_pack(NAUGHTY_WORDS, Path(tmp))) as tar:
             tar.extractall(tmp, filter="data")
         pkg = Path(tmp) / "package"
         done = []
@@ -125,6 +123,7 @@ def flagged(langs: list[str]) -> list[str]:
         return done
 
 
+@cli_main
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline.prep.wordlists", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)

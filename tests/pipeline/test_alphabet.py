@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import ROOT, UDHR, require_bundled_data
+from conftest import ROOT, UDHR, langid_stage, require_bundled_data
 
 from pipeline.errors import UserError
 from pipeline.evals.lid_eval import udhr_set
@@ -45,14 +45,6 @@ def test_foreign_share_counts_non_ascii_letters_outside_the_alphabet():
     assert foreign_share("123 !!", ig) == 0.0 and foreign_share("Ω", ig) == 1.0
 
 
-def _stage(lang: str):
-    from pipeline.config import RunConfig
-    from pipeline.stages import StageContext, build_stages
-
-    ctx = StageContext(RunConfig(stages=["langid"], languages=LANGUAGES), lang)
-    return next(s for s in build_stages(ctx) if s.name == "langid")
-
-
 @pytest.mark.parametrize("lang, other, letter", [("ig", "fon", "ɖ"), ("ak", "bm", "ɲ"), ("ts", "bm", "ɛ")])
 def test_text_cld2_gives_to_a_language_is_dropped_when_the_language_does_not_write_its_letters(lang, other, letter):
     """CLD2 calls Fon UDHR paragraphs Igbo and Bambara ones Akan or Tsonga; their letters (Fon ɖ, Bambara ɲ ɛ) are
@@ -60,7 +52,7 @@ def test_text_cld2_gives_to_a_language_is_dropped_when_the_language_does_not_wri
     require_bundled_data(UDHR)
     rows = udhr_set(UDHR, [lang, other])
     docs = [Document(r["id"], r["text"], r["lang"], "udhr", "", "") for r in rows]
-    kept, rejected, _ = _stage(lang)(docs)
+    kept, rejected, _ = langid_stage(lang)(docs)
     assert sum(d.lang == lang for d in kept) == sum(r["lang"] == lang for r in rows)
     assert all(d.scores["lang_foreign"] <= 0.01 for d in kept)
     by_letters = [r for r in rejected if r.rule == "foreign_letters"]
@@ -92,3 +84,13 @@ def test_the_alphabet_is_part_of_the_run_snapshot():
     ctx = StageContext(RunConfig(languages=LANGUAGES, stages=["langid"]), "ig")
     snap = take_snapshot(ctx, [BY_NAME["langid"]])
     assert snap.files["languages/alphabets/ig.txt"] == (LANGUAGES / "alphabets" / "ig.txt").read_bytes()
+
+
+def test_npm_pack_reuses_the_tarball_it_has_and_says_so_when_npm_is_missing(tmp_path, monkeypatch):
+    from pipeline.npm import npm_pack
+
+    (tmp_path / "cldr-misc-full-48.2.0.tgz").write_bytes(b"tarball")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))  # no npm: only the tarball already there can be used
+    assert npm_pack("cldr-misc-full@48.2.0", tmp_path) == tmp_path / "cldr-misc-full-48.2.0.tgz"
+    with pytest.raises(UserError, match="npm pack cldr-misc-full@49.0.0 failed"):
+        npm_pack("cldr-misc-full@49.0.0", tmp_path)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT, UDHR, require_bundled_data
+from conftest import ROOT, UDHR, langid_stage, require_bundled_data
 
 from pipeline.__main__ import main
 from pipeline.catalogue import sources_for
@@ -46,14 +46,6 @@ def test_every_bloom_language_with_a_detector_is_identified_on_the_udhr(udhr_res
         assert langs[lang]["lid176_top1"] < 0.2 and langs[lang]["top1"] >= 0.9, lang  # what lid.176 alone loses
 
 
-def _langid_stage(lang: str):
-    from pipeline.config import RunConfig
-    from pipeline.stages import StageContext, build_stages
-
-    return next(s for s in build_stages(StageContext(RunConfig(stages=["langid"], languages=ROOT / "languages"), lang))
-                if s.name == "langid")
-
-
 def test_languages_no_model_knows_keep_their_text_and_drop_confident_other_languages(udhr_result):
     """bm and fon: lid.176 must not be confident of another language, and CLD2 must not be confident of a
     language other than what it calls their own text (it knows Chichewa and the Sotho languages)."""
@@ -62,7 +54,7 @@ def test_languages_no_model_knows_keep_their_text_and_drop_confident_other_langu
         assert r["kept"] >= own and r["others_kept"] <= 0.11, (lang, r)  # 0.48 of other languages before CLD2
     rows = udhr_set(UDHR, ["bm", "fr", "en", "ny"])
     docs = [Document(r["id"], r["text"], r["lang"], "udhr", "", "") for r in rows]
-    kept, rejected, _ = _langid_stage("bm")(docs)
+    kept, rejected, _ = langid_stage("bm")(docs)
     assert {d.lang for d in kept} == {"bm"} and sum(d.lang == "bm" for d in kept) >= 0.85 * sum(r["lang"] == "bm" for r in rows)
     assert {r.rule for r in rejected if r.doc.lang in ("fr", "en")} == {"other_language"}
     chichewa = [r for r in rejected if r.doc.lang == "ny"]
@@ -77,7 +69,7 @@ def test_a_short_nepali_paragraph_is_kept_when_cld2_agrees():
             "सजाय दिइने छैन।")
     from pipeline.stages.langid import decide
 
-    stage = _langid_stage("ne")
+    stage = langid_stage("ne")
     doc = Document("ne-1", text, "ne", "udhr", "", "")
     kept, rejected, _ = stage([doc])
     assert kept == [doc] and doc.scores["lang_score"] < 0.7 and doc.scores["lang_pred_cld2"] == "ne"
@@ -95,7 +87,7 @@ def test_a_fon_paragraph_lid176_calls_portuguese_is_dropped_when_cld2_names_a_la
     assert {"ak", "ig", "tn", "nso", "ny"} <= blind and not {"pt", "zh-Hant", "en", "yo"} & blind
     rows = udhr_set(UDHR, ["fon", "pt"])
     docs = [Document(r["id"], r["text"], r["lang"], "udhr", "", "") for r in rows]
-    kept, rejected, _ = _langid_stage("pt")(docs)
+    kept, rejected, _ = langid_stage("pt")(docs)
     assert sum(d.lang == "fon" for d in kept) <= 1  # 6 before
     assert sum(d.lang == "pt" for d in kept) == sum(r["lang"] == "pt" for r in rows)
     vetoed = [r for r in rejected if r.rule == "confident_other"]
@@ -115,7 +107,7 @@ def test_the_langid_command_prints_the_stage_decision(tmp_path, capsys):
         assert main(["langid", str(f), "--lang", lang]) == 0
         printed = [json.loads(x)["decision"] for x in capsys.readouterr().out.splitlines()]
         docs = [Document(r["id"], r["text"], r["lang"], "udhr", "", "") for r in rows]
-        kept, rejected, _ = _langid_stage(lang)(docs)
+        kept, rejected, _ = langid_stage(lang)(docs)
         by_id = {d.id: "keep" for d in kept} | {r.doc.id: r.rule for r in rejected}
         assert printed == [by_id[r["id"]] for r in rows], lang
         assert len(set(printed)) >= 2, (lang, printed)
