@@ -60,7 +60,10 @@ changed on it.
   fourteenth change (file names, decimals, other calendars' dates, negative numbers and digit lists are not phones;
   calls and decorators are not handles; `name=digits` is not a key) was written on (p). (q) `docs_fresh_15`:
   FRESH_DOCS_15, GNOME's and MATE's help in their translations and mutt's, BBDB's, abook's and khard's
-  documentation, measured once after the fourteenth change. The next set measured is the next held-out figure.
+  documentation, measured once after the fourteenth change; the fifteenth change (a spelt-out address's local part
+  may spell its dots) was written on (q). (r) `docs_fresh_16`: FRESH_DOCS_16, GnuCash's guide and help in 5 languages
+  and 15 more accounting, calculator and identifier tools' documentation (amounts, dates, account and identifier
+  numbers), measured once after the fifteenth change. The next set measured is the next held-out figure.
   Every address-shaped EMAIL hit is an address (right by construction); every other hit is looked up in
   pii_tech_labels.json, labels a person gave by reading the line (sha256 of package, value and the 40
   characters before, so no value is stored). Hits with no label are listed for review and counted apart.
@@ -156,10 +159,15 @@ FRESH_DOCS_14 = ("libreoffice-help-de", "libreoffice-help-fr", "libreoffice-help
 # (the desktop's user guide, Evolution's, Contacts') and the documentation of mail and address-book tools
 FRESH_DOCS_15 = ("gnome-user-docs", "evolution-common", "gnome-contacts", "mate-user-guide", "mutt", "bbdb3", "abook",
                  "khard")
+# measured once after the fifteenth change (written on FRESH_DOCS_15): GnuCash's guide and help in 5 languages and the
+# documentation of 15 more accounting, calculator and identifier tools: numbers that are not phones, cards or IBANs
+FRESH_DOCS_16 = ("gnucash-docs", "gnucash-common", "grisbi-common", "kmymoney", "skrooge", "homebank-data", "beancount",
+                 "hledger", "hledger-web", "ledger", "gnumeric-doc", "libqalculate-doc", "qalc", "units", "bc",
+                 "python-stdnum-doc")
 # in the order they were measured: `docs_fresh`, `docs_fresh_2`, ... in the evaluation's output
 MANUAL_SETS = (FRESH_DOCS, FRESH_DOCS_2, FRESH_DOCS_3, FRESH_DOCS_4, FRESH_DOCS_5, FRESH_DOCS_6, FRESH_DOCS_7, FRESH_DOCS_8,
                FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12, FRESH_DOCS_13, FRESH_DOCS_14,
-               FRESH_DOCS_15)
+               FRESH_DOCS_15, FRESH_DOCS_16)
 # the manuals' languages that have a language file, each read with its own rules (before the tenth set, ca, fa, hr
 # and ko were read with English ones); the others (eo, fi, hu, mk, sl, sr, uk) have none: the English rules
 DOCS_LANGS = ("de", "fr", "es", "it", "nl", "pl", "pt", "ru", "ja", "zh", "vi", "en", "cs", "da", "el", "id", "nb", "ro",
@@ -202,7 +210,7 @@ def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
     MATE's help (`usr/share/help/<lang>/`); the language is the man page or help folder's (`man/de/`, `help/pt-BR/`,
     `help/zh_CN/`; GNOME's `help/C/` is English), else the package's (`debian-faq-zh-cn`,
     `aptitude-doc-fi`), else a locale folder's (`debian-handbook/html/fr-FR/`), else the documentation folder's
-    (`installation-guide-amd64/fr/`), else English."""
+    (`installation-guide-amd64/fr/`, `gnucash-docs/gnucash-guide-de/`), else English."""
     out = []
     for p, deb in download(folder, packages).items():
         for n, data in deb_files(deb):
@@ -214,7 +222,7 @@ def fresh_docs(folder: Path, packages=FRESH_DOCS) -> list[tuple[str, str, str]]:
                 text = (gzip.decompress(data) if n.endswith(".gz") else data).decode("utf-8")
             except (UnicodeDecodeError, OSError):
                 continue
-            doc_folder = re.match(r"\./usr/share/doc/[^/]+/([a-z]{2})(?:_[A-Z]{2})?/", n)
+            doc_folder = re.match(r"\./usr/share/doc/[^/]+/(?:[\w-]+-)?([a-z]{2})(?:_[A-Z]{2})?/", n)  # `fr/`, `gnucash-guide-de/`
             doc_locale = re.match(r"\./usr/share/doc/[^/]+/html/([a-z]{2})-[A-Z]{2}/", n)  # debian-handbook's `html/fr-FR/`
             doc_name = re.search(r"/[\w-]+\.([a-z]{2})(?:-[a-z]{2})?\.(?:txt|html)(?:\.gz)?$", n)  # debmake-doc.fr.txt.gz
             lang = (re.match(r"\./usr/share/man/([a-z]{2})(?:[_.@][^/]*)?/", n) or help_page
@@ -300,8 +308,8 @@ def throughput(docs: list[tuple[str, str, str]], redactors: dict, batch: int = 1
 
 
 def evaluate_manuals(fresh_dir: Path, redactors: dict, labels: dict) -> dict:
-    """docs_fresh .. docs_fresh_13: per set the labelled sample's precision per type and its unlabelled hits; then
-    PII's speed on the files of SPEED_SETS, as read for their sets."""
+    """Every manual set (docs_fresh, docs_fresh_2, ...): per set the labelled sample's precision per type and its
+    unlabelled hits; then PII's speed on the files of SPEED_SETS, as read for their sets."""
     import subprocess
 
     out: dict = {}
