@@ -27,7 +27,7 @@ from pipeline.pii.lookalikes import (
     key_needs_context,
     key_place_needs_context,
 )
-from pipeline.pii.numbers import card_look_alike, phone_look_alike, phone_needs_context, phone_unlike_regions
+from pipeline.pii.numbers import card_look_alike, phone_look_alike, phone_needs_context, phone_place_needs_context, phone_unlike_regions
 from pipeline.pii.words import AT_WORDS, DOT_WORDS, SECTION_WORDS, VERSION_WORDS, all_words, any_word
 
 
@@ -188,7 +188,8 @@ ENTITIES: tuple[Entity, ...] = (
            _phone, 0.4,
            ("phone", "telephone", "tel", "mobile", "cell", "fax", "call", "voice"),
            deny_before=("isbn", "issn", "doi", "version"), look_alike=phone_look_alike, skip_trigger=in_ipv4,
-           needs_context=phone_needs_context, regional_needs_context=phone_unlike_regions, place_needs_context=data_window),
+           needs_context=phone_needs_context, regional_needs_context=phone_unlike_regions,
+           place_needs_context=phone_place_needs_context),
     Entity("CREDIT_CARD", "CREDIT_CARD", "\\d(?:[ \t\u00a0\\-]{0,2}\\d){11}", _presidio("CreditCardRecognizer"), 0.8,
            ("card", "credit", "visa", "mastercard", "amex", "payment"), look_alike=card_look_alike,
            place_needs_context=data_window),
@@ -198,8 +199,8 @@ ENTITIES: tuple[Entity, ...] = (
            ("wallet", "btc", "bitcoin", "crypto")),
     Entity("KEY", "KEY", r"[A-Za-z0-9_+/=\-]{20}", _pattern("KEY", KEY_PATTERN, key_candidate), 0.5,
            ("token", "tokens", "secret", "secrets", "password", "passwords", "passwd", "api_key", "api key", "apikey",
-            "access key", "access_key", "private key", "private_key", "credential", "credentials", "bearer", "auth",
-            "authorization"),
+            "access key", "access_key", "accesskey", "secretkey", "private key", "private_key", "credential",
+            "credentials", "bearer", "auth", "authorization"),
            # not `key` alone (`signing key <id>`); whole words: not `tokenizer = `, `AuthName realm`
            needs_context=key_needs_context, place_needs_context=key_place_needs_context, context_chars=16,
            look_alike=key_look_alike, context_whole_words=True),

@@ -5,6 +5,7 @@ Each rule is a function of the text and the match; pipeline/pii/entities.py atta
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -21,7 +22,11 @@ VERSION_AFTER = re.compile(r"^(?:[.+~_]\w|-[A-Za-z]|-\d+(?![\d:]|\.\d)|[A-Za-z])
 IPV4_TOKEN = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?[.,;:)]?")
 # a section number opening a line (`12.1.1.1. Title`) or a link (its markup blanked in the reading view)
 OPENS = re.compile(r"(?:^|\n)[ \t]*$|[ \t]{2,}$")
-# (or a no-break space after it, as DocBook writes `title="9.16.2.3.&nbsp;SQL/JSON..."`)
+# (or a no-break space after it, as DocBook writes `title="9.16.2.3.&nbsp;SQL/JSON..."`), or a heading: its line
+# underlined (`13.2.4.7 account field` over a line of dots, a text manual's heading), a Markdown heading's release
+# and its date (`# 1.17.1.1 2020-03-19`)
+UNDERLINED = re.compile(r"[^\n]*\n[ \t]*([.=\-~^*_#])\1{2,}[ \t]*(?:\n|$)")
+RELEASE_HEADING = re.compile(r"[ \t]+(?:19|20)\d\d-[01]\d-[0-3]\d\b")
 
 
 def _entropy(s: str) -> float:
@@ -56,6 +61,7 @@ def key_like(token: str) -> bool:
 
 
 CAMEL_WORDS = re.compile(r"(?:[A-Z][a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|$)){3,}")  # `AuthzDBDLoginToReferer`
+BITCOIN = re.compile(r"[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?i:bc1[ac-hj-np-z02-9]{11,71})")  # base58, bech32 (any case)
 HEX = re.compile(r"[0-9a-fA-F]{7,}")  # git commits (7-40), md5, sha1, sha256 digests
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{11,12}")
 # the rest of a Debian changelog header after a version's start: `pkg (0.99.1.0-1~deb12u1) unstable; urgency=`
@@ -99,10 +105,11 @@ def release_title(text: str, s: int, e: int) -> bool:
 
 def ip_look_alike(text: str, s: int, e: int) -> bool:
     """A version or section number taken for an IP (`linux-2.6.32.5`, `1.2.3.4-1`, `2:1.4.99.1`, a table of contents'
-    `12.1.1.1. Title` or `3.20.12.7 Dbm Exit Codes` opening a line or a link, a netmask `255.255.255.0`, a version word
-    of any language earlier on the line: `versión 1.2.3.4`, `Project-Id-Version: sed 4.2.2.177`, a version noun earlier
-    in the sentence, or a word after it: `1.0.27.1 or later`; `since dpkg 1.15.5.4`, `desde dpkg 1.15.5.4`, `fixed in
-    1.4.0.26`, `4.0.11.1 will be released`, `Prepare for 1.7.11.5`, a release's title `Git 1.7.11.5`, an update)."""
+    `12.1.1.1. Title` or `3.20.12.7 Dbm Exit Codes` opening a line or a link, an underlined heading, a netmask
+    `255.255.255.0`, a version word of any language earlier on the line: `versión 1.2.3.4`, `Project-Id-Version: sed
+    4.2.2.177`, a version noun earlier in the sentence, or a word after it: `1.0.27.1 or later`; `since dpkg 1.15.5.4`,
+    `desde dpkg 1.15.5.4`, `fixed in 1.4.0.26`, `4.0.11.1 will be released`, `Prepare for 1.7.11.5`, a release's title
+    `Git 1.7.11.5`, an update)."""
     value, before, after = text[s:e], text[max(0, s - 2):s], text[e:e + 12]
     if ":" in value and (value.strip(":") == "" or re.search(r"[\w$\\]$", before) or re.match(r"\w", after)
                          or re.search(r"[g-zG-Z]", value) or (not re.search(r"\d", value) and value.count(":") <= 3)):
@@ -112,7 +119,9 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
     small = re.fullmatch(r"\d(?:\.\d){3}", value)  # `2.8.0.3`: a version (or `1.2.3.4`, an example), no one's host
     epoch = re.search(r"(?:^|[\s(\[])\d{1,2}:$", text[max(0, s - 4):s])  # a Debian epoch: `2:1.4.99.1-1`, `[1:2.10.2.3`
     toc = section and ((after[:1] == "." and (after[1:2] == "\u00a0" or after[1:7] == "&nbsp;"))
-                       or ((after[:1] == "." or re.match(r" [A-Z][a-z]", after)) and OPENS.search(text[max(0, s - 80):s])))
+                       or ((after[:1] == "." or re.match(r" [A-Z][a-z]", after) or UNDERLINED.match(text, e))
+                           and OPENS.search(text[max(0, s - 80):s])))
+    toc = toc or (re.search(r"(?:^|\n)#{1,6}[ \t]+$", text[max(0, s - 10):s]) and RELEASE_HEADING.match(text, e))
     return bool(JOINED_BEFORE.search(before) or VERSION_AFTER.match(after) or value.startswith("0.") or netmask(value)
                 or small or epoch or toc
                 or VERSION_ON_LINE.search(text, max(0, s - 60), s) or VERSION_IN_SENTENCE.search(text, max(0, s - 140), s)
@@ -195,7 +204,7 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
     (`BEGIN DSA PARAMETERS`), base64 of readable text, a list of option letters (`-aAbBdDfhL46`, each once), a single capitalised word
     (`Systemzugangsberechtigungen`), words run together with no digit (`AuthBasicUseDigestAlgorithm`,
     `AuthzDBDLoginToReferer`: a directive's name even after `auth`), an API's function name, a hex number inside a
-    disk's name, a parameter set to a number, a UUID naming an object."""
+    disk's name, a parameter set to a number, a UUID naming an object, a Bitcoin address, an alphabet, a file's name."""
     value = text[s:e]
     if re.search(r"\\(?:\(|f)$", text[max(0, s - 2):s]) and key_needs_context(value[2:]):
         return True  # roff glued to the token: `\(dq44f68b13ce97044b837f000035ca9452` is a quoted GUID
@@ -225,6 +234,9 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
                                   or re.match(r" (?:created|defined|undefined|deleted|removed|started|destroyed)\b",
                                               text[e:e + 12])):
         return True  # a UUID naming an object, a stored secret too: `secret uuid='...'`, `Secret <uuid> created`
+    if bitcoin_address(value) or ascending_run(value) or re.match(r"\.[a-z][a-z\d]{1,4}\b", text[e:e + 6]):
+        return True  # a Bitcoin address (CRYPTO's), an alphabet `0123456789ABCDEFGHIJ...`, a file's name before its
+        #              extension (`figures/invest2Lots0RegB4Scrub.png`)
     return bool(re.search(r"(?:(?:sha\d*|md5|digest|checksum)(?:[:=]\"?|//)|measurement[:=\s]|--[\w-]*(?:sha\d+|md5)\s)\s*$",
                           text[max(0, s - 30):s], re.IGNORECASE)
                 or re.match(r"(?:sha\d+|md5)//", value, re.IGNORECASE)
@@ -233,14 +245,43 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
                 or re.fullmatch(r"[A-Z]?[a-z]+", value) or CAMEL_WORDS.fullmatch(value))
 
 
+@functools.lru_cache(maxsize=1)
+def _crypto():
+    from presidio_analyzer.predefined_recognizers import CryptoRecognizer
+
+    return CryptoRecognizer()
+
+
+def bitcoin_address(value: str) -> bool:
+    """A Bitcoin address whose checksum holds (presidio's CryptoRecognizer check; bech32 in either case): a random key
+    may be base58-shaped and start with 3 (`3czcDiGcagNbjY32QbWy8Hmu6fRi4JK5`), but its checksum fails."""
+    if not BITCOIN.fullmatch(value):
+        return False
+    return _crypto().validate_result(value.lower() if value[:3].lower() == "bc1" else value)
+
+
+def ascending_run(value: str, n: int = 8) -> bool:
+    """`n` characters in a row that follow each other in Unicode (`0123456789`, `ABCDEFGH`): an alphabet, not a key."""
+    run = 1
+    for a, b in zip(value, value[1:]):
+        run = run + 1 if ord(b) == ord(a) + 1 else 1
+        if run >= n:
+            return True
+    return False
+
+
 def key_needs_context(value: str) -> bool:
     """Tokens that are keys only right after a secret word (`token: <hex>`, `password: <word salad>`): those
     not random-looking (`key_like`), and those whose parts between `/ - _ + . =` are all letters only, digits
     only, hex, or shorter than 16 characters, as in digests and commit ids, UUIDs, file paths and package
-    names (`debian/patches/revert-eabcfb3f18a6944d9ad89cecd3eb3ca7a2259cf3`). A key that stands alone has a
-    long random run mixing letters and digits (`sk_live_4eC39HqLyjWDarjtT1zdp7dc`)."""
+    names (`debian/patches/revert-eabcfb3f18a6944d9ad89cecd3eb3ca7a2259cf3`), and those of capitals and digits alone
+    (base32 hashes, registry ids: `213800KUD8LAJWSQ9D15`; an access key id after `AccessKey =` counts), and those
+    shaped as a Bitcoin address (an invalid one in a validator's manual; `api_key = 3czcDiGc...` counts). A key that
+    stands alone has a long random run mixing letters and digits (`sk_live_4eC39HqLyjWDarjtT1zdp7dc`)."""
     parts = [p for p in re.split(r"[/\-_+.=]", value) if p]
-    return not key_like(value) or all(p.isalpha() or p.isdigit() or HEX.fullmatch(p) or len(p) < 16 for p in parts)
+    return (not key_like(value) or all(p.isalpha() or p.isdigit() or HEX.fullmatch(p) or len(p) < 16 for p in parts)
+            or not any(c.islower() for c in value)  # capitals and digits: NSEC3 hashes, LEIs, transaction ids
+            or BITCOIN.fullmatch(value) is not None)  # Bitcoin-shaped, its checksum failing: `validate('1NEDq...')`
 
 
 WORDISH = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+|[^\W\d_]{3,}")  # a kana/Han/Hangul run is words

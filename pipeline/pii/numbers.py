@@ -6,9 +6,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pipeline.pii.lookalikes import DEBIAN_HEADER, in_url, ipv4_shaped
+from pipeline.pii.lookalikes import DEBIAN_HEADER, data_window, in_url, ipv4_shaped
 
 CARD_GROUPS = {(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 1)}
+# the leading digits of a card number name its network (ISO/IEC 7812), and each network issues numbers of these lengths
+# (Visa; American Express; JCB; Diners Club; Mastercard; Discover, UnionPay, Maestro; UATP), the first match deciding
+CARD_NETWORKS = ((re.compile(r"4"), (13, 16, 19)), (re.compile(r"3[47]"), (15,)), (re.compile(r"35"), range(16, 20)),
+                 (re.compile(r"3[0689]"), range(14, 20)),
+                 (re.compile(r"5[1-5]|2(?:22[1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)"), (16,)),
+                 (re.compile(r"5[06-9]|6"), range(12, 20)), (re.compile(r"1"), (15,)))
 # a group of one digit that is not the number's first group nor right after a `+33`/`0033` country code
 ONE_DIGIT_GROUP = re.compile(r"(?<![+\d])(?<!^)(?<!^\()(?<![+]\d\d )(?<![+]\d )(?<![+]\d\d\d )"
                              r"(?<!^00\d )(?<!^00\d\d )(?<!^00\d\d\d )"
@@ -20,6 +26,13 @@ DATE_STAMP = re.compile(r"(?<!\d)(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|
 DIRECTIVE = re.compile(r"[ \t]*((?:[A-Z]{2,}[a-z]|[A-Z][a-z]+[A-Z][a-z]+[A-Z])[A-Za-z]*)(?:[ \t]+[a-z][\w\-]*)*[ \t]+")
 PHONE_WORDS = re.compile(r"phone|tel|fax|mobile|whatsapp|sms|call|contact", re.IGNORECASE)
 PHONE_URL = re.compile(r"wa\.me/|whatsapp|phone|[/?&](?:tel|call|fax)\w*[=/]", re.IGNORECASE)  # a number in such a URL is one
+
+
+QUOTED_REGIONS = ("US", "GB")  # the default regions (PiiConfig), whose numbers technical text of any language quotes
+# a quote as written in code or in a page showing code (markup blanked by the reading view, the quote an entity)
+QUOTE = r"(?:['\"]|&#39;|&quot;|&#x27;)"
+CALL_ARGUMENT = re.compile(rf"\w\s*\(\s*{QUOTE}[^'\"&\n]{{0,8}}$")  # `validate('`, `vat.compact('EL `
+REPL_PROMPT = re.compile(r"(?:>>>|&gt;&gt;&gt;)[^\n]*\n\s*$")  # what a Python prompt's line printed
 
 
 def power_of_two_bound(digits: str) -> bool:
@@ -35,14 +48,21 @@ def phone_needs_context(value: str) -> bool:
 
 
 def phone_unlike_regions(value: str, regions) -> bool:
-    """Digits grouped by single spaces alone, not starting with 0 (`571 612 1056`, failed tests; `538 538 1075`,
+    """Digits grouped as none of the language's regions groups its phone numbers are a phone number only after a
+    context word. Grouped by single spaces alone, not starting with 0 (`571 612 1056`, failed tests; `538 538 1075`,
     partition sizes): people write a number so where that is their region's national format (Spain `612 34 56 78`,
-    Italy `312 345 6789`, China's mobiles `131 2345 6789`); where the region writes it otherwise (`(571) 612-1056`,
-    `0538 538 1075` with its trunk 0) it is a phone number only after a context word."""
-    if re.fullmatch(r"[1-9]\d*(?: \d+)+", value) is None:
-        return False
+    Italy `312 345 6789`, China's mobiles `131 2345 6789`), not where the region writes it otherwise (`(571)
+    612-1056`, `0538 538 1075` with its trunk 0). Any other grouping is checked as phonenumbers' STRICT_GROUPING
+    checks it (each group as the region's format groups the number, or groups of it joined): identifiers written
+    with hyphens (a social security number `078-05-1120`, a personal number `880320-0016`, a tax number
+    `04-2103594`), a date in parentheses `(05.03.2015`; `0612345678` written without groups, a number with its
+    country code (`+ 358 200 865 718`) and one grouped as the US or the UK group theirs, which technical text quotes
+    in every language (`215-382-9800` in a Chinese manual), count as they did."""
     import phonenumbers
 
+    if re.fullmatch(r"[1-9]\d*(?: \d+)+", value) is None:
+        return (re.search(r"\d\D+\d", value) is not None and not value.startswith("+")
+                and not any(_grouped_as(value, r) for r in (*regions, *QUOTED_REGIONS)))
     for region in regions:
         try:
             n = phonenumbers.parse(value, region)
@@ -51,6 +71,26 @@ def phone_unlike_regions(value: str, regions) -> bool:
         if phonenumbers.is_valid_number(n) and phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.NATIONAL) == value:
             return False
     return True
+
+
+def _grouped_as(value: str, region: str) -> bool:
+    """phonenumbers finds, at STRICT_GROUPING, a number of `region` written with every digit of `value`, or `value`
+    is a valid number of `region` written as phonenumbers writes it (Argentina's mobiles `011 15-2345-9181`, which its
+    grouping check refuses)."""
+    import phonenumbers
+    from phonenumbers import Leniency, PhoneNumberMatcher
+
+    digits = re.sub(r"\D", "", value)
+    if any(re.sub(r"\D", "", m.raw_string) == digits
+           for m in PhoneNumberMatcher(value, region, leniency=Leniency.STRICT_GROUPING)):
+        return True
+    try:
+        n = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(n) and value in (
+        phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.NATIONAL),
+        phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
 def _ascii(digits: str) -> str:
@@ -130,14 +170,32 @@ def arguments_or_data(text: str, s: int) -> bool:
             or re.search(r"(?:^|[ \t])\d+[ \t]+\d+[ \t]+$", text[max(0, s - 40):s]) is not None)
 
 
+def phone_place_needs_context(text: str, s: int, e: int) -> bool:
+    """A phone-shaped number among drawing data (`data_window`), or a string in code: passed to a call or printed
+    back by Python's prompt (`>>> validate('0403019261')`, `'0403 019 261'`: a VAT number in a library's manual).
+    With a context word, or its country code, it counts (`phonenumbers.parse('020 8366 1177', 'GB')`,
+    `$sms->Send('+6281380830000', ...)`)."""
+    if data_window(text, s, e):
+        return True
+    quoted = re.match(rf"[^'\"&\n]{{0,8}}{QUOTE}", text[e:e + 14]) is not None and text[s] != "+"
+    return quoted and (CALL_ARGUMENT.search(text, max(0, s - 120), s) is not None
+                       or (re.search(rf"(?:^|\n)\s*{QUOTE}$", text[max(0, s - 120):s]) is not None
+                           and REPL_PROMPT.search(text, max(0, s - 300), text.rfind("\n", 0, s) + 1) is not None))
+
+
 def card_look_alike(text: str, s: int, e: int) -> bool:
-    """A phone number that passes Luhn (`+54...`), a row of a table, or digits not grouped as cards are."""
+    """A phone number that passes Luhn (`+54...`), a row of a table, a number no card network issues (its leading
+    digits and its length), or digits not grouped as cards are."""
     value, before = text[s:e], text[max(0, s - 2):s]
     if before.endswith("+") or re.search(r"\d[ \t]+$", text[max(0, s - 8):s]) or re.match(r"[ \t]+\d", text[e:e + 8]):
         return True  # a phone number that passes Luhn, or numbers in a table (`1024 1072 1176 1328 768 771`)
     if re.search(r"\d[.,]$", before) or in_url(text, s):
         return True  # decimals (`1.1752011936438014`), an id in a URL (`?l=thttpd&m=108051453226692`)
-    if power_of_two_bound(re.sub(r"\D", "", value)):
+    digits = re.sub(r"\D", "", value)
+    if power_of_two_bound(digits):
         return True  # a bound: `[1000, 17592186044415]` (2^44 - 1)
+    if not any(net.match(digits) and len(digits) in lengths for net, lengths in CARD_NETWORKS):
+        return True  # no network issues it: a phone's IMEI `490154203237518` and a SIM's IMSI `460001234567890` pass
+        #              Luhn, but Visa's numbers have 13, 16 or 19 digits
     groups = tuple(len(g) for g in re.split(r"[ \-]", value))
     return not (len(groups) == 1 or (groups in CARD_GROUPS and len(set(re.findall(r"[ \-]", value))) == 1))

@@ -68,7 +68,8 @@ LATER_WORDS = {
 # (`since dpkg 1.15.5.4`, `fixed in 1.4.0.26`), in the others only with one (`desde dpkg 1.15.5.4`; `desde 10.0.0.1`
 # is "from 10.0.0.1")
 SINCE_WORDS = {
-    "en": ("since", "fixed in", "introduced in", "added in", "removed in", "as of", "broken in", "broke in"),
+    "en": ("since", "fixed in", "introduced in", "added in", "removed in", "changed in", "deprecated in", "as of",
+           "broken in", "broke in"),
     "fr": ("depuis",), "es": ("desde",), "pt": ("desde",), "de": ("seit",), "nl": ("sinds",), "sv": ("sedan",),
     "da": ("siden",), "nb": ("siden",), "ru": ("начиная с",),
 }

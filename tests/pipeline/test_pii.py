@@ -465,6 +465,27 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
      {"USER": 2}),
     ("en", "sendota?username=otauser&password=foo&phonenumber=449999123456 token: gxbMwFNooN2EpvO5k3z7DEMKqeAGFkl7",
      {"KEY": 1}),
+    # manuals 16 (GnuCash, hledger, beancount, python-stdnum's manual): identifiers grouped as no region groups phone
+    # numbers, strings passed to code or printed by Python's prompt, a date in parentheses, an XML address's ZIP+4,
+    # a heading's section number, a release's heading, a version `changed in`, an IMEI, an LEI, an alphabet, an
+    # image's name; the merchants' and the bank's phone numbers, an access key id after its name, cards stay
+    ("en", "<p>SSN 078-05-1120, personnummer 880320-0016, business number 116-82-00276</p>\n"
+           "&gt;&gt;&gt; <span>validate</span>(<span>&#39;0403019261&#39;</span>)\n"
+           "&gt;&gt;&gt; format('BE0428759497')\n'0428759497'\n>>> get_birth_date('02211307589')\n"
+           "<state>MA</state>\n        <postcode>02111-1307</postcode>", {}),
+    ("de", "für den Lebensmittelhändler über 75,- € aus (05.03.2015). Telefon 030 1234567", {"PHONE": 1}),
+    ("en", "13.2.4.7 account field\n......................\n\n# 1.17.1.1 2020-03-19\n\n"
+           "Note the Cash regexp changed in hledger 1.24.99.2. Listen on 10.20.30.40 instead.", {"IP_ADDRESS": 1}),
+    ("en", ">>> validate('490154203237518')\n>>> validate('213800KUD8LAJWSQ9D15')\n"
+           "alphabet='0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ' <img src=\"figures/invest2Lots0RegB4Scrub.png\">\n"
+           "\"Jul 30, 2012\",\"Payment\",\"17LA58JSKRD4HDGLNJPI1P9B8DKPVHL\"", {}),
+    ("en", "2013-11-05 * \"CAFE MOGADOR 0048   NEW YORK / 960990  212-677-2226\"\n  phone: \"+1.800.523.1188\"\n"
+           "  AccessKey = \"BZIXAIS39DP9YNER5DFZ\"\nCard: 4111 1111 1111 1111, Amex 3782 822463 10005",
+     {"PHONE": 2, "KEY": 1, "CREDIT_CARD": 2}),
+    # a Bitcoin-shaped string whose checksum fails (stdnum's example of an invalid address) is no key alone; a key that
+    # happens to be base58 and start with 3 still counts after its name (the technical planted set, seed 23)
+    ("en", ">>> validate('1NEDqZPvTWRaoho48qXuLLsrYomMXPABfX')\nTraceback (most recent call last):\n"
+           "gcc-12 (12-20140118-1); api_key = 3czcDiGcagNbjY32QbWy8Hmu6fRi4JK5; m.rossi", {"KEY": 1}),
 ]
 
 
