@@ -1,7 +1,9 @@
 """The shipped command on a real two-node Ray cluster on this machine (`ray start --head` + a second
-`ray start --address`, each with its own temp dir and one CPU) through RAY_ADDRESS: the same tables as the
-local executor. The test starts both nodes and stops what it started (their process groups)."""
+`ray start --address`, each with its own temp dir and one CPU, token authentication with a token of its own) through
+RAY_ADDRESS: the same tables as the local executor. The test starts both nodes and stops what it started (their
+process groups)."""
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -23,7 +25,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-AUTH = {"RAY_AUTH_MODE": "token"}  # Ray's token authentication (~/.ray/auth_token), for every node and the driver
+# Ray's token authentication for every node and the driver, with a token of this test's own in the environment (not
+# ~/.ray/auth_token, which a fresh machine lacks and the test must not write)
+AUTH = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
 
 
 def start(args: list[str], temp: str) -> subprocess.Popen:
