@@ -65,7 +65,9 @@ changed on it.
   and 15 more accounting, calculator and identifier tools' documentation (amounts, dates, account and identifier
   numbers), measured once after the fifteenth change; the sixteenth change (identifiers grouped as no region groups
   phone numbers, strings in code, card networks' lengths, capitals-and-digits tokens, underlined headings) was
-  written on (r). The next set measured is the next held-out figure.
+  written on (r). (s) `docs_fresh_17`: FRESH_DOCS_17, KDE's PIM handbooks in their translations and 12 fax, modem,
+  VoIP, phone-call, SMS, address-book and calendar tools' documentation, measured once after the sixteenth change.
+  The next set measured is the next held-out figure.
   Every address-shaped EMAIL hit is an address (right by construction); every other hit is looked up in
   pii_tech_labels.json, labels a person gave by reading the line (sha256 of package, value and the 40
   characters before, so no value is stored). Hits with no label are listed for review and counted apart.
@@ -166,10 +168,16 @@ FRESH_DOCS_15 = ("gnome-user-docs", "evolution-common", "gnome-contacts", "mate-
 FRESH_DOCS_16 = ("gnucash-docs", "gnucash-common", "grisbi-common", "kmymoney", "skrooge", "homebank-data", "beancount",
                  "hledger", "hledger-web", "ledger", "gnumeric-doc", "libqalculate-doc", "qalc", "units", "bc",
                  "python-stdnum-doc")
+# measured once after the sixteenth change (written on FRESH_DOCS_16): KDE's PIM handbooks (mail, address book,
+# calendar, alarms, phone link) in their translations and the documentation of fax, modem, VoIP, phone-call, SMS/MMS,
+# address-book and calendar tools: phone numbers, fax numbers and contact cards in prose and examples
+FRESH_DOCS_17 = ("kmail", "kaddressbook", "korganizer", "kalarm", "kontact", "kdeconnect", "mgetty-docs", "mgetty-fax",
+                 "efax", "iaxmodem", "linphone-cli", "gnome-calls", "chatty", "mmsd-tng", "lbdb", "rolo", "khal",
+                 "vdirsyncer-doc")
 # in the order they were measured: `docs_fresh`, `docs_fresh_2`, ... in the evaluation's output
 MANUAL_SETS = (FRESH_DOCS, FRESH_DOCS_2, FRESH_DOCS_3, FRESH_DOCS_4, FRESH_DOCS_5, FRESH_DOCS_6, FRESH_DOCS_7, FRESH_DOCS_8,
                FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12, FRESH_DOCS_13, FRESH_DOCS_14,
-               FRESH_DOCS_15, FRESH_DOCS_16)
+               FRESH_DOCS_15, FRESH_DOCS_16, FRESH_DOCS_17)
 # the manuals' languages that have a language file, each read with its own rules (before the tenth set, ca, fa, hr
 # and ko were read with English ones); the others (eo, fi, hu, mk, sl, sr, uk) have none: the English rules
 DOCS_LANGS = ("de", "fr", "es", "it", "nl", "pl", "pt", "ru", "ja", "zh", "vi", "en", "cs", "da", "el", "id", "nb", "ro",
