@@ -66,8 +66,9 @@ changed on it.
   numbers), measured once after the fifteenth change; the sixteenth change (identifiers grouped as no region groups
   phone numbers, strings in code, card networks' lengths, capitals-and-digits tokens, underlined headings) was
   written on (r). (s) `docs_fresh_17`: FRESH_DOCS_17, KDE's PIM handbooks in their translations and 12 fax, modem,
-  VoIP, phone-call, SMS, address-book and calendar tools' documentation, measured once after the sixteenth change.
-  The next set measured is the next held-out figure.
+  VoIP, phone-call, SMS, address-book and calendar tools' documentation, measured once after the sixteenth change; the
+  seventeenth change (Texinfo menu entries and commands, a Perl array after `foreach $var (`) was written on (s). The
+  next set measured is the next held-out figure.
   Every address-shaped EMAIL hit is an address (right by construction); every other hit is looked up in
   pii_tech_labels.json, labels a person gave by reading the line (sha256 of package, value and the 40
   characters before, so no value is stored). Hits with no label are listed for review and counted apart.

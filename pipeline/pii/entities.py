@@ -1,5 +1,6 @@
 """The PII types, one record each: what triggers a look, which presidio recogniser decides, its default
-score threshold and context words, and what looks like it but is not (the rules: pipeline/pii/lookalikes.py).
+score threshold and context words, and what looks like it but is not (the rules: pipeline/pii/lookalikes.py,
+versions.py, numbers.py, handles.py).
 
 Adding a type is one `Entity(...)` in `ENTITIES`. A *trigger* is a cheap regular expression (in the common
 subset of Python `re` and RE2) that every value the recogniser can match contains: documents without a
@@ -21,13 +22,13 @@ from pipeline.pii.lookalikes import (
     data_window,
     email_look_alike,
     in_ipv4,
-    ip_look_alike,
     key_candidate,
     key_look_alike,
     key_needs_context,
     key_place_needs_context,
 )
 from pipeline.pii.numbers import card_look_alike, phone_look_alike, phone_needs_context, phone_place_needs_context, phone_unlike_regions
+from pipeline.pii.versions import ip_look_alike
 from pipeline.pii.words import AT_WORDS, DOT_WORDS, SECTION_WORDS, VERSION_WORDS, all_words, any_word
 
 
@@ -216,7 +217,10 @@ ENTITIES: tuple[Entity, ...] = (
                   # Texinfo's commands (GNU manuals and their ChangeLogs: `Handle @asis in table`)
                   "@asis", "@code", "@var", "@samp", "@file", "@emph", "@strong", "@itemx", "@xref", "@pxref", "@uref",
                   "@kbd", "@dfn", "@cindex", "@findex", "@vindex", "@deffn", "@defun", "@setfilename", "@settitle",
-                  "@smallexample", "@itemize", "@enumerate", "@TeX", "@LaTeX")),
+                  "@smallexample", "@itemize", "@enumerate", "@TeX", "@LaTeX", "@end", "@item", "@table", "@node",
+                  "@menu", "@chapter", "@section", "@subsection", "@ref", "@url", "@email", "@bullet", "@noindent",
+                  "@display", "@format", "@quotation", "@verbatim", "@footnote", "@dots", "@copyright", "@top",
+                  "@center", "@multitable", "@printindex", "@titlepage", "@ifinfo", "@iftex", "@bye")),
     # URLs are not personal by themselves (ROOTS kept them): off unless a language turns it on.
     Entity("URL", "URL", r"[A-Za-z0-9\-]\.[A-Za-z]{2}", _presidio("UrlRecognizer"), 0.5, ("url", "website", "link"),
            enabled=False),

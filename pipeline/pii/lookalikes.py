@@ -1,6 +1,7 @@
-"""What looks like a PII value but is not: versions and section numbers taken for IPs, digests, names and paths
-taken for keys (ROOTS's false-positive lessons and those of real technical text: changelogs, manuals, man pages);
-numbers taken for phones and cards are in pipeline/pii/numbers.py, code taken for handles in pipeline/pii/handles.py.
+"""What looks like a PII value but is not: digests, names and paths taken for keys (ROOTS's false-positive lessons and
+those of real technical text: changelogs, manuals, man pages); versions, section numbers and names in code taken for
+IPs are in pipeline/pii/versions.py, numbers taken for phones and cards in pipeline/pii/numbers.py, code taken for
+handles in pipeline/pii/handles.py.
 Each rule is a function of the text and the match; pipeline/pii/entities.py attaches them to the types.
 """
 from __future__ import annotations
@@ -10,23 +11,12 @@ import math
 import re
 from collections import Counter
 
-from pipeline.pii.words import LATER_WORDS, SINCE_WORDS, VERSION_WORDS, all_words, any_word, word_trie
-
 # ROOTS-style custom recognisers (own regexes; the ROOTS ones were tuned on the same lessons).
 # (a line of base64, 40+ characters on its own, may start with `+` or `/`: one of a private key's lines in 32 does)
 KEY_PATTERN = (r"(?:(?<![^\s\"'])[+/](?=[A-Za-z0-9+/]{39,}={0,2}(?:[\s\"'\\]|$))|(?<![\w+/=\-])[A-Za-z0-9])"
                r"[A-Za-z0-9_+/=\-]{18,}[A-Za-z0-9=](?![\w+/=\-])")
-JOINED_BEFORE = re.compile(r"[\w\-_.]$")   # `linux-2.6.32.5`, `foo_1.2.3.4`, `x1.2.3.4`
-VERSION_AFTER = re.compile(r"^(?:[.+~_]\w|-[A-Za-z]|-\d+(?![\d:]|\.\d)|[A-Za-z])")  # `1.2.3.4-1`, `-amd64`, `.5`, `a`
-# (but `192.168.0.1-192.168.0.254` is a range of addresses)
+# an IPv4 address as a token, with a prefix length or the punctuation after it (pipeline/pii/entities.py's phone check)
 IPV4_TOKEN = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?[.,;:)]?")
-# a section number opening a line (`12.1.1.1. Title`) or a link (its markup blanked in the reading view)
-OPENS = re.compile(r"(?:^|\n)[ \t]*$|[ \t]{2,}$")
-# (or a no-break space after it, as DocBook writes `title="9.16.2.3.&nbsp;SQL/JSON..."`), or a heading: its line
-# underlined (`13.2.4.7 account field` over a line of dots, a text manual's heading), a Markdown heading's release
-# and its date (`# 1.17.1.1 2020-03-19`)
-UNDERLINED = re.compile(r"[^\n]*\n[ \t]*([.=\-~^*_#])\1{2,}[ \t]*(?:\n|$)")
-RELEASE_HEADING = re.compile(r"[ \t]+(?:19|20)\d\d-[01]\d-[0-3]\d\b")
 
 
 def _entropy(s: str) -> float:
@@ -64,94 +54,6 @@ CAMEL_WORDS = re.compile(r"(?:[A-Z][a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|$)){3,}")  # `A
 BITCOIN = re.compile(r"[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?i:bc1[ac-hj-np-z02-9]{11,71})")  # base58, bech32 (any case)
 HEX = re.compile(r"[0-9a-fA-F]{7,}")  # git commits (7-40), md5, sha1, sha256 digests
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{11,12}")
-# the rest of a Debian changelog header after a version's start: `pkg (0.99.1.0-1~deb12u1) unstable; urgency=`
-DEBIAN_HEADER = re.compile(r"[\w.~+:\-]*\) [a-z][\w\-]*(?: [a-z][\w\-]*)*; urgency=")
-# a version word before the number on its line, with no other number or `;` between (`versión 1.2.3.4`,
-# `Project-Id-Version: sed 4.2.2.177`; not `version 2; server 10.1.2.3`)
-VERSION_ON_LINE = re.compile(rf"(?:{word_trie(all_words(VERSION_WORDS))})(?:(?!\.\s)[^\n;\d]){{0,40}}$", re.IGNORECASE)
-# ... or a version noun earlier in the same sentence, with no number between (`Die benötigte Version hängt vom
-# verwandten Befehl ab, für rm_conffile und mv_conffile lautet sie 1.15.7.2`); not the words that also say other
-# things (`policy`, `firmware`, `depends`, `>=`), which count only close by
-_NOT_NOUNS = frozenset(w for w in VERSION_WORDS["en"] if not w.startswith(("version", "release", "revision")))
-VERSION_IN_SENTENCE = re.compile(rf"(?:{word_trie([w for w in all_words(VERSION_WORDS) if w not in _NOT_NOUNS])})"
-                                 rf"(?:(?!\.\s|:\s)[^\n;\d。]){{41,120}}$", re.IGNORECASE)  # (roff's `\(:u` is ü)
-_PROGRAM = r"[a-z][\w.+\-]*\s+"  # a program's name: `dpkg `
-SINCE = re.compile(rf"(?:\b(?:{'|'.join(map(re.escape, SINCE_WORDS['en']))})\s+(?:{_PROGRAM})?"
-                   rf"|\b(?:{'|'.join(map(re.escape, all_words({k: v for k, v in SINCE_WORDS.items() if k != 'en'})))})"
-                   rf"\s+{_PROGRAM})$", re.IGNORECASE)  # SINCE_WORDS: `since dpkg 1.15.5.4`, `desde dpkg 1.15.5.4`
-RELEASED = re.compile(r"\s+(?:will be|is|was|has been|to be)\s+released\b", re.IGNORECASE)  # `4.0.11.1 will be released`
-LATER = re.compile(rf"[ \t\u00a0]*(?:{any_word(all_words(LATER_WORDS))})", re.IGNORECASE)  # `1.0.27.1 or later`
-UPDATE_FROM = re.compile(r"\b(?:updat|upgrad|downgrad|bump)\w*\s+(?:[\w.+\-]+\s+)?from\s+(?:\d+(?:\.\d+){3}\s+to\s+)?$",
-                         re.IGNORECASE)
-
-
-# a capitalised name alone before a number that ends its line: a release's title (`Git 1.7.11.5` in a shortlog)
-RELEASE_TITLE = re.compile(r"(?:^|\n)[ \t]*([A-Z][a-z]+)[ \t]+$")  # not a directive: `BindAddress 127.0.0.1`
-ADDRESS_NAMES = frozenset({"ip", "ipv4", "ipv6", "address", "addr", "host", "server", "gateway", "router", "dns",
-                           "nameserver", "proxy", "peer", "client", "node", "interface", "inet", "listen", "bind", "allow",
-                           "deny", "from", "to", "via", "source", "destination", "target", "remote", "local", "master",
-                           "slave", "primary", "secondary", "mirror", "relay", "subnet", "network", "net", "route", "ping",
-                           "ssh", "connect", "connecting", "resolver", "forwarder", "upstream", "backend", "frontend"})
-
-
-def release_title(text: str, s: int, e: int) -> bool:
-    """A line holding only a capitalised word and four dotted numbers (`Git 1.7.11.5`, `Almost 1.7.11.6`), not a
-    network word's (`Gateway 10.0.0.1`, `Listen 10.0.0.2`) nor a directive's (`NameVirtualHost 172.20.30.40`, a DNS
-    record's `A 127.0.0.1`: not one capitalised word)."""
-    m = RELEASE_TITLE.search(text, max(0, s - 40), s) if re.fullmatch(r"[\d.]+", text[s:e]) else None
-    return (m is not None and m.group(1).lower() not in ADDRESS_NAMES
-            and re.match(r"[ \t]*(?:\n|$)", text[e:e + 40]) is not None)
-
-
-def ip_look_alike(text: str, s: int, e: int) -> bool:
-    """A version or section number taken for an IP (`linux-2.6.32.5`, `1.2.3.4-1`, `2:1.4.99.1`, a table of contents'
-    `12.1.1.1. Title` or `3.20.12.7 Dbm Exit Codes` opening a line or a link, an underlined heading, a netmask
-    `255.255.255.0`, a version word of any language earlier on the line: `versión 1.2.3.4`, `Project-Id-Version: sed
-    4.2.2.177`, a version noun earlier in the sentence, or a word after it: `1.0.27.1 or later`; `since dpkg 1.15.5.4`,
-    `desde dpkg 1.15.5.4`, `fixed in 1.4.0.26`, `4.0.11.1 will be released`, `Prepare for 1.7.11.5`, a release's title
-    `Git 1.7.11.5`, an update)."""
-    value, before, after = text[s:e], text[max(0, s - 2):s], text[e:e + 12]
-    if ":" in value and (value.strip(":") == "" or re.search(r"[\w$\\]$", before) or re.match(r"\w", after)
-                         or re.search(r"[g-zG-Z]", value) or (not re.search(r"\d", value) and value.count(":") <= 3)):
-        return True  # `::`, `$::a`, Perl's `B::CC`, roff's `\fB::`: names in code, not IPv6 addresses (which
-        #              have a digit or more groups: `::1`, `fe80::1`, `ff02::2`, `2001:db8::a:b:c`)
-    section = re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{1,2}\.\d{1,2}", value)  # 12.1.1.1, not 10.57.39.210
-    small = re.fullmatch(r"\d(?:\.\d){3}", value)  # `2.8.0.3`: a version (or `1.2.3.4`, an example), no one's host
-    epoch = re.search(r"(?:^|[\s(\[])\d{1,2}:$", text[max(0, s - 4):s])  # a Debian epoch: `2:1.4.99.1-1`, `[1:2.10.2.3`
-    toc = section and ((after[:1] == "." and (after[1:2] == "\u00a0" or after[1:7] == "&nbsp;"))
-                       or ((after[:1] == "." or re.match(r" [A-Z][a-z]", after) or UNDERLINED.match(text, e))
-                           and OPENS.search(text[max(0, s - 80):s])))
-    toc = toc or (re.search(r"(?:^|\n)#{1,6}[ \t]+$", text[max(0, s - 10):s]) and RELEASE_HEADING.match(text, e))
-    return bool(JOINED_BEFORE.search(before) or VERSION_AFTER.match(after) or value.startswith("0.") or netmask(value)
-                or small or epoch or toc
-                or VERSION_ON_LINE.search(text, max(0, s - 60), s) or VERSION_IN_SENTENCE.search(text, max(0, s - 140), s)
-                or DEBIAN_HEADER.match(text, e, e + 60)
-                or LATER.match(text, e) or RELEASED.match(text, e) or SINCE.search(text, max(0, s - 40), s)
-                or release_title(text, s, e) or update_between(text, s, e))
-
-
-def update_between(text: str, s: int, e: int) -> bool:
-    """Either number of `Update from 1.2.99.2 to 1.2.99.4`, `bump libfoo from 1.2.3.4 to 1.2.3.5` (both dotted quads,
-    after an update verb): versions."""
-    m = UPDATE_FROM.search(text, max(0, s - 80), s)
-    return m is not None and (" to " in m.group() or re.match(r"\s+to\s+\d+(?:\.\d+){3}\b", text[e:e + 40]) is not None)
-
-
-def netmask(value: str) -> bool:
-    """`255.255.240.0`, `ffff:ffff:ffff:ffff::`: ones then zeros, a network mask, not an address."""
-    if ":" in value:
-        import ipaddress
-
-        try:
-            bits = f"{int(ipaddress.IPv6Address(value)):0128b}"
-        except ValueError:
-            return False
-        return bits.startswith("1" * 16) and "01" not in bits
-    groups = value.split(".")
-    if len(groups) != 4 or not all(g.isdigit() and int(g) <= 255 for g in groups) or not value.startswith("255."):
-        return False
-    bits = f"{int.from_bytes(bytes(int(g) for g in groups), 'big'):032b}"
-    return "01" not in bits
 
 
 def ipv4_shaped(value: str) -> bool:

@@ -1,12 +1,13 @@
 """What looks like a phone or card number but is not: measurements, prices, dates, versions, ranges, ids, rows of
 number tables, digits grouped as no region writes its numbers (the rules pipeline/pii/entities.py attaches to PHONE
-and CREDIT_CARD; the other types' rules are in pipeline/pii/lookalikes.py)."""
+and CREDIT_CARD; the other types' rules are in pipeline/pii/lookalikes.py, versions.py and handles.py)."""
 from __future__ import annotations
 
 import re
 import unicodedata
 
-from pipeline.pii.lookalikes import DEBIAN_HEADER, data_window, in_url, ipv4_shaped
+from pipeline.pii.lookalikes import data_window, in_url, ipv4_shaped
+from pipeline.pii.versions import DEBIAN_HEADER
 
 CARD_GROUPS = {(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 1)}
 # the leading digits of a card number name its network (ISO/IEC 7812), and each network issues numbers of these lengths

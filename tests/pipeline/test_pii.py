@@ -486,6 +486,15 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     # happens to be base58 and start with 3 still counts after its name (the technical planted set, seed 23)
     ("en", ">>> validate('1NEDqZPvTWRaoho48qXuLLsrYomMXPABfX')\nTraceback (most recent call last):\n"
            "gcc-12 (12-20140118-1); api_key = 3czcDiGcagNbjY32QbWy8Hmu6fRi4JK5; m.rossi", {"KEY": 1}),
+    # manuals 17 (mgetty's Texinfo manual, KMail's handbook): a Texinfo menu's node names, Texinfo's `@end`, a Perl
+    # array after `foreach $var (`; an address ending in `::` on a bullet that is no menu entry, a dated handle, the
+    # relays' addresses and the fax numbers stay
+    ("en", "@menu\n* i4l-capi::        ISDN 4 Linux with CAPI\n* Class 1::         Class 1 Faxmodems\n* 3b1::  AT&T 3b1\n"
+           "@end menu\nconn='38400/ZyX', cmd='/usr/lib/uucp/uucico', user='Uartinet'\n@end example\n"
+           "    foreach $Entry (@ConfEntries) {\n        next if ($Entry =~ /^#/);", {}),
+    ("en", "* Link-local: fe80::\n<!-- Option has been removed @dcb2020311 -->\nReceived: from post.demon.co.uk "
+           "([158.152.1.72]) by colin.muc.de\nfax: +49-89-3545980, telephone ++49-89-3243228.",
+     {"IP_ADDRESS": 2, "USER": 1, "PHONE": 2}),
 ]
 
 
@@ -618,7 +627,7 @@ def test_the_version_word_trie_answers_as_the_word_alternation():
     windows of real text."""
     import re
 
-    from pipeline.pii.lookalikes import _NOT_NOUNS, VERSION_IN_SENTENCE, VERSION_ON_LINE
+    from pipeline.pii.versions import _NOT_NOUNS, VERSION_IN_SENTENCE, VERSION_ON_LINE
     from pipeline.pii.words import VERSION_WORDS, all_words, any_word
 
     words = all_words(VERSION_WORDS)
