@@ -1,5 +1,5 @@
 """PII on real manuals (part of `make pii-eval`): the documentation and man pages of Debian packages fetched
-with `apt-get download` into <data>/../pii-eval/, in thirteen sets, each measured once before the rules were
+with `apt-get download` into <data>/../pii-eval/, in eighteen sets, each measured once before the rules were
 changed on it.
 
 (c) `docs_fresh`: every UTF-8 file under usr/share/doc and usr/share/man of FRESH_DOCS --
@@ -67,8 +67,9 @@ changed on it.
   phone numbers, strings in code, card networks' lengths, capitals-and-digits tokens, underlined headings) was
   written on (r). (s) `docs_fresh_17`: FRESH_DOCS_17, KDE's PIM handbooks in their translations and 12 fax, modem,
   VoIP, phone-call, SMS, address-book and calendar tools' documentation, measured once after the sixteenth change; the
-  seventeenth change (Texinfo menu entries and commands, a Perl array after `foreach $var (`) was written on (s). The
-  next set measured is the next held-out figure.
+  seventeenth change (Texinfo menu entries and commands, a Perl array after `foreach $var (`) was written on (s).
+  (t) `docs_fresh_18`: FRESH_DOCS_18, WeeChat's guides and man pages in their translations and 15 more IRC, XMPP and
+  Usenet clients' and servers' documentation (nicknames, hostmasks, servers), measured once after the seventeenth.
   Every address-shaped EMAIL hit is an address (right by construction); every other hit is looked up in
   pii_tech_labels.json, labels a person gave by reading the line (sha256 of package, value and the 40
   characters before, so no value is stored). Hits with no label are listed for review and counted apart.
@@ -175,10 +176,13 @@ FRESH_DOCS_16 = ("gnucash-docs", "gnucash-common", "grisbi-common", "kmymoney", 
 FRESH_DOCS_17 = ("kmail", "kaddressbook", "korganizer", "kalarm", "kontact", "kdeconnect", "mgetty-docs", "mgetty-fax",
                  "efax", "iaxmodem", "linphone-cli", "gnome-calls", "chatty", "mmsd-tng", "lbdb", "rolo", "khal",
                  "vdirsyncer-doc")
+# measured once after the seventeenth change (written on FRESH_DOCS_17): chat and news, `nick!user@host` beside addresses
+FRESH_DOCS_18 = ("weechat-doc", "weechat-core", "weechat-curses", "newsboat", "slrn", "tin", "profanity", "mcabber",
+                 "bitlbee-common", "hexchat", "pidgin", "finch", "poezio", "epic5", "ircii", "inn2", "leafnode", "catgirl")
 # in the order they were measured: `docs_fresh`, `docs_fresh_2`, ... in the evaluation's output
 MANUAL_SETS = (FRESH_DOCS, FRESH_DOCS_2, FRESH_DOCS_3, FRESH_DOCS_4, FRESH_DOCS_5, FRESH_DOCS_6, FRESH_DOCS_7, FRESH_DOCS_8,
                FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12, FRESH_DOCS_13, FRESH_DOCS_14,
-               FRESH_DOCS_15, FRESH_DOCS_16, FRESH_DOCS_17)
+               FRESH_DOCS_15, FRESH_DOCS_16, FRESH_DOCS_17, FRESH_DOCS_18)
 # the manuals' languages that have a language file, each read with its own rules (before the tenth set, ca, fa, hr
 # and ko were read with English ones); the others (eo, fi, hu, mk, sl, sr, uk) have none: the English rules
 DOCS_LANGS = ("de", "fr", "es", "it", "nl", "pl", "pt", "ru", "ja", "zh", "vi", "en", "cs", "da", "el", "id", "nb", "ro",
