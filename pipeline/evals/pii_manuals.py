@@ -69,7 +69,8 @@ changed on it.
   VoIP, phone-call, SMS, address-book and calendar tools' documentation, measured once after the sixteenth change; the
   seventeenth change (Texinfo menu entries and commands, a Perl array after `foreach $var (`) was written on (s).
   (t) `docs_fresh_18`: FRESH_DOCS_18, WeeChat's guides and man pages in their translations and 15 more IRC, XMPP and
-  Usenet clients' and servers' documentation (nicknames, hostmasks, servers), measured once after the seventeenth.
+  Usenet clients' and servers' documentation (nicknames, hostmasks, servers), measured once after the seventeenth;
+  the eighteenth change (base16 of a word is no card, IRC networks' services are no handles) was written on (t).
   Every address-shaped EMAIL hit is an address (right by construction); every other hit is looked up in
   pii_tech_labels.json, labels a person gave by reading the line (sha256 of package, value and the 40
   characters before, so no value is stored). Hits with no label are listed for review and counted apart.

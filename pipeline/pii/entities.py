@@ -220,7 +220,9 @@ ENTITIES: tuple[Entity, ...] = (
                   "@smallexample", "@itemize", "@enumerate", "@TeX", "@LaTeX", "@end", "@item", "@table", "@node",
                   "@menu", "@chapter", "@section", "@subsection", "@ref", "@url", "@email", "@bullet", "@noindent",
                   "@display", "@format", "@quotation", "@verbatim", "@footnote", "@dots", "@copyright", "@top",
-                  "@center", "@multitable", "@printindex", "@titlepage", "@ifinfo", "@iftex", "@bye")),
+                  "@center", "@multitable", "@printindex", "@titlepage", "@ifinfo", "@iftex", "@bye",
+                  # IRC networks' services, not people (`/msg @ChanServ`, a nick list's `pseudo (@ChanServ)`)
+                  "@ChanServ", "@NickServ", "@MemoServ", "@OperServ", "@HostServ", "@BotServ", "@SaslServ")),
     # URLs are not personal by themselves (ROOTS kept them): off unless a language turns it on.
     Entity("URL", "URL", r"[A-Za-z0-9\-]\.[A-Za-z]{2}", _presidio("UrlRecognizer"), 0.5, ("url", "website", "link"),
            enabled=False),

@@ -195,8 +195,17 @@ def card_look_alike(text: str, s: int, e: int) -> bool:
     digits = re.sub(r"\D", "", value)
     if power_of_two_bound(digits):
         return True  # a bound: `[1000, 17592186044415]` (2^44 - 1)
+    if hex_of_letters(digits):
+        return True  # base16 of a word: `base_decode (16, "6162636465666768")` is `abcdefgh`
     if not any(net.match(digits) and len(digits) in lengths for net, lengths in CARD_NETWORKS):
         return True  # no network issues it: a phone's IMEI `490154203237518` and a SIM's IMSI `460001234567890` pass
         #              Luhn, but Visa's numbers have 13, 16 or 19 digits
     groups = tuple(len(g) for g in re.split(r"[ \-]", value))
     return not (len(groups) == 1 or (groups in CARD_GROUPS and len(set(re.findall(r"[ \-]", value))) == 1))
+
+
+def hex_of_letters(digits: str) -> bool:
+    """Digits that read two by two as the hex codes of ASCII letters (41-49 `A-I`, 50-59 `P-Y`, 61-69 `a-i`, 70-79
+    `p-y`): the base16 of a word in an encoder's example, not a card. The cost: about 1 in 1,000 random valid
+    16-digit card numbers read so (1.03e-3 of Visa's, 1.14e-3 of Mastercard's: 0.38 per pair); 15- and 19-digit never."""
+    return len(digits) % 2 == 0 and all(p[0] in "4567" and p not in ("40", "60") for p in re.findall(r"..", digits))

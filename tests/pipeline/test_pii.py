@@ -495,6 +495,13 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("en", "* Link-local: fe80::\n<!-- Option has been removed @dcb2020311 -->\nReceived: from post.demon.co.uk "
            "([158.152.1.72]) by colin.muc.de\nfax: +49-89-3545980, telephone ++49-89-3243228.",
      {"IP_ADDRESS": 2, "USER": 1, "PHONE": 2}),
+    # manuals 18 (WeeChat's plugin API and user's guide): base16 of a word is no card, an IRC network's service in a
+    # nick list is no person's handle; a real test card, the author's nick and a contributor's handle stay
+    ("en", 'length = weechat_string_base_decode (16, "6162636465666768", result);\n/* length == 8, result == "abcdefgh" */\n'
+           "                               nick (@ChanServ)", {}),
+    ("en", "│17:03:12 @FlashCode | hi bob, you're the first user here\n"
+           "Thanks to our sponsors: @mdosch, @wstrm", {"USER": 3}),
+    ("en", "Card: 4111 1111 1111 1111", {"CREDIT_CARD": 1}),
 ]
 
 
