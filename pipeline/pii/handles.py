@@ -23,7 +23,7 @@ def user_needs_context(value: str) -> bool:
 
 
 # what comes before an array in Perl: a list function or loop and its parenthesis, a block, a comparison
-PERL_BEFORE = re.compile(r"(?:\b(?:for|foreach|push|unshift|grep|map|sort|join|scalar|keys|values|while|unless|return)"
+PERL_BEFORE = re.compile(r"(?:\b(?:for|foreach|push|unshift|grep|map|sort|join|scalar|keys|values|while|unless|return|print)"
                          r"\s*\(?\s*(?:\{[^}]*\}\s*)?|\b(?:for|foreach)\s+(?:my\s+|our\s+)?\$\w+\s*\(\s*"  # `foreach $e (@list)`
                          r"|(?<![-=])[<>]=?\s*|[=!]=\s*|\}\s*)$")  # not `-> @jane`
 

@@ -102,14 +102,16 @@ def base64_text(value: str) -> bool:
 def key_look_alike(text: str, s: int, e: int) -> bool:
     """Not a key whatever the context: a name after a roff escape (`\\s-1OSSL_KDF_PARAM_SECRET`), a C constant under
     its library's prefix (`NID_pbeWithMD5AndDES_CBC`), a digest after its algorithm (`sha224:0GomF8...`, a public key pin
-    `sha256//YhKJ...=`, `pin-sha256="..."`, `--hostpubsha256 NDVk...=`, a launch `--measurement`), domain parameters
+    `sha256//YhKJ...=`, `pin-sha256="..."` or `=&quot;...`, `--hostpubsha256 NDVk...=`, a launch `--measurement`, a
+    subresource integrity hash `sha384-SggX...`), domain parameters
     (`BEGIN DSA PARAMETERS`), base64 of readable text, a list of option letters (`-aAbBdDfhL46`, each once), a single capitalised word
     (`Systemzugangsberechtigungen`), words run together with no digit (`AuthBasicUseDigestAlgorithm`,
     `AuthzDBDLoginToReferer`: a directive's name even after `auth`), an API's function name, a hex number inside a
     disk's name, a parameter set to a number, a UUID naming an object, a Bitcoin address, an alphabet, a file's name."""
     value = text[s:e]
-    if re.search(r"\\(?:\(|f)$", text[max(0, s - 2):s]) and key_needs_context(value[2:]):
-        return True  # roff glued to the token: `\(dq44f68b13ce97044b837f000035ca9452` is a quoted GUID
+    if re.search(r"\\(?:\*?\(|f)$", text[max(0, s - 3):s]) and key_needs_context(value[2:]):
+        return True  # roff glued to the token: `\(dq44f68b13ce97044b837f000035ca9452` is a quoted GUID, a string's
+        #              quote `\*(Aqea0c2dbd...` opens a git commit id
     size = re.match(r"s[-+]?\d|f[IBRP]", value) if text[max(0, s - 1):s] == "\\" else None
     if size and (identifier_like(value[size.end():]) or key_needs_context(value[size.end():])):
         return True  # a roff size or font escape glued to a name or an id: `\s-1OSSL_KDF_PARAM_SECRET`, `\fIdae86e1950b1...`
@@ -139,9 +141,9 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
     if bitcoin_address(value) or ascending_run(value) or re.match(r"\.[a-z][a-z\d]{1,4}\b", text[e:e + 6]):
         return True  # a Bitcoin address (CRYPTO's), an alphabet `0123456789ABCDEFGHIJ...`, a file's name before its
         #              extension (`figures/invest2Lots0RegB4Scrub.png`)
-    return bool(re.search(r"(?:(?:sha\d*|md5|digest|checksum)(?:[:=]\"?|//)|measurement[:=\s]|--[\w-]*(?:sha\d+|md5)\s)\s*$",
-                          text[max(0, s - 30):s], re.IGNORECASE)
-                or re.match(r"(?:sha\d+|md5)//", value, re.IGNORECASE)
+    return bool(re.search(r"(?:(?:sha\d*|md5|digest|checksum)(?:[:=](?:\"|&quot;)?|//)|measurement[:=\s]"
+                          r"|--[\w-]*(?:sha\d+|md5)\s)\s*$", text[max(0, s - 30):s], re.IGNORECASE)
+                or re.match(r"(?:sha\d+|md5)(?://|-)", value, re.IGNORECASE)  # a pin; subresource integrity `sha384-...`
                 or base64_text(value)
                 or (re.search(r"(?:-|\bFl )$", text[max(0, s - 3):s]) and len(set(value)) == len(value))
                 or re.fullmatch(r"[A-Z]?[a-z]+", value) or CAMEL_WORDS.fullmatch(value))

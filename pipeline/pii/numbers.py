@@ -151,8 +151,8 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
     if re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", value) and re.search(r"(?i)(?:addr|address|ip|host)[\s:=]*$",
                                                                    text[max(0, s - 12):s]):
         return True  # an (example) address, valid or not: `REMOTE_ADDR=121.345.78.123`
-    if arguments_or_data(text, s):
-        return True
+    if arguments_or_data(text, s) or re.search(r"\[\d+,\s*\d+\]\s*/\s*$", text[max(0, s - 16):s]):
+        return True  # or an inode after its device: a namespace's `[0,3] / 4026531837`
     # part of a longer run of numbers (`325.318/325.318`, `08:58`, the decimals of `11,0704976935`) or of an address
     # template (`255.255.255.xxx`), across a phrase break, a file's name (`sbasic/shared/03120300.html`), or an IPv4
     return bool(re.search(r"/|[.,;—] ", value) or re.match(r"[/\d]|[.:]\d|\.[xX]{1,3}\b|\.[a-z]{2,4}(?![A-Za-z])", after)

@@ -86,7 +86,8 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
                 or VERSION_ON_LINE.search(text, max(0, s - 60), s) or VERSION_IN_SENTENCE.search(text, max(0, s - 140), s)
                 or DEBIAN_HEADER.match(text, e, e + 60)
                 or LATER.match(text, e) or RELEASED.match(text, e) or SINCE.search(text, max(0, s - 40), s)
-                or release_title(text, s, e) or update_between(text, s, e))
+                or release_title(text, s, e) or update_between(text, s, e)
+                or re.search(r"\bOID[\s:=]*$", text[max(0, s - 8):s]) is not None)  # an object identifier `OID 1.3.101.110`
 
 
 def update_between(text: str, s: int, e: int) -> bool:

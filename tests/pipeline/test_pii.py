@@ -502,6 +502,19 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
     ("en", "│17:03:12 @FlashCode | hi bob, you're the first user here\n"
            "Thanks to our sponsors: @mdosch, @wstrm", {"USER": 3}),
     ("en", "Card: 4111 1111 1111 1111", {"CREDIT_CARD": 1}),
+    # manuals 19 (Node.js's, Perl's, OCaml's manuals, the C library's man pages): a key pin after an HTML-escaped quote,
+    # a subresource integrity hash, a git commit id behind roff's quote, an inode after its device, an object
+    # identifier, a Perl array printed; the credited handles, an example's address and a phone stay
+    ("en", "headers: max-age=0; pin-sha256=&quot;WoiWRyIOVNa9ihaBciRSC7XHjliYS9VwUGOIud4PB18=&quot;\n"
+           '"integrity": "sha384-SggXRQHwCG8g+DktYYzxkXRIkTiEYWBHqev0xnpCxYlqMBufKZHAHQM3/boDaI/0"\n'
+           "\\&  git_commit_id=\\*(Aqea0c2dbd5f5ac6845ecc7ec6696415bf8e27bd52\\*(Aq\n"
+           "Device/Inode of parent namespace is: [0,3] / 4026531837\n<li><code>'x448'</code> (OID 1.3.101.111)</li>\n"
+           "\\&    print @AoA;         # WRONG", {}),
+    # (a name glued to the parenthesis is a credit, not a call: `Nan Wang(@eternalsakura13)`)
+    ("en", "## 2015-11-17, Version 5.1.0 (Stable), @Fishrock123\n  (Github user @poechsel, review by Nicolas Ojeda Bar)\n"
+           "      Reported by Nan Wang(@eternalsakura13) and Guang Gong of 360 Alpha Lab.\n"
+           "  socket.setMulticastInterface('10.0.0.2');\n    Andy Lowry, lowry@watson.ibm.com, (914) 784-7925",
+     {"USER": 3, "IP_ADDRESS": 1, "EMAIL": 1, "PHONE": 1}),
 ]
 
 
