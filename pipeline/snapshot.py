@@ -11,6 +11,7 @@ run changes nothing until the next run.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.metadata
 import json
@@ -64,8 +65,8 @@ class Snapshot:
     digest: str
 
     def write(self, folder: Path) -> Path:
-        """The snapshot as a folder (written once, atomically; an existing complete copy is reused). On an object
-        store (a URI output) its files are written in place and the completion mark last."""
+        """The snapshot as a folder (written once, atomically, under a lock; an existing complete copy is reused). On
+        an object store (a URI output) its files are written in place and the completion mark last."""
         if (folder / COMPLETE).is_file():
             return folder
         if storage.remote(folder):
@@ -73,16 +74,26 @@ class Snapshot:
                 storage.write_bytes(folder / name, data)
             storage.write_bytes(folder / COMPLETE, self.digest.encode())
             return folder
-        tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        for name, data in self.files.items():
-            path = tmp / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        (tmp / COMPLETE).write_text(self.digest)
-        shutil.rmtree(folder, ignore_errors=True)  # an incomplete copy from a killed run
-        os.replace(tmp, folder)
-        return folder
+        # two runs of one config starting together write it before either takes the run lock: one writes, the
+        # other waits and reuses it (it never deletes a copy the other has published and may be reading)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder.with_name(f"{folder.name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if (folder / COMPLETE).is_file():
+                return folder
+            tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+            shutil.rmtree(tmp, ignore_errors=True)
+            for name, data in self.files.items():
+                path = tmp / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            (tmp / COMPLETE).write_text(self.digest)
+            shutil.rmtree(folder, ignore_errors=True)  # an incomplete copy from a killed run
+            os.replace(tmp, folder)
+            return folder
+        finally:
+            os.close(fd)  # closing releases the lock
 
 
 def local_snapshot(folder: Path) -> Path:

@@ -209,3 +209,40 @@ def test_a_change_in_the_pipeline_code_changes_the_snapshot(tmp_path):
     assert code_digest.__wrapped__(copy) == code_digest()
     (copy / "stages" / "langid.py").write_text((copy / "stages" / "langid.py").read_text() + "\n# changed\n")
     assert code_digest.__wrapped__(copy) != code_digest()
+
+
+def _write_then_read(snapshot, folder, barrier, out):
+    from pipeline.snapshot import COMPLETE
+
+    barrier.wait()
+    try:
+        snapshot.write(folder)
+        whole = (folder / COMPLETE).read_text() == snapshot.digest and all(
+            (folder / name).read_bytes() == data for name, data in snapshot.files.items())
+    except OSError as e:  # `Directory not empty` when the other process published between our delete and our rename
+        whole = repr(e)
+    out.put(whole)
+
+
+def test_two_runs_starting_at_once_write_their_snapshot_once_and_neither_loses_it(tmp_path):
+    """Two runs of one config starting together (the `two runs at once` fault) write the same snapshot folder before
+    either takes the run lock: neither may delete the copy the other has published, nor fail on it."""
+    import multiprocessing
+    import random
+
+    from pipeline.snapshot import Snapshot
+
+    rng = random.Random(0)
+    snapshot = Snapshot({f"lists/f{i}.txt": rng.randbytes(100_000) for i in range(40)}, "d1g3st")
+    ctx = multiprocessing.get_context("fork")
+    results = []
+    for k in range(8):
+        barrier, out = ctx.Barrier(2), ctx.Queue()
+        procs = [ctx.Process(target=_write_then_read, args=(snapshot, tmp_path / f"w{k}" / "snapshot", barrier, out))
+                 for _ in range(2)]
+        for p in procs:
+            p.start()
+        results += [out.get(timeout=60) for _ in procs]
+        for p in procs:
+            p.join(timeout=60)
+    assert results == [True] * 16, results
