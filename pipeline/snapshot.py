@@ -74,26 +74,35 @@ class Snapshot:
                 storage.write_bytes(folder / name, data)
             storage.write_bytes(folder / COMPLETE, self.digest.encode())
             return folder
-        # two runs of one config starting together write it before either takes the run lock: one writes, the
-        # other waits and reuses it (it never deletes a copy the other has published and may be reading)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder.with_name(f"{folder.name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            if (folder / COMPLETE).is_file():
-                return folder
+        return _write_once(folder, self._fill)
+
+    def _fill(self, tmp: Path) -> None:
+        for name, data in self.files.items():
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        (tmp / COMPLETE).write_text(self.digest)
+
+
+def _write_once(folder: Path, fill) -> Path:
+    """`folder` written once and atomically under a lock beside it: a complete copy is reused, else `fill` writes a
+    temporary folder (its completion mark last) that replaces any incomplete copy (from a killed run). Two processes
+    writing one folder at once (two runs of one config starting together, before either takes the run lock; two
+    workers of one machine fetching one snapshot) write it once, and neither deletes a copy the other has published
+    and may be reading."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder.with_name(f"{folder.name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if not (folder / COMPLETE).is_file():
             tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
             shutil.rmtree(tmp, ignore_errors=True)
-            for name, data in self.files.items():
-                path = tmp / name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-            (tmp / COMPLETE).write_text(self.digest)
-            shutil.rmtree(folder, ignore_errors=True)  # an incomplete copy from a killed run
+            fill(tmp)
+            shutil.rmtree(folder, ignore_errors=True)
             os.replace(tmp, folder)
-            return folder
-        finally:
-            os.close(fd)  # closing releases the lock
+        return folder
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def local_snapshot(folder: Path) -> Path:
@@ -103,13 +112,9 @@ def local_snapshot(folder: Path) -> Path:
         return folder
     digest = (folder / COMPLETE).read_text().strip()
     local = cache_dir() / "snapshots" / digest
-    if not (local / COMPLETE).is_file():
-        tmp = local.with_name(f"{digest}.tmp-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        folder.fs.get(folder.path + "/", str(tmp) + "/", recursive=True)
-        shutil.rmtree(local, ignore_errors=True)
-        os.replace(tmp, local)
-    return local
+    if (local / COMPLETE).is_file():
+        return local
+    return _write_once(local, lambda tmp: folder.fs.get(folder.path + "/", str(tmp) + "/", recursive=True))
 
 
 def take_snapshot(ctx, stage_classes) -> Snapshot:
