@@ -700,3 +700,21 @@ def test_the_wordless_context_pass_gives_presidios_results():
                         compared += bool(want)
                         boosted += any(s > 0.4 for *_, s in want) and tag == "PHONE" and not kw
     assert compared >= 50 and boosted >= 1  # the pass with words really raised a phone's score somewhere
+
+
+def test_the_rule_compare_lists_the_hits_that_went_and_came():
+    """pipeline/evals/pii_compare.py: hits are keyed by source, label key and type, so a paragraph that did not change
+    keeps its key and only what changed is listed, with the label a person gave it."""
+    from pipeline.evals.pii_compare import diff, real_hits
+    from pipeline.evals.pii_manuals import hit_key
+
+    redactors = {"en": Redactor(load_language(LANGUAGES, "en").pii, "en")}
+    kept = "Server 192.0.2.7 answers on port 80."
+    old = real_hits("manuals1", [("pkg", "en", f"{kept}\n\nCall me at +33 6 12 34 56 78 today.")], redactors)
+    new = real_hits("manuals1", [("pkg", "en", f"{kept}\n\nWrite to @jdoe42 today.")], redactors)
+    phone = "Call me at +33 6 12 34 56 78 today."
+    labels = {hit_key("pkg", phone, 11, 28): {"pii": True, "why": "a phone number"}}
+    got = diff(old, new, labels)
+    assert [(h["tag"], h["pii"], h["why"]) for h in got["gone"]] == [("PHONE", True, "a phone number")]
+    assert [(h["tag"], h["pii"]) for h in got["added"]] == [("USER", None)]
+    assert diff(old, old, labels) == {"gone": [], "added": []}
