@@ -22,10 +22,14 @@ def user_needs_context(value: str) -> bool:
     return not (re.search(r"\d", value) or mixed) or value.count("_") > 1 or camel is not None
 
 
-# what comes before an array in Perl: a list function or loop and its parenthesis, a block, a comparison
+# what comes before an array in Perl: a list function or loop and its parenthesis, a block, a comparison (`for $e (@a, @b)`)
 PERL_BEFORE = re.compile(r"(?:\b(?:for|foreach|push|unshift|grep|map|sort|join|scalar|keys|values|while|unless|return|print)"
-                         r"\s*\(?\s*(?:\{[^}]*\}\s*)?|\b(?:for|foreach)\s+(?:my\s+|our\s+)?\$\w+\s*\(\s*"  # `foreach $e (@list)`
-                         r"|(?<![-=])[<>]=?\s*|[=!]=\s*|\}\s*)$")  # not `-> @jane`
+                         r"\s*\(?\s*(?:\{[^}]*\}\s*)?|\b(?:for|foreach)\s+(?:my\s+|our\s+)?\$\w+\s*\(\s*(?:@\w+\s*,\s*)*"
+                         r"|\bjoin\s*\([^)\n]*,\s*|(?<![-=])[<>]=?\s*|[=!]=\s*|\}\s*)$")  # not `-> @jane`; `join(', ', @list)`
+
+
+# a Perl statement's start: an assignment to a variable, a declaration (`my @contact = `, `$n = `)
+PERL_LINE = re.compile(r"[$@%][A-Za-z_]\w*\s*=[^=~>]|\b(?:my|our|local)\s+[$@%(]")
 
 
 # what follows a decorator or an annotation alone on its line: the next line declares what it decorates
@@ -40,11 +44,11 @@ def user_look_alike(text: str, s: int, e: int) -> bool:
     variables, a numbered heading naming a parameter, the host a syslog rule forwards to, an array in Perl code
     (`for (@DataDirs)`, `push (@DataDirs, $v)`, `$i < @DataDirs`) or a regex (`user\\@smime\\.mutt`), make's silent
     prefix right after the tab opening a recipe line (`\\t@echo`, `[TAB]  @command3`; a changelog's `\\t  @clepple`
-    is a handle), an all-capitals name whatever the context: a Kerberos realm (`user@EXAMPLE.COM`,
-    `user</span><span>@KRBTEST</span>`), a Perl array (`@ARGV`), a constant; a call or a decorator (`@mysql_connect(`,
-    `@property` over a `def`)."""
+    is a handle), arrays passed to a call (`upcase(@list1, @list2)`), an all-capitals name whatever the context: a
+    Kerberos realm (`user@EXAMPLE.COM`, `user</span><span>@KRBTEST</span>`), a Perl array (`@ARGV`, `real @ARRAYs`), a
+    constant; a call or a decorator (`@mysql_connect(`, `@property` over a `def`)."""
     after, line = text[e:e + 40], text[text.rfind("\n", 0, s) + 1:s]
-    if re.fullmatch(r"@[A-Z][A-Z_]+", text[s:e]) or re.fullmatch(r"\t+|[ \t]*\[TAB\][ \t]*", line):
+    if re.fullmatch(r"@[A-Z][A-Z_]+s?", text[s:e]) or re.fullmatch(r"\t+|[ \t]*\[TAB\][ \t]*", line):
         return True
     if after.startswith("(") or (re.fullmatch(r"[ \t]*", line) and DECORATED.match(after)):
         return True  # a call or a decorator with arguments (PHP's `@mysql_connect(...)`, `@app.route(`), a decorator or
@@ -54,6 +58,12 @@ def user_look_alike(text: str, s: int, e: int) -> bool:
         return True  # Perl: `for (@DataDirs)`, `push (@DataDirs, $value)`, `$i < @DataDirs;`, `grep {...} @Types`,
         #              `@Args, @{$opts}`, `( @Members )`, a hash slice `@num2dow{0 .. 6}`, a regex's `user\@smime\.mutt`
         #              (`(@gahr)` is a handle, `@wang_wei95, $1,234.56` too: a price is not a variable)
+    call = re.search(r"\b[a-z_][a-z0-9_]*(?:\(((?:\s*@\w+\s*,)*)\s*|([ \t]+\(?\s*))$", line)
+    if call and ((call.group(2) is None and (call.group(1) or re.match(r"\s*,\s*@\w+", after)))
+                 or PERL_LINE.search(line, 0, call.start())
+                 or (after.startswith(";") and re.fullmatch(r"(?:\\&)?[ \t]+[a-z_]\w*[ \t]+", line))):
+        return True  # arrays passed to a call: `upcase(@list1, @list2)`, `my @c = sort(find_records(@key))`, an indented
+        #              statement `show @AoA;` (one alone after a name may be a credit: `jdoe(@jdoe)`, `thanks @jdoe;`)
     return (re.match(r"[ \t]*\.\d", after) is not None or (after.startswith(";") and user_needs_context(text[s:e]))
             or re.search(r"(?:\b(?:my|our|local)\s*\(\s*|[$%]\w+,\s*)$", line) is not None  # Perl: `my(@from)`,
             #                                                     `($user, @errors)` (`@luca72, @dev0ps79` are handles)

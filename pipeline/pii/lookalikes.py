@@ -103,7 +103,8 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
     """Not a key whatever the context: a name after a roff escape (`\\s-1OSSL_KDF_PARAM_SECRET`), a C constant under
     its library's prefix (`NID_pbeWithMD5AndDES_CBC`), a digest after its algorithm (`sha224:0GomF8...`, a public key pin
     `sha256//YhKJ...=`, `pin-sha256="..."` or `=&quot;...`, `--hostpubsha256 NDVk...=`, a launch `--measurement`, a
-    subresource integrity hash `sha384-SggX...`), domain parameters
+    subresource integrity hash `sha384-SggX...`), a value named as a key's digest (`pubkey256 = '...'`, a fingerprint; a
+    public key itself is key material: `PublicKey = xTIBA5...=`), domain parameters
     (`BEGIN DSA PARAMETERS`), base64 of readable text, a list of option letters (`-aAbBdDfhL46`, each once), a single capitalised word
     (`Systemzugangsberechtigungen`), words run together with no digit (`AuthBasicUseDigestAlgorithm`,
     `AuthzDBDLoginToReferer`: a directive's name even after `auth`), an API's function name, a hex number inside a
@@ -122,9 +123,13 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
     if re.search(r"__F[A-Z]*P?\d+[A-Za-z_]", value) or re.search(r"_Z(?:T[hv]n?\d|T[ISV]N?\d|[NKL]?\d)|^ZT[hv]n?\d", value):
         return True  # a mangled C++ name (`sqljsDriveRequests__FP8sqeAgentP14db2UCconHandle`, `_ZN3foo3barEv`,
         #              a thunk `_ZThn8_N3NSB6ClassDD1Ev`, even with roff's `\*(Aq` glued before it)
-    if re.search(r"\b(?:dgst|sha\d*sum|md5sum|b2sum|shasum)\b[^\n]*\n[ \t]*$", text[max(0, s - 120):s]):
+    if (re.search(r"\b(?:dgst|sha\d*sum|md5sum|b2sum|shasum)\b[^\n]*\n[ \t]*$", text[max(0, s - 120):s])
+            or (re.search(r"(?:^|\n)[ \t]*(?:\\&)?[ \t]*$", text[max(0, s - 40):s])
+                and re.search(r"(?:sha\d+|md5)_(?:base64|hex)\b", text[max(0, s - 240):s]))):
         return True  # what a digest command printed, opening the line after it: `openssl dgst -sha224 f | openssl
-        #              base64\nEYGH2o...` (not a token later on the command's line: `sha256sum <hex>; token: <key>`)
+        #              base64\nEYGH2o...` (not a token later on the command's line: `sha256sum <hex>; token: <key>`),
+        #              what a digest function returns, alone on its line: `sha256_base64("abc") is computed to be\n
+        #              ungWv48Bz...`
     if in_private_block(text, s, "PARAMETERS-----"):
         return True  # DSA, DH or EC domain parameters: public numbers, even written as C strings (`"MIICLAKC...\n"`)
     if re.fullmatch(r"[a-z]{2,}\d{0,2}(?:[A-Z][a-z]+|[A-Z]{2,}s?(?=[A-Z][a-z]|\d|$)){3,}\d{0,2}", value):
@@ -143,6 +148,8 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
         #              extension (`figures/invest2Lots0RegB4Scrub.png`)
     return bool(re.search(r"(?:(?:sha\d*|md5|digest|checksum)(?:[:=](?:\"|&quot;)?|//)|measurement[:=\s]"
                           r"|--[\w-]*(?:sha\d+|md5)\s)\s*$", text[max(0, s - 30):s], re.IGNORECASE)
+                or re.search(r"\b(?:pub(?:lic)?[_-]?key[_-]?(?:sha)?(?:256|384|512)|\w*fingerprint\w*)\s*[:=]\s*"
+                             r"(?:[\"'`]|&#39;|&quot;)?$", text[max(0, s - 40):s], re.IGNORECASE)  # `pubkey256 = '...'`
                 or re.match(r"(?:sha\d+|md5)(?://|-)", value, re.IGNORECASE)  # a pin; subresource integrity `sha384-...`
                 or base64_text(value)
                 or (re.search(r"(?:-|\bFl )$", text[max(0, s - 3):s]) and len(set(value)) == len(value))

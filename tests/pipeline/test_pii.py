@@ -515,6 +515,21 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
            "      Reported by Nan Wang(@eternalsakura13) and Guang Gong of 360 Alpha Lab.\n"
            "  socket.setMulticastInterface('10.0.0.2');\n    Andy Lowry, lowry@watson.ibm.com, (914) 784-7925",
      {"USER": 3, "IP_ADDRESS": 1, "EMAIL": 1, "PHONE": 1}),
+    # manuals 19 again (the twentieth change): Tk's inline GIF whose block closes on its last line, a public key's
+    # pin under its name, arrays passed to a call or a loop, `real @ARRAYs`, an AIX fileset's level, a Linux 2.6
+    # stable release; a credit in a call-shaped name and a token after its context word stay
+    ("en", "image create photo ::tk::demo::upArrow -data {\n"
+           "    R0lGODlhDgAOAJEAANnZ2YCAgPz8/P///yH5BAEAAAAALAAAAAAOAA4AAAImhI+\n"
+           "    py+1LIsJHiBAh+BgmiEAJQITgW6DgUQIAECH4JN8IPqYuNxUAOw==}\n"
+           "    const pubkey256 = &#39;pL1+qb9HTMRZJmuC/bB/ZI9d302BYrrqiVuRyW+DGrU=&#39;;\n"
+           "    my @u = upcase(@list1, @list2);\n    foreach my $e (@a1, @a2) { }\n=head2 Functions for real @ARRAYs\n"
+           "    bos.rte           4.3.3.75  COMMITTED  Base Operating System Runtime\nLast confirmed on 2.6.38.6.\n"
+           "\\&    my @contact = sort(find_records (@key));\n\\& show @AoA;\n"
+           "\\&    print(\\*(AqThread returned \\*(Aq, join(\\*(Aq, \\*(Aq, @ReturnData), \"\\en\");\n"
+           "To illustrate, \\fIsha256_base64(\\*(L\"abc\\*(R\")\\fR is computed to be\n.PP\n.Vb 1\n"
+           "\\&        ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0\n.Ve\n"
+           "thanks to jdoe(@jdoe42), thanks @marie12;\nThanks to (@luca72, @dev0ps79)\n"
+           "token: pL1+qb9HTMRZJmuC/bB/ZI9d302BYrrqiVuRyW+DGrU=", {"USER": 4, "KEY": 1}),
 ]
 
 
