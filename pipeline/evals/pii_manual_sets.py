@@ -73,7 +73,10 @@ measured, each measured once before the rules were changed on it.
   (u) `docs_fresh_19`: FRESH_DOCS_19, programming references: the C library's and system calls' man pages in 11
   languages and the manuals of Perl, Node.js, Tcl/Tk, SBCL, CLISP, GNU Prolog, OCaml, Go and Guile, measured once
   after the eighteenth change; the nineteenth change (pins behind `&quot;`, integrity hashes, roff's quote before an
-  id, inodes, OIDs, `print @array`) was written on (u). The next set measured is the next held-out figure.
+  id, inodes, OIDs, `print @array`) was written on (u), and the twentieth (a base64 line closed by a bracket, pins,
+  fingerprints and digests under their names, Perl arrays in calls and loops, AIX fileset levels, Linux 2.4/2.6
+  stable releases) on (u) too. (v) `docs_fresh_20`: FRESH_DOCS_20, Python's web, network and data frameworks' and
+  Ruby's documentation, measured once after the twentieth change. The next set measured is the next held-out figure.
 """
 
 # manuals and documentation, measured once after the last rule change: Debian's translated man pages in 11
@@ -178,8 +181,14 @@ FRESH_DOCS_19 = ("manpages-dev", "manpages-de-dev", "manpages-fr-dev", "manpages
                  "manpages-ja-dev", "manpages-pl-dev", "manpages-pt-br-dev", "manpages-ru-dev", "manpages-nl-dev",
                  "manpages-uk-dev", "perl-doc", "nodejs-doc", "tcl8.6-doc", "tk8.6-doc", "sbcl-doc", "clisp-doc",
                  "gprolog-doc", "ocaml-man", "golang-1.19-doc", "guile-3.0-doc")
+# measured once after the twentieth change (written on FRESH_DOCS_19): Python's web, network and data frameworks' and
+# Ruby's documentation (Django, Flask, Werkzeug, Jinja, Sphinx, Scrapy, Requests, Celery, Tornado, aiohttp,
+# cryptography): settings with secrets, example hosts and addresses, decorators, test keys
+FRESH_DOCS_20 = ("python-django-doc", "python-flask-doc", "python-werkzeug-doc", "python-jinja2-doc", "sphinx-doc",
+                 "python-scrapy-doc", "python-requests-doc", "python-celery-doc", "python-tornado-doc",
+                 "python-aiohttp-doc", "python-cryptography-doc", "ruby3.1-doc")
 # in the order they were measured: `docs_fresh`, `docs_fresh_2`, ... in the evaluation's output
 MANUAL_SETS = (FRESH_DOCS, FRESH_DOCS_2, FRESH_DOCS_3, FRESH_DOCS_4, FRESH_DOCS_5, FRESH_DOCS_6, FRESH_DOCS_7, FRESH_DOCS_8,
                FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12, FRESH_DOCS_13, FRESH_DOCS_14,
                FRESH_DOCS_15, FRESH_DOCS_16, FRESH_DOCS_17, FRESH_DOCS_18,
-               FRESH_DOCS_19)
+               FRESH_DOCS_19, FRESH_DOCS_20)
