@@ -76,7 +76,9 @@ measured, each measured once before the rules were changed on it.
   id, inodes, OIDs, `print @array`) was written on (u), and the twentieth (a base64 line closed by a bracket, pins,
   fingerprints and digests under their names, Perl arrays in calls and loops, AIX fileset levels, Linux 2.4/2.6
   stable releases) on (u) too. (v) `docs_fresh_20`: FRESH_DOCS_20, Python's web, network and data frameworks' and
-  Ruby's documentation, measured once after the twentieth change. The next set measured is the next held-out figure.
+  Ruby's documentation, measured once after the twentieth change; the twenty-first change (highlighted decorators,
+  Sphinx's role shorthand, object identifiers, pointers, dotted names, a quoted address's quote, address templates) was
+  written on (v). The next set measured is the next held-out figure.
 """
 
 # manuals and documentation, measured once after the last rule change: Debian's translated man pages in 11

@@ -60,9 +60,10 @@ def _offline_tld():
 
 # presidio's e-mail pattern, without `/ ? = &` in the local part (RFC-valid, unseen in real addresses): with
 # them, `http://host/page?mail=jane@example.org` matched from `host` on and failed the TLD check, so the
-# address in a URL was missed. It may not start inside a longer local part.
+# address in a URL was missed. It may not start inside a longer local part, nor with a quote: `'jane@example.org'`
+# in code is quoted, and the quote is not the address's (`o'brien@example.org` keeps its own).
 LOCAL = r"[!#$%'*+\-^_`{|}~\w]"
-EMAIL_PATTERN = (rf"(?<![!#$%'*+\-^_`{{|}}~\w.])({LOCAL}|{LOCAL}[!#$%'*+\-^_`{{|}}~.\w]*{LOCAL})"
+EMAIL_PATTERN = (rf"(?<![!#$%*+\-^_{{|}}~\w.])([!#$%*+\-^_{{|}}~\w]|[!#$%*+\-^_{{|}}~\w][!#$%'*+\-^_`{{|}}~.\w]*{LOCAL})"
                  r"[@]\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b")
 
 

@@ -32,6 +32,10 @@ PERL_BEFORE = re.compile(r"(?:\b(?:for|foreach|push|unshift|grep|map|sort|join|s
 PERL_LINE = re.compile(r"[$@%][A-Za-z_]\w*\s*=[^=~>]|\b(?:my|our|local)\s+[$@%(]")
 
 
+# a Sphinx role naming a Python object, right before the name (`:class:`, `:py:meth:`, with `~` to show its last part)
+SPHINX_ROLE = re.compile(r":(?:py:)?(?:exc|class|meth|func|attr|obj|data|const|mod|setting|signal|state):`~?$")
+
+
 # what follows a decorator or an annotation alone on its line: the next line declares what it decorates
 DECORATED = re.compile(r"[ \t]*\r?\n[ \t]*(?:@|(?:async[ \t]+)?def\b|class\b|(?:public|private|protected|static|final|"
                        r"abstract|override|fun|function|func)\b)")
@@ -46,10 +50,14 @@ def user_look_alike(text: str, s: int, e: int) -> bool:
     prefix right after the tab opening a recipe line (`\\t@echo`, `[TAB]  @command3`; a changelog's `\\t  @clepple`
     is a handle), arrays passed to a call (`upcase(@list1, @list2)`), an all-capitals name whatever the context: a
     Kerberos realm (`user@EXAMPLE.COM`, `user</span><span>@KRBTEST</span>`), a Perl array (`@ARGV`, `real @ARRAYs`), a
-    constant; a call or a decorator (`@mysql_connect(`, `@property` over a `def`)."""
+    constant; a call or a decorator (`@mysql_connect(`, `@property` over a `def`); Sphinx's shorthand for an object of
+    the app (``:class:`~@AsyncResult` ``)."""
     after, line = text[e:e + 40], text[text.rfind("\n", 0, s) + 1:s]
     if re.fullmatch(r"@[A-Z][A-Z_]+s?", text[s:e]) or re.fullmatch(r"\t+|[ \t]*\[TAB\][ \t]*", line):
         return True
+    if SPHINX_ROLE.search(line) or (line.endswith("~") and re.match(r"@[A-Z]", text[s:e])):
+        return True  # Sphinx's cross-reference to an object of the app (Celery's ``:exc:`~@TaskRevokedError` ``,
+        #              `~@AsyncResult: promise`; `:github_user:`@jdoe`` is a handle)
     if after.startswith("(") or (re.fullmatch(r"[ \t]*", line) and DECORATED.match(after)):
         return True  # a call or a decorator with arguments (PHP's `@mysql_connect(...)`, `@app.route(`), a decorator or
         #              an annotation alone on its line above what it decorates (`@property` then `def`)

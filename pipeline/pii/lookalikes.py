@@ -108,7 +108,8 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
     (`BEGIN DSA PARAMETERS`), base64 of readable text, a list of option letters (`-aAbBdDfhL46`, each once), a single capitalised word
     (`Systemzugangsberechtigungen`), words run together with no digit (`AuthBasicUseDigestAlgorithm`,
     `AuthzDBDLoginToReferer`: a directive's name even after `auth`), an API's function name, a hex number inside a
-    disk's name, a parameter set to a number, a UUID naming an object, a Bitcoin address, an alphabet, a file's name."""
+    disk's name, a parameter set to a number, a name in a dotted path or a call, a UUID naming an object, a Bitcoin
+    address, an alphabet, a file's name, a site verification token (public in a page's `<meta>`)."""
     value = text[s:e]
     if re.search(r"\\(?:\*?\(|f)$", text[max(0, s - 3):s]) and key_needs_context(value[2:]):
         return True  # roff glued to the token: `\(dq44f68b13ce97044b837f000035ca9452` is a quoted GUID, a string's
@@ -137,8 +138,9 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
         #              (lowerCamelCase words and acronyms, a version's digit after the first word or at the end)
     if re.search(r"[-_/.]0x[0-9a-fA-F]{8,}(?:[-_/.]|$)|^0x[0-9a-fA-F]{8,}[-_/.]", value):
         return True  # a number written in hex inside a name: a disk's World Wide Name `wwn-0x5000c50015c4842f-part1`
-    if re.fullmatch(r"[A-Za-z_]\w*=\d+", value):
-        return True  # a parameter set to a number: `phonenumber=449999123456` (a key mixes letters in)
+    if re.fullmatch(r"[A-Za-z_]\w*=(?:\d+|0x[0-9a-fA-F]+)", value) or dotted_name(text, s, e):
+        return True  # a parameter set to a number: `phonenumber=449999123456` (a key mixes letters in), a pointer in a
+        #              debugger's backtrace `objspace=0x000055af60b2b040`; a name in a dotted path or called
     if UUID.fullmatch(value) and (re.search(r"uuid\s*[=:]\s*['\"]?$", text[max(0, s - 12):s], re.IGNORECASE)
                                   or re.match(r" (?:created|defined|undefined|deleted|removed|started|destroyed)\b",
                                               text[e:e + 12])):
@@ -150,10 +152,29 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
                           r"|--[\w-]*(?:sha\d+|md5)\s)\s*$", text[max(0, s - 30):s], re.IGNORECASE)
                 or re.search(r"\b(?:pub(?:lic)?[_-]?key[_-]?(?:sha)?(?:256|384|512)|\w*fingerprint\w*)\s*[:=]\s*"
                              r"(?:[\"'`]|&#39;|&quot;)?$", text[max(0, s - 40):s], re.IGNORECASE)  # `pubkey256 = '...'`
+                or re.search(r"site[-_]verification\W{0,24}$", text[max(0, s - 50):s], re.IGNORECASE)  # a public meta tag
+                or re.match(r"\W{0,24}(?:google-)?site[-_]verification", text[e:e + 60], re.IGNORECASE)  # (its name after)
                 or re.match(r"(?:sha\d+|md5)(?://|-)", value, re.IGNORECASE)  # a pin; subresource integrity `sha384-...`
                 or base64_text(value)
                 or (re.search(r"(?:-|\bFl )$", text[max(0, s - 3):s]) and len(set(value)) == len(value))
                 or re.fullmatch(r"[A-Z]?[a-z]+", value) or CAMEL_WORDS.fullmatch(value))
+
+
+# an identifier of words, acronyms and numbers run together: `ISO8601DateTimeOrFloat`, `PBESv1SHA1And3KeyTripleDESCBC`
+NAME_PIECES = re.compile(r"(?:[A-Z][a-z]{2,}|[A-Z]{2,}(?=[A-Z][a-z]|v?\d|$)|[A-Z][a-z]|[a-z]{3,}|v?\d{1,4})+")
+
+
+def dotted_name(text: str, s: int, e: int) -> bool:
+    """An attribute in a dotted path or a called name made of words, acronyms and numbers (`celery.bin.base.
+    ISO8601DateTimeOrFloat`, `pkcs12.PBES.PBESv2SHA256AndAES256CBC`, `ISO8601DateTimeOrFloat()`): it parses into
+    such pieces, one a word of 3+ letters with a vowel. A key is not written after `name.` nor called; a JWT's parts,
+    which follow a dot, hold `_`, `-` or lowercase pairs that do not parse."""
+    value = text[s:e]
+    if not (re.search(r"\w(?:[ \t]{2,})?\.(?:[ \t]{2,})?$|\.\. (?:py:)?(?:attribute|method|class|function|data|exception)::[ \t]+$",
+                      text[max(0, s - 80):s]) or re.match(r"[ \t]*\(", text[e:e + 40])) or not NAME_PIECES.fullmatch(value):
+        return False  # (a highlighter's tags around the dot are blanked to spaces in the reading view; a sentence's
+        #              end, one space, is not a path)
+    return any(re.search(r"[AEIOUYaeiouy]", w) for w in re.findall(r"[A-Z][a-z]{2,}|(?<![A-Za-z])[a-z]{3,}", value))
 
 
 @functools.lru_cache(maxsize=1)
@@ -238,9 +259,11 @@ def in_url(text: str, s: int) -> bool:
 
 
 def email_look_alike(text: str, s: int, e: int) -> bool:
-    """A domain quoted with its `@` (`'@compuserve.com'`): no local part, no one's address."""
+    """A domain quoted with its `@` (`'@compuserve.com'`): no local part, no one's address; a template whose local
+    part ends with a variable (`virus-${1}@example.com`, `$1@example.com`; a Message-ID's `c0b7js$2r65$1@host` is no
+    template)."""
     local = text[s:e].split("@", 1)[0]
-    return not re.search(r"\w", local)
+    return not re.search(r"\w", local) or re.search(r"(?:^|[-_.+])\$(?:\{\w*\}|\d+)$", local) is not None
 
 
 def widen(text: str, s: int, e: int, limit: int = 64) -> tuple[int, int]:

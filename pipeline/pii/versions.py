@@ -43,6 +43,9 @@ UPDATE_FROM = re.compile(r"\b(?:updat|upgrad|downgrad|bump)\w*\s+(?:[\w.+\-]+\s+
                          re.IGNORECASE)
 
 
+# an object identifier's name or place right before it: `OID 1.3.101.110`, `ObjectIdentifier(oid=2.5.29.24`, X.509's
+# `Corresponds to the dotted string "2.5.4.11"` (its quotes as roff, reST or HTML write them)
+OID_BEFORE = re.compile(r"(?:\bOID|\boid\b|\bObjectIdentifier|\bdotted string)(?:[\s:=(\"'`]|&quot;)*$")  # (HTML: blanked tags)
 # Linux 2.4's and 2.6's stable releases, four numbers (`Last confirmed on 2.6.38.6`, `Zuletzt auf 2.6.38.6 bestätigt`):
 # versions, at the cost of 19,968 addresses of 2.4.0.0/16 and 2.6.0.0/16 (4.6e-6 of the IPv4 space) read as versions
 LINUX_STABLE = re.compile(r"2\.(?:4\.(?:[12]?\d|3[0-7])|6\.[1-3]?\d)\.\d{1,3}")
@@ -71,7 +74,7 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
     4.2.2.177`, a version noun earlier in the sentence, or a word after it: `1.0.27.1 or later`; `since dpkg 1.15.5.4`,
     `desde dpkg 1.15.5.4`, `fixed in 1.4.0.26`, `4.0.11.1 will be released`, `Prepare for 1.7.11.5`, a release's title
     `Git 1.7.11.5`, an update, an AIX fileset's level in `lslpp`'s table: `bos.rte  4.3.3.75  COMMITTED`,
-    a stable release of Linux 2.4 or 2.6: `2.6.38.6`)."""
+    a stable release of Linux 2.4 or 2.6: `2.6.38.6`, an object identifier: `oid=2.5.29.24`)."""
     value, before, after = text[s:e], text[max(0, s - 2):s], text[e:e + 12]
     if ":" in value and (value.strip(":") == "" or re.search(r"[\w$\\]$", before) or re.match(r"\w", after)
                          or re.search(r"[g-zG-Z]", value) or (not re.search(r"\d", value) and value.count(":") <= 3)
@@ -91,7 +94,7 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
                 or DEBIAN_HEADER.match(text, e, e + 60)
                 or LATER.match(text, e) or RELEASED.match(text, e) or SINCE.search(text, max(0, s - 40), s)
                 or release_title(text, s, e) or update_between(text, s, e)
-                or re.search(r"\bOID[\s:=]*$", text[max(0, s - 8):s]) is not None  # an object identifier `OID 1.3.101.110`
+                or OID_BEFORE.search(text, max(0, s - 120), s) is not None  # an object identifier `OID 1.3.101.110`
                 or re.match(r"[ \t]+(?:COMMITTED|APPLIED)\b", text[e:e + 20]) is not None  # an AIX fileset's level
                 or LINUX_STABLE.fullmatch(value) is not None)
 

@@ -7,9 +7,9 @@ the same text, the same length, with those parts blanked to spaces, so a span fo
 span of the text, which is what gets rewritten. Kept: the text between tags, comments, and the values of the
 attributes that carry what a person wrote or links to them (`href`, `src`, `title`, `alt`, `content`, `value`,
 `name` outside anchors, `data-*`...): an address in `mailto:`, an IP in a URL, an author in a `<meta>` are
-found as before. Blanked: the fragment of a URL (`#section-2`, not `#access_token=...`), the payload of a
-`data:` URI, and blocks of two or more lines of base64 (images, PGP signatures) unless a `PRIVATE KEY`
-header opens them.
+found as before. Blanked: a decorator a highlighter marked as one (`<span class="nd">@app</span>`), the fragment
+of a URL (`#section-2`, not `#access_token=...`), the payload of a `data:` URI, and blocks of two or more lines of
+base64 (images, PGP signatures) unless a `PRIVATE KEY` header opens them.
 """
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ BASE64_LINE = re.compile(r"[ \t]*([A-Za-z0-9+/]{16,}={0,2}|=[A-Za-z0-9+/]{4})[}\
 PRIVATE = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----")
 TAG_NAME = re.compile(r"</?([\w:.\-]+)")
 SPACE = re.compile(r"\s")
+# a decorator a highlighter marked (Pygments' Name.Decorator in Sphinx's HTML: `<span class="nd">@UUIDField</span>`): code
+DECORATOR = re.compile(r"<span class=\"nd\">(@[\w.]+)</span>")
 
 
 def reading_view(text: str) -> str:
@@ -50,6 +52,9 @@ def reading_view(text: str) -> str:
                 _tag(m, blank)
             else:  # most tags (`<span class="x">`): no attribute to keep, the whole tag goes
                 blank(m.start(), m.end())
+        if 'class="nd"' in text:
+            for m in DECORATOR.finditer(text):
+                blank(m.start(1), m.end(1))
     _fragments(text, blank)
     if "base64," in text:
         for m in DATA_URI.finditer(text):

@@ -530,6 +530,21 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
            "\\&        ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0\n.Ve\n"
            "thanks to jdoe(@jdoe42), thanks @marie12;\nThanks to (@luca72, @dev0ps79)\n"
            "token: pL1+qb9HTMRZJmuC/bB/ZI9d302BYrrqiVuRyW+DGrU=", {"USER": 4, "KEY": 1}),
+    # manuals 20 (the twenty-first change: Sphinx's HTML and reST of Python's frameworks, Ruby's backtraces): a
+    # decorator the highlighter marked, Celery's shorthand for its own classes, X.509 object identifiers, pointers,
+    # names in a dotted path or called, a site verification token; a quoted address is redacted without its quote,
+    # a secret key's value, a credited handle and a loopback address stay
+    ("en", '<span class="nd">@UUIDField</span><span class="o">.</span><span class="n">register_lookup</span>\n'
+           "The worker raises :exc:`~@ImproperlyConfigured` if the configuration isn't valid.\n"
+           "    Returns:\n        ~@AsyncResult: promise of future evaluation.\n"
+           "Corresponds to the dotted string ``\"2.5.29.30\"``.\n<ObjectIdentifier(oid=2.5.4.11, name=OU)>\n"
+           "frame #15: 0x000055af5f33c21d ruby`gc_marks_rest(objspace=0x000055af60b2b040) at gc.c:7555:5\n"
+           "key_cert_algorithm(pkcs12.PBES.PBESv1SHA1And3KeyTripleDESCBC) and ISO8601DateTimeOrFloat()\n"
+           "    :google-site-verification: g4bVhgwbVO1d9apCUsT-eKlApg31Cygbp8VGZY8Rf0g\n"
+           "auth = HTTPBasicAuth('fake@example.com', 'not_a_real_password')\n"
+           '$ export FLASK_SECRET_KEY="5f352379324c22463451387a0aec5d2f"\n'
+           "Thanks to :github_user:`@howsthedotcom`. Server listens on 127.0.0.1 by default.",
+     {"EMAIL": 1, "KEY": 1, "USER": 1, "IP_ADDRESS": 1}),
 ]
 
 
@@ -548,6 +563,17 @@ def test_an_address_spelt_out_is_redacted_whole_when_its_local_part_spells_its_d
     en = Redactor(load_language(LANGUAGES, "en").pii, "en")
     text, counts, _ = en.redact(["Write to jane dot doe [at] example (dot) org; the dot product of a at b dot c."])[0]
     assert text == "Write to PI:EMAIL; the dot product of a at b dot c." and counts == {"EMAIL": 1}
+
+
+def test_a_quoted_address_is_redacted_without_its_quote():
+    """Python's manuals quote addresses in code (`HTTPBasicAuth('fake@example.com', ...)`, manuals 20): the match took
+    the opening quote as the local part's first character; an apostrophe inside a local part stays its own. Without
+    the quote, amavisd-new's template `'virus-${1}@example.com'` (manuals 6) reads as an address: a variable as the
+    local part is a template."""
+    en = Redactor(load_language(LANGUAGES, "en").pii, "en")
+    assert en.redact(["auth('fake@example.com', 'x') and `jane@example.org` or o'brien@example.org"])[0][:2] == (
+        "auth('PI:EMAIL', 'x') and `PI:EMAIL` or PI:EMAIL", {"EMAIL": 3})
+    assert en.redact(["quarantine_to => 'virus-${1}@example.com', $1@example.com"])[0][1] == {}
 
 
 def test_the_reading_view_keeps_length_and_blanks_only_what_no_one_reads():
