@@ -63,7 +63,8 @@ def _offline_tld():
 # address in a URL was missed. It may not start inside a longer local part, nor with a quote: `'jane@example.org'`
 # in code is quoted, and the quote is not the address's (`o'brien@example.org` keeps its own).
 LOCAL = r"[!#$%'*+\-^_`{|}~\w]"
-EMAIL_PATTERN = (rf"(?<![!#$%*+\-^_{{|}}~\w.])([!#$%*+\-^_{{|}}~\w]|[!#$%*+\-^_{{|}}~\w][!#$%'*+\-^_`{{|}}~.\w]*{LOCAL})"
+FIRST = r"[!#$%*+\-^_{|}~\w]"  # LOCAL but the quotes: a local part's first character
+EMAIL_PATTERN = (rf"(?<![!#$%*+\-^_{{|}}~\w.])({FIRST}|{FIRST}[!#$%'*+\-^_`{{|}}~.\w]*{LOCAL})"
                  r"[@]\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b")
 
 
