@@ -78,7 +78,8 @@ measured, each measured once before the rules were changed on it.
   stable releases) on (u) too. (v) `docs_fresh_20`: FRESH_DOCS_20, Python's web, network and data frameworks' and
   Ruby's documentation, measured once after the twentieth change; the twenty-first change (highlighted decorators,
   Sphinx's role shorthand, object identifiers, pointers, dotted names, a quoted address's quote, address templates) was
-  written on (v). The next set measured is the next held-out figure.
+  written on (v). (w) `docs_fresh_21`: FRESH_DOCS_21, cloud, infrastructure, authentication and database clients'
+  documentation, measured once after the twenty-first change. The next set measured is the next held-out figure.
 """
 
 # manuals and documentation, measured once after the last rule change: Debian's translated man pages in 11
@@ -189,8 +190,17 @@ FRESH_DOCS_19 = ("manpages-dev", "manpages-de-dev", "manpages-fr-dev", "manpages
 FRESH_DOCS_20 = ("python-django-doc", "python-flask-doc", "python-werkzeug-doc", "python-jinja2-doc", "sphinx-doc",
                  "python-scrapy-doc", "python-requests-doc", "python-celery-doc", "python-tornado-doc",
                  "python-aiohttp-doc", "python-cryptography-doc", "ruby3.1-doc")
+# measured once after the twenty-first change (written on FRESH_DOCS_20): cloud, infrastructure, authentication and
+# database clients' documentation (cloud-init, OpenStack's clients, Docker, Vagrant, ACME/certbot, JOSE, NaCl, SNMP,
+# SDN, NETCONF, SQLite, SQLAlchemy, MongoDB, PostgreSQL, LDAP, Elasticsearch): endpoints, tokens, keys, credentials
+FRESH_DOCS_21 = ("cloud-init", "python-openstackclient-doc", "python-novaclient-doc", "python-keystoneclient-doc",
+                 "python-keystoneauth1-doc", "python-swiftclient-doc", "python-glanceclient-doc", "python-oslo.config-doc",
+                 "docker-doc", "vagrant", "python-certbot-doc", "python-acme-doc", "python-josepy-doc",
+                 "python-authlib-doc", "python-nacl-doc", "python-pysnmp4-doc", "python-os-ken-doc", "python-ncclient-doc",
+                 "sqlite3-doc", "python-sqlalchemy-doc", "python-pymongo-doc", "python-psycopg2-doc", "python-ldap-doc",
+                 "python-elasticsearch-doc")
 # in the order they were measured: `docs_fresh`, `docs_fresh_2`, ... in the evaluation's output
 MANUAL_SETS = (FRESH_DOCS, FRESH_DOCS_2, FRESH_DOCS_3, FRESH_DOCS_4, FRESH_DOCS_5, FRESH_DOCS_6, FRESH_DOCS_7, FRESH_DOCS_8,
                FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12, FRESH_DOCS_13, FRESH_DOCS_14,
                FRESH_DOCS_15, FRESH_DOCS_16, FRESH_DOCS_17, FRESH_DOCS_18,
-               FRESH_DOCS_19, FRESH_DOCS_20)
+               FRESH_DOCS_19, FRESH_DOCS_20, FRESH_DOCS_21)
