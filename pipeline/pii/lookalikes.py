@@ -52,6 +52,7 @@ def key_like(token: str) -> bool:
 
 CAMEL_WORDS = re.compile(r"(?:[A-Z][a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|$)){3,}")  # `AuthzDBDLoginToReferer`
 BITCOIN = re.compile(r"[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?i:bc1[ac-hj-np-z02-9]{11,71})")  # base58, bech32 (any case)
+SELF_NAMED = re.compile(r"[A-Za-z_]*(?:secret|token|pass|key|auth)[A-Za-z_]*=", re.IGNORECASE)  # `oauth_token_secret=`
 HEX = re.compile(r"[0-9a-fA-F]{7,}")  # git commits (7-40), md5, sha1, sha256 digests
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{11,12}")
 
@@ -79,14 +80,17 @@ def identifier_like(value: str) -> bool:
     #                                                                    random `huZfgZRJlzTtdGfg3tGnC`
 
 
-def base64_text(value: str) -> bool:
+def base64_text(value: str, compact: bool = False) -> bool:
     """Base64 of readable text (`TmV2ZXIgR29ubmEgR2l2ZSBZb3UgVXA=`, `data=YW55IGJpbmFyeSBkYXRhCg==`): example data
-    in a manual, not key material (a key decodes to random bytes; a PEM private key is kept: it says so)."""
+    in a manual, not key material (a key decodes to random bytes; a PEM private key is kept: it says so); base64url of
+    a JSON object with no secret's name in it, unless `compact`: one of a token's dotted parts (a JOSE header alone
+    `"protected":"eyJhbGciOiJSUzI1NiJ9"`, Docker's path stat header; every part of a compact JWT or JWE stays a key,
+    as does a base64 Docker config holding `auth`)."""
     import base64
     import binascii
 
-    body = value.split("=", 1)[1] if re.match(r"[A-Za-z]\w*=[A-Za-z0-9+/]", value) else value
-    body = body.rstrip("=")
+    body = value.split("=", 1)[1] if re.match(r"[A-Za-z]\w*=[A-Za-z0-9+/\-_]", value) else value
+    body = body.rstrip("=").translate(str.maketrans("-_", "+/"))
     try:
         raw = base64.b64decode(body[: len(body) - len(body) % 4], validate=True)
     except (binascii.Error, ValueError):
@@ -96,7 +100,10 @@ def base64_text(value: str) -> bool:
     except UnicodeDecodeError:
         return False
     printable = sum(c.isprintable() or c in "\n\t" for c in text)
-    return len(raw) >= 8 and printable >= 0.97 * len(text) and " " in text and "PRIVATE KEY" not in text
+    json = text.lstrip().startswith('{"')
+    if json and (compact or re.search(r"auth|pass|secret|token|private|\"d\"", text, re.IGNORECASE)):
+        return False
+    return len(raw) >= 8 and printable >= 0.97 * len(text) and (" " in text or json) and "PRIVATE KEY" not in text
 
 
 def key_look_alike(text: str, s: int, e: int) -> bool:
@@ -155,9 +162,16 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
                 or re.search(r"site[-_]verification\W{0,24}$", text[max(0, s - 50):s], re.IGNORECASE)  # a public meta tag
                 or re.match(r"\W{0,24}(?:google-)?site[-_]verification", text[e:e + 60], re.IGNORECASE)  # (its name after)
                 or re.match(r"(?:sha\d+|md5)(?://|-)", value, re.IGNORECASE)  # a pin; subresource integrity `sha384-...`
-                or base64_text(value)
+                or base64_text(value, compact=in_compact_token(text, s, e))
                 or (re.search(r"(?:-|\bFl )$", text[max(0, s - 3):s]) and len(set(value)) == len(value))
                 or re.fullmatch(r"[A-Z]?[a-z]+", value) or CAMEL_WORDS.fullmatch(value))
+
+
+def in_compact_token(text: str, s: int, e: int) -> bool:
+    """The match is joined by a dot to more base64url (`header.payload.signature`, a JWT or a compact JWE; the dot may
+    stand between blanked highlighter tags or line breaks)."""
+    return (re.match(r"\s*\.\s*[A-Za-z0-9_\-]", text[e:e + 80]) is not None
+            or re.search(r"[A-Za-z0-9_\-]\s*\.\s*$", text[max(0, s - 80):s]) is not None)
 
 
 # an identifier of words, acronyms and numbers run together: `ISO8601DateTimeOrFloat`, `PBESv1SHA1And3KeyTripleDESCBC`
@@ -206,13 +220,18 @@ def key_needs_context(value: str) -> bool:
     """Tokens that are keys only right after a secret word (`token: <hex>`, `password: <word salad>`): those
     not random-looking (`key_like`), and those whose parts between `/ - _ + . =` are all letters only, digits
     only, hex, or shorter than 16 characters, as in digests and commit ids, UUIDs, file paths and package
-    names (`debian/patches/revert-eabcfb3f18a6944d9ad89cecd3eb3ca7a2259cf3`), and those of capitals and digits alone
-    (base32 hashes, registry ids: `213800KUD8LAJWSQ9D15`; an access key id after `AccessKey =` counts), and those
-    shaped as a Bitcoin address (an invalid one in a validator's manual; `api_key = 3czcDiGc...` counts). A key that
-    stands alone has a long random run mixing letters and digits (`sk_live_4eC39HqLyjWDarjtT1zdp7dc`)."""
+    names (`debian/patches/revert-eabcfb3f18a6944d9ad89cecd3eb3ca7a2259cf3`), and those of one case and digits alone
+    (base32 hashes, registry ids: `213800KUD8LAJWSQ9D15`; Docker's object ids `71izy0goik036k48jg985xnds`, a search
+    index's lowercased terms; an access key id after `AccessKey =` counts), a Gerrit `Change-Id` (`I` and a SHA-1), and
+    those shaped as a Bitcoin address (an invalid one in a validator's manual; `api_key = 3czcDiGc...` counts). A key that
+    stands alone has a long random run mixing letters of both cases and digits (`sk_live_4eC39HqLyjWDarjtT1zdp7dc`)."""
     parts = [p for p in re.split(r"[/\-_+.=]", value) if p]
     return (not key_like(value) or all(p.isalpha() or p.isdigit() or HEX.fullmatch(p) or len(p) < 16 for p in parts)
             or not any(c.islower() for c in value)  # capitals and digits: NSEC3 hashes, LEIs, transaction ids
+            or (not any(c.isupper() for c in value) and not re.fullmatch(r"0x[0-9a-f]+", value)  # lowercase and
+                and not SELF_NAMED.match(value))  # digits: base36 ids (Docker's), base32 in lowercase (a hex number
+            #   `0x...` is left as it was, and so is a value after its own secret name: `oauth_token_secret=pfkkdhi9...`)
+            or re.fullmatch(r"I[0-9a-f]{40}", value) is not None  # Gerrit's `Change-Id: I680f1454...` in a git log
             or BITCOIN.fullmatch(value) is not None)  # Bitcoin-shaped, its checksum failing: `validate('1NEDq...')`
 
 

@@ -49,6 +49,8 @@ OID_BEFORE = re.compile(r"(?:\bOID|\boid\b|\bObjectIdentifier|\bdotted string)(?
 # Linux 2.4's and 2.6's stable releases, four numbers (`Last confirmed on 2.6.38.6`, `Zuletzt auf 2.6.38.6 bestätigt`):
 # versions, at the cost of 19,968 addresses of 2.4.0.0/16 and 2.6.0.0/16 (4.6e-6 of the IPv4 space) read as versions
 LINUX_STABLE = re.compile(r"2\.(?:4\.(?:[12]?\d|3[0-7])|6\.[1-3]?\d)\.\d{1,3}")
+# a release's date before its number in brackets: SQLite's release history `2015-07-29 (3.8.11.1)`
+DATED_RELEASE = re.compile(r"\b(?:19|20)\d\d-[01]\d-[0-3]\d[ \t]*\($")
 # a capitalised name alone before a number that ends its line: a release's title (`Git 1.7.11.5` in a shortlog)
 RELEASE_TITLE = re.compile(r"(?:^|\n)[ \t]*([A-Z][a-z]+)[ \t]+$")  # not a directive: `BindAddress 127.0.0.1`
 ADDRESS_NAMES = frozenset({"ip", "ipv4", "ipv6", "address", "addr", "host", "server", "gateway", "router", "dns",
@@ -96,7 +98,21 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
                 or release_title(text, s, e) or update_between(text, s, e)
                 or OID_BEFORE.search(text, max(0, s - 120), s) is not None  # an object identifier `OID 1.3.101.110`
                 or re.match(r"[ \t]+(?:COMMITTED|APPLIED)\b", text[e:e + 20]) is not None  # an AIX fileset's level
-                or LINUX_STABLE.fullmatch(value) is not None)
+                or LINUX_STABLE.fullmatch(value) is not None or DATED_RELEASE.search(text, max(0, s - 20), s) is not None
+                or sibling_version(text, s, e))
+
+
+def sibling_version(text: str, s: int, e: int) -> bool:
+    """A number of one digit first whose first three groups are also written alone nearby (`3.6.14 and 3.6.14.1`, a
+    release table's `3.8.11` under `3.8.11.1`, a materialised path `1.7.9` beside `1.7.9.10`): a patch release or a
+    child of a version, not an address (a network's three groups come with its prefix length or a wildcard,
+    `1.2.3/24`, `1.2.3.*`, and do not count). The cost: an address of 1-9.x.x.x within 200 characters of a three-group
+    number that starts as it does."""
+    m = re.fullmatch(r"(\d\.\d{1,3}\.\d{1,3})\.\d{1,3}", text[s:e])
+    if m is None:
+        return False
+    near = re.compile(rf"(?<![\d.]){re.escape(m.group(1))}(?!\.?\d|/|\.\S)")  # (not a network `1.2.3/24`, `1.2.3.*`)
+    return near.search(text, max(0, s - 200), s) is not None or near.search(text, e, e + 200) is not None
 
 
 def update_between(text: str, s: int, e: int) -> bool:

@@ -545,6 +545,27 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
            '$ export FLASK_SECRET_KEY="5f352379324c22463451387a0aec5d2f"\n'
            "Thanks to :github_user:`@howsthedotcom`. Server listens on 127.0.0.1 by default.",
      {"EMAIL": 1, "KEY": 1, "USER": 1, "IP_ADDRESS": 1}),
+    # manuals 21 (the twenty-second change: OpenStack's git logs, Docker's API reference, JOSE examples and
+    # ZoneMinder's tokens, SQLite's release history): a Gerrit Change-Id, Docker's object ids, base64url of JSON with no secret
+    # in it standing alone, a dated release and a patch release beside its base are none; a compact JWT's header and
+    # claims, a swarm join token, a refresh token, a token secret, a Docker config holding `auth`, the addresses (beside their
+    # network's three groups `1.2.3/24`, `1.2.3.*`) stay
+    ("en", "    Fix errant underscores\n    \n    Change-Id: I71b8c8df14b85e3042220e3593a9732ee6cefe15\n"
+           '          - NodeID: "71izy0goik036k48jg985xnds"\n            Addr: "10.0.0.158:2377"\n'
+           "$ docker node ps -f id=bg8c07zzg87di2mufeq51a2qp\nredis.7.bg8c07zzg87di2mufeq51a2qp   redis:3.0.6  manager1\n"
+           '{"protected":"eyJhbGciOiJSUzI1NiJ9", "header":{"kid":"2010-12-29"}}\n'
+           "X-Docker-Container-Path-Stat: eyJuYW1lIjoicm9vdCIsInNpemUiOjQwOTYsIm1vZGUiOjIxNDc0ODQwOTYsIm10aW1lIjoiMjAxNC0w"
+           "Mi0yN1QyMDo1MTo1MVoifQ==\n"
+           "  eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJab25lTWluZGVyIiwiaWF0IjoxNTU3OTQwNzUyLCJleHAiOjE1NTc5NDQzNTIsIn"
+           "VzZXIiOiJhZG1pbiIsInR5cGUiOiJhY2Nlc3MifQ.-5VOcpw3cFHiSTN5zfGDSrrPyVya1kK7nq3Y2eFb4Zc\n"
+           "<h3>2015-07-29 (3.8.11.1)</h3>\nAll users of version 3.6.14 and 3.6.14.1 should upgrade.\n"
+           "The 1.2.3.13 element is useless: the algorithm matches any lookup for 1.2.3.13 to the 1.2.3/24 element.\n"
+           "Use a pattern such as 1.2.3.* and not 1.2.3.13.\n"
+           "docker swarm join --token SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx"
+           " 192.168.99.121:2377\ngrant_type=refresh_token&refresh_token=tGzv3JOkF0XG5Qx2TlKWIA\n"
+           "oauth_token=hh5s93j4hdidpola&oauth_token_secret=hdhd0244k9j7ao03&oauth_callback_confirmed=true\n"
+           ".dockerconfigjson: eyJhdXRocyI6eyJodHRwczovL2luZGV4LmRvY2tlci5pby92MS8iOnsiYXV0aCI6ImRYTmxjanB3WVhOeiJ9fX0=",
+     {"KEY": 6, "IP_ADDRESS": 5}),
 ]
 
 
