@@ -52,7 +52,8 @@ def key_like(token: str) -> bool:
 
 CAMEL_WORDS = re.compile(r"(?:[A-Z][a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|$)){3,}")  # `AuthzDBDLoginToReferer`
 BITCOIN = re.compile(r"[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?i:bc1[ac-hj-np-z02-9]{11,71})")  # base58, bech32 (any case)
-SELF_NAMED = re.compile(r"[A-Za-z_]*(?:secret|token|pass|key|auth)[A-Za-z_]*=", re.IGNORECASE)  # `oauth_token_secret=`
+SECRET_NAMES = r"secret|token|pass|auth"  # in a name that says what it holds (a parameter's, a JSON field's)
+SELF_NAMED = re.compile(rf"[A-Za-z_]*(?:{SECRET_NAMES}|key)[A-Za-z_]*=", re.IGNORECASE)  # `oauth_token_secret=`
 HEX = re.compile(r"[0-9a-fA-F]{7,}")  # git commits (7-40), md5, sha1, sha256 digests
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{11,12}")
 
@@ -80,15 +81,16 @@ def identifier_like(value: str) -> bool:
     #                                                                    random `huZfgZRJlzTtdGfg3tGnC`
 
 
-def base64_text(value: str, compact: bool = False) -> bool:
+def base64_text(text: str, s: int, e: int) -> bool:
     """Base64 of readable text (`TmV2ZXIgR29ubmEgR2l2ZSBZb3UgVXA=`, `data=YW55IGJpbmFyeSBkYXRhCg==`): example data
     in a manual, not key material (a key decodes to random bytes; a PEM private key is kept: it says so); base64url of
-    a JSON object with no secret's name in it, unless `compact`: one of a token's dotted parts (a JOSE header alone
+    a JSON object with no secret's name in it, unless one of a token's dotted parts (a JOSE header alone
     `"protected":"eyJhbGciOiJSUzI1NiJ9"`, Docker's path stat header; every part of a compact JWT or JWE stays a key,
     as does a base64 Docker config holding `auth`)."""
     import base64
     import binascii
 
+    value = text[s:e]
     body = value.split("=", 1)[1] if re.match(r"[A-Za-z]\w*=[A-Za-z0-9+/\-_]", value) else value
     body = body.rstrip("=").translate(str.maketrans("-_", "+/"))
     try:
@@ -96,14 +98,14 @@ def base64_text(value: str, compact: bool = False) -> bool:
     except (binascii.Error, ValueError):
         return False
     try:
-        text = raw.decode("utf-8")
+        decoded = raw.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    printable = sum(c.isprintable() or c in "\n\t" for c in text)
-    json = text.lstrip().startswith('{"')
-    if json and (compact or re.search(r"auth|pass|secret|token|private|\"d\"", text, re.IGNORECASE)):
+    printable = sum(c.isprintable() or c in "\n\t" for c in decoded)
+    json = decoded.lstrip().startswith('{"')
+    if json and (re.search(rf"{SECRET_NAMES}|private|\"d\"", decoded, re.IGNORECASE) or in_compact_token(text, s, e)):
         return False
-    return len(raw) >= 8 and printable >= 0.97 * len(text) and (" " in text or json) and "PRIVATE KEY" not in text
+    return len(raw) >= 8 and printable >= 0.97 * len(decoded) and (" " in decoded or json) and "PRIVATE KEY" not in decoded
 
 
 def key_look_alike(text: str, s: int, e: int) -> bool:
@@ -162,7 +164,7 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
                 or re.search(r"site[-_]verification\W{0,24}$", text[max(0, s - 50):s], re.IGNORECASE)  # a public meta tag
                 or re.match(r"\W{0,24}(?:google-)?site[-_]verification", text[e:e + 60], re.IGNORECASE)  # (its name after)
                 or re.match(r"(?:sha\d+|md5)(?://|-)", value, re.IGNORECASE)  # a pin; subresource integrity `sha384-...`
-                or base64_text(value, compact=in_compact_token(text, s, e))
+                or base64_text(text, s, e)
                 or (re.search(r"(?:-|\bFl )$", text[max(0, s - 3):s]) and len(set(value)) == len(value))
                 or re.fullmatch(r"[A-Z]?[a-z]+", value) or CAMEL_WORDS.fullmatch(value))
 
