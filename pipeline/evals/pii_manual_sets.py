@@ -81,7 +81,9 @@ measured, each measured once before the rules were changed on it.
   written on (v). (w) `docs_fresh_21`: FRESH_DOCS_21, cloud, infrastructure, authentication and database clients'
   documentation, measured once after the twenty-first change; the twenty-second change (one-case tokens and Gerrit's
   change ids need a secret word, base64url of JSON alone, a dated release, a patch release beside its base) was written
-  on (w). The next set measured is the next held-out figure.
+  on (w). (x) `docs_fresh_22`: FRESH_DOCS_22, security, forensics and network-analysis tools' documentation (Wireshark,
+  intrusion detection, password crackers, scanners, sniffers), measured once after the twenty-second change. The next
+  set measured is the next held-out figure.
 """
 
 # manuals and documentation, measured once after the last rule change: Debian's translated man pages in 11
@@ -201,8 +203,15 @@ FRESH_DOCS_21 = ("cloud-init", "python-openstackclient-doc", "python-novaclient-
                  "python-authlib-doc", "python-nacl-doc", "python-pysnmp4-doc", "python-os-ken-doc", "python-ncclient-doc",
                  "sqlite3-doc", "python-sqlalchemy-doc", "python-pymongo-doc", "python-psycopg2-doc", "python-ldap-doc",
                  "python-elasticsearch-doc")
+# measured once after the twenty-second change (written on FRESH_DOCS_21): security, forensics and network-analysis
+# tools' documentation: captures, hashes, host names and addresses, fingerprints, cracked passwords, scan results
+FRESH_DOCS_22 = ("wireshark-doc", "tshark", "aide", "tripwire", "sleuthkit", "yara", "john", "john-data", "hydra", "lynis",
+                 "rkhunter", "chkrootkit", "tiger", "samhain", "sqlmap", "hashcat", "ettercap-common", "dsniff", "ncrack",
+                 "masscan", "arp-scan", "p0f", "ngrep", "foremost", "testdisk", "ssh-audit", "sslscan", "testssl.sh",
+                 "wapiti", "dirb", "medusa", "ophcrack", "yersinia", "macchanger", "wifite", "reaver", "tcpflow",
+                 "netsniff-ng")
 # in the order they were measured: `docs_fresh`, `docs_fresh_2`, ... in the evaluation's output
 MANUAL_SETS = (FRESH_DOCS, FRESH_DOCS_2, FRESH_DOCS_3, FRESH_DOCS_4, FRESH_DOCS_5, FRESH_DOCS_6, FRESH_DOCS_7, FRESH_DOCS_8,
                FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12, FRESH_DOCS_13, FRESH_DOCS_14,
                FRESH_DOCS_15, FRESH_DOCS_16, FRESH_DOCS_17, FRESH_DOCS_18,
-               FRESH_DOCS_19, FRESH_DOCS_20, FRESH_DOCS_21)
+               FRESH_DOCS_19, FRESH_DOCS_20, FRESH_DOCS_21, FRESH_DOCS_22)
