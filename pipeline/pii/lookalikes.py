@@ -118,7 +118,8 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
     (`Systemzugangsberechtigungen`), words run together with no digit (`AuthBasicUseDigestAlgorithm`,
     `AuthzDBDLoginToReferer`: a directive's name even after `auth`), an API's function name, a hex number inside a
     disk's name, a parameter set to a number, a name in a dotted path or a call, a UUID naming an object, a Bitcoin
-    address, an alphabet, a file's name, a site verification token (public in a page's `<meta>`)."""
+    address, an alphabet, a file's name, a site verification token (public in a page's `<meta>`), a signature's id in
+    GnuPG's status lines (`[GNUPG:] SIG_ID 9hQvRhgj...`)."""
     value = text[s:e]
     if re.search(r"\\(?:\*?\(|f)$", text[max(0, s - 3):s]) and key_needs_context(value[2:]):
         return True  # roff glued to the token: `\(dq44f68b13ce97044b837f000035ca9452` is a quoted GUID, a string's
@@ -158,7 +159,7 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
         return True  # a Bitcoin address (CRYPTO's), an alphabet `0123456789ABCDEFGHIJ...`, a file's name before its
         #              extension (`figures/invest2Lots0RegB4Scrub.png`)
     return bool(re.search(r"(?:(?:sha\d*|md5|digest|checksum)(?:[:=](?:\"|&quot;)?|//)|measurement[:=\s]"
-                          r"|--[\w-]*(?:sha\d+|md5)\s)\s*$", text[max(0, s - 30):s], re.IGNORECASE)
+                          r"|--[\w-]*(?:sha\d+|md5)\s|\bSIG_ID\s)\s*$", text[max(0, s - 30):s], re.IGNORECASE)
                 or re.search(r"\b(?:pub(?:lic)?[_-]?key[_-]?(?:sha)?(?:256|384|512)|\w*fingerprint\w*)\s*[:=]\s*"
                              r"(?:[\"'`]|&#39;|&quot;)?$", text[max(0, s - 40):s], re.IGNORECASE)  # `pubkey256 = '...'`
                 or re.search(r"site[-_]verification\W{0,24}$", text[max(0, s - 50):s], re.IGNORECASE)  # a public meta tag

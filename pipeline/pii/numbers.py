@@ -140,10 +140,11 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
         return True  # a version: with a date stamp, `gcc-12 (12-20220428-1)`; `binutils (2.13.90.0.18-1.7) unstable;`
     if re.search(r"[A-Za-z_]$", text[max(0, s - 1):s]) or re.match(r"-[A-Za-z]", after):
         return True  # part of an identifier or a file name: `Wa_1408615072`, `02-687531-fix-ldflags.patch`
-    if "~" in value or re.search(r"(?i)\bhex\w*[:=]\s*$", text[max(0, s - 16):s]) \
+    if "~" in value or re.search(r"(?i)\bhex\w*[:=]\s*$|\bhex(?:adecimal)?\b[^\d.\n]{0,40}$", text[max(0, s - 56):s]) \
             or re.match(r"[ \t]+(?=[0-9A-F]{0,3}[A-F])[0-9A-F]{4}\b", after):
         return True  # a Debian snapshot version (`0~1403012359`: no one writes a tilde in a phone number), hex bytes
-        #              (`hexkey:0102030405`), the start of a fingerprint in groups of four (`9297 8852 A62F A5E2`)
+        #              (`hexkey:0102030405`, `a hexadecimal string in the form 0102030405`), the start of a fingerprint
+        #              in groups of four (`9297 8852 A62F A5E2`)
     if (re.search(r"(?<![\w.])[0-9A-Fa-f]*(?:\d[0-9A-Fa-f]*[A-Fa-f]|[A-Fa-f][0-9A-Fa-f]*\d)[0-9A-Fa-f]*[\-:]$",
                   text[max(0, s - 12):s])
             or re.search(r"(?i)\b(?:isbn|issn|ean)\d*\W{0,3}$", text[max(0, s - 12):s])):

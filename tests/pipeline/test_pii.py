@@ -566,6 +566,18 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
            "oauth_token=hh5s93j4hdidpola&oauth_token_secret=hdhd0244k9j7ao03&oauth_callback_confirmed=true\n"
            ".dockerconfigjson: eyJhdXRocyI6eyJodHRwczovL2luZGV4LmRvY2tlci5pby92MS8iOnsiYXV0aCI6ImRYTmxjanB3WVhOeiJ9fX0=",
      {"KEY": 6, "IP_ADDRESS": 5}),
+    # manuals 22 (the twenty-third change: Wireshark's guides, netsniff-ng's hex dumps, Ncrack's ASCII art, Samhain's
+    # GnuPG log): eight bytes in hex, zeros before a closing `::` or padded, an OID before its ASN.1 name, a number called
+    # hexadecimal and a signature's id are none; the addresses (the any-address `::0` and written out too) and a calling
+    # number stay
+    ("en", "   97  79:20:70:61:79:6c:6f:61  64:20:66:6f:72:20:6d:79  20:66:69:72:73:74:20:70\n"
+           "  ( addr=10.20.30.40, ses_id=01:23:45:67:89:ab:cd:ef, calling_number=1244556673 )\n"
+           "    00..0~0?0::00,?0::?$0.  00 ~\n"
+           '#.REGISTER\nCertificate  B  "2.5.4.36" "id-at-userCertificate"\n'
+           "This field takes a hexadecimal string in the form 0102030405.\n"
+           "[GNUPG:] SIG_ID 9hQvRhgjWLqyFzVOHi2b0uDmBFo 2003-03-15 1047740901\n"
+           '"ipv6.dst": "ff02::1:ff9e:e38e", default: 0:0:0:0:0:0:0:0, host 2.5.4.36, Address "::0"',
+     {"IP_ADDRESS": 5, "PHONE": 1}),
 ]
 
 
