@@ -82,8 +82,11 @@ measured, each measured once before the rules were changed on it.
   documentation, measured once after the twenty-first change; the twenty-second change (one-case tokens and Gerrit's
   change ids need a secret word, base64url of JSON alone, a dated release, a patch release beside its base) was written
   on (w). (x) `docs_fresh_22`: FRESH_DOCS_22, security, forensics and network-analysis tools' documentation (Wireshark,
-  intrusion detection, password crackers, scanners, sniffers), measured once after the twenty-second change. The next
-  set measured is the next held-out figure.
+  intrusion detection, password crackers, scanners, sniffers), measured once after the twenty-second change; the
+  twenty-third change (eight hex bytes are no IPv6 address, zeros before a closing `::`, an OID before its ASN.1 name,
+  a number called hexadecimal, GnuPG's SIG_ID) was written on (x). (y) `docs_fresh_23`: FRESH_DOCS_23, routing, VPN,
+  firewall and network configuration tools' documentation, measured once after the twenty-third change. The next set
+  measured is the next held-out figure.
 """
 
 # manuals and documentation, measured once after the last rule change: Debian's translated man pages in 11
@@ -210,8 +213,17 @@ FRESH_DOCS_22 = ("wireshark-doc", "tshark", "aide", "tripwire", "sleuthkit", "ya
                  "masscan", "arp-scan", "p0f", "ngrep", "foremost", "testdisk", "ssh-audit", "sslscan", "testssl.sh",
                  "wapiti", "dirb", "medusa", "ophcrack", "yersinia", "macchanger", "wifite", "reaver", "tcpflow",
                  "netsniff-ng")
+# measured once after the twenty-third change (written on FRESH_DOCS_22): routing daemons, VPNs, firewalls, DHCP and
+# DNS resolvers, network configuration: addresses, prefixes, pre-shared and public keys, interface names
+FRESH_DOCS_23 = ("frr-doc", "bird2", "keepalived", "strongswan-starter", "strongswan-swanctl", "radvd", "dnsmasq-base",
+                 "openvswitch-doc", "iptables", "ipset", "conntrack", "ethtool", "iperf3", "mtr-tiny", "traceroute",
+                 "bridge-utils", "vlan", "ifupdown", "netplan.io", "network-manager", "openssh-server", "sshguard",
+                 "fail2ban", "openconnect", "vpnc", "pptpd", "xl2tpd", "babeld", "exabgp", "ldirectord", "ipvsadm",
+                 "pdns-recursor", "ldnsutils", "knot-resolver", "shorewall-doc", "shorewall", "ebtables", "arptables",
+                 "miniupnpd", "ndppd", "wide-dhcpv6-client")
 # in the order they were measured: `docs_fresh`, `docs_fresh_2`, ... in the evaluation's output
 MANUAL_SETS = (FRESH_DOCS, FRESH_DOCS_2, FRESH_DOCS_3, FRESH_DOCS_4, FRESH_DOCS_5, FRESH_DOCS_6, FRESH_DOCS_7, FRESH_DOCS_8,
                FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12, FRESH_DOCS_13, FRESH_DOCS_14,
                FRESH_DOCS_15, FRESH_DOCS_16, FRESH_DOCS_17, FRESH_DOCS_18,
-               FRESH_DOCS_19, FRESH_DOCS_20, FRESH_DOCS_21, FRESH_DOCS_22)
+               FRESH_DOCS_19, FRESH_DOCS_20, FRESH_DOCS_21, FRESH_DOCS_22,
+               FRESH_DOCS_23)
