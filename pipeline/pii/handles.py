@@ -51,7 +51,7 @@ def user_look_alike(text: str, s: int, e: int) -> bool:
     is a handle), arrays passed to a call (`upcase(@list1, @list2)`), an all-capitals name whatever the context: a
     Kerberos realm (`user@EXAMPLE.COM`, `user</span><span>@KRBTEST</span>`), a Perl array (`@ARGV`, `real @ARRAYs`), a
     constant; a call or a decorator (`@mysql_connect(`, `@property` over a `def`); Sphinx's shorthand for an object of
-    the app (``:class:`~@AsyncResult` ``)."""
+    the app (``:class:`~@AsyncResult` ``); a value assigned with `=` (Open vSwitch's `qos=@newqos`: a record's name)."""
     after, line = text[e:e + 40], text[text.rfind("\n", 0, s) + 1:s]
     if re.fullmatch(r"@[A-Z][A-Z_]+s?", text[s:e]) or re.fullmatch(r"\t+|[ \t]*\[TAB\][ \t]*", line):
         return True
@@ -75,5 +75,6 @@ def user_look_alike(text: str, s: int, e: int) -> bool:
     return (re.match(r"[ \t]*\.\d", after) is not None or (after.startswith(";") and user_needs_context(text[s:e]))
             or re.search(r"(?:\b(?:my|our|local)\s*\(\s*|[$%]\w+,\s*)$", line) is not None  # Perl: `my(@from)`,
             #                                                     `($user, @errors)` (`@luca72, @dev0ps79` are handles)
+            or line.endswith("=")  # a value assigned: Open vSwitch's record names `--id=@newqos`, `queues:10=@dpdk1Q10`
             or re.fullmatch(r"\s*(?:\d+\.)+\d*\s+", line) is not None  # a numbered heading: `3.2. @hf_value2`
             or re.fullmatch(r"\s*[\w*,;!=]+\.[\w*!=]+\s+", line) is not None)  # a syslog rule's host: `*.* @loghost`

@@ -126,8 +126,8 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
         #              or a list of numbers (`96.0.4664.110`, `1.3.6.1.6.3.1`, `trap '' 1 2 3 13 14`); columns
         #              of a table; phone numbers group their digits by 2 to 4 (`+33 1 23 45 67 89` is allowed)
     r = re.fullmatch(r"\(?([1-9]\d{3,4})(?:-|\.\.)([1-9]\d{3,4})\)?", value)
-    if r and int(r.group(1)) < int(r.group(2)):
-        return True  # a range: `32768-65535`, `49152..65535`
+    if (r and int(r.group(1)) < int(r.group(2))) or re.fullmatch(r"\(?0(?:-|\.\.)[1-9]\d*\)?", value):
+        return True  # a range: `32768-65535`, `49152..65535`, from zero `metric (0-16777214)` (not a lone trunk 0)
     if re.fullmatch(r"\d{5}-\d{4}", value) and re.search(r"\b[A-Z]{2},?\s+(?:(?:#|//|;|\*|--|%|\.\\\")[ \t]*)?$",
                                                          text[max(0, s - 20):s]):
         return True  # a US ZIP+4 code after its state: `Boston, MA 02110-1301`, also across a line break and the

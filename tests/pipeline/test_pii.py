@@ -578,6 +578,14 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
            "[GNUPG:] SIG_ID 9hQvRhgjWLqyFzVOHi2b0uDmBFo 2003-03-15 1047740901\n"
            '"ipv6.dst": "ff02::1:ff9e:e38e", default: 0:0:0:0:0:0:0:0, host 2.5.4.36, Address "::0"',
      {"IP_ADDRESS": 5, "PHONE": 1}),
+    # manuals 23 (the twenty-fourth change: FRR's command reference, Open vSwitch's ovs-vsctl examples): a range from
+    # zero and a record's name assigned with `=` are none; a thanked handle, a phone number and a WireGuard key stay
+    ("en", "default-information originate metric (0-16777214) metric-type (1|2)\n.. clicmd:: default-metric (0-16777214)\n"
+           "$ ovs-vsctl set port vhost-user0 qos=@newqos -- \\\n    --id=@newqos create qos type=egress-policer \\\n"
+           "    queues:10=@dpdk1Q10 queues:20=@dpdk1Q20\n"
+           "Many thanks to @FuzzyStatic for providing access; twitter: @ErrataRob, phone +1 (415) 555-0132.\n"
+           "    peers:\n      - keys:\n          public: rlbInAj0qV69CysWPQY7KEBnKxpYCpaWqOs/dLevdWc=",
+     {"USER": 2, "PHONE": 1, "KEY": 1}),
 ]
 
 
