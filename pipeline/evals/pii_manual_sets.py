@@ -85,8 +85,10 @@ measured, each measured once before the rules were changed on it.
   intrusion detection, password crackers, scanners, sniffers), measured once after the twenty-second change; the
   twenty-third change (eight hex bytes are no IPv6 address, zeros before a closing `::`, an OID before its ASN.1 name,
   a number called hexadecimal, GnuPG's SIG_ID) was written on (x). (y) `docs_fresh_23`: FRESH_DOCS_23, routing, VPN,
-  firewall and network configuration tools' documentation, measured once after the twenty-third change. The next set
-  measured is the next held-out figure.
+  firewall and network configuration tools' documentation, measured once after the twenty-third change; the
+  twenty-fourth change (a range from zero, a name assigned with `=@`) was written on (y). (z) `docs_fresh_24`:
+  FRESH_DOCS_24, backup, storage and file system tools' documentation, measured once after the twenty-fourth change.
+  The next set measured is the next held-out figure.
 """
 
 # manuals and documentation, measured once after the last rule change: Debian's translated man pages in 11
@@ -221,9 +223,15 @@ FRESH_DOCS_23 = ("frr-doc", "bird2", "keepalived", "strongswan-starter", "strong
                  "fail2ban", "openconnect", "vpnc", "pptpd", "xl2tpd", "babeld", "exabgp", "ldirectord", "ipvsadm",
                  "pdns-recursor", "ldnsutils", "knot-resolver", "shorewall-doc", "shorewall", "ebtables", "arptables",
                  "miniupnpd", "ndppd", "wide-dhcpv6-client")
+# measured once after the twenty-fourth change (written on FRESH_DOCS_23): backup, storage and file system tools
+# (Borg, restic, duplicity, rclone, Samba, NFS, iSCSI, LVM, RAID, Ceph, GlusterFS): repositories, remotes, credentials
+FRESH_DOCS_24 = ("borgbackup-doc", "borgbackup", "restic", "duplicity", "rsnapshot", "bacula-common", "amanda-common",
+                 "rclone", "s3cmd", "lvm2", "mdadm", "nfs-common", "samba-common-bin", "samba", "cifs-utils", "open-iscsi",
+                 "targetcli-fb", "nvme-cli", "parted", "cryptsetup", "backuppc", "rdiff-backup", "burp", "btrfs-progs",
+                 "xfsprogs", "e2fsprogs", "ceph-common", "glusterfs-common")
 # in the order they were measured: `docs_fresh`, `docs_fresh_2`, ... in the evaluation's output
 MANUAL_SETS = (FRESH_DOCS, FRESH_DOCS_2, FRESH_DOCS_3, FRESH_DOCS_4, FRESH_DOCS_5, FRESH_DOCS_6, FRESH_DOCS_7, FRESH_DOCS_8,
                FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12, FRESH_DOCS_13, FRESH_DOCS_14,
                FRESH_DOCS_15, FRESH_DOCS_16, FRESH_DOCS_17, FRESH_DOCS_18,
                FRESH_DOCS_19, FRESH_DOCS_20, FRESH_DOCS_21, FRESH_DOCS_22,
-               FRESH_DOCS_23)
+               FRESH_DOCS_23, FRESH_DOCS_24)
