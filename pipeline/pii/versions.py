@@ -86,12 +86,12 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
     value, before, after = text[s:e], text[max(0, s - 2):s], text[e:e + 12]
     if ":" in value and (value.strip(":") == "" or re.search(r"[\w$\\]$", before) or re.match(r"\w", after)
                          or re.search(r"[g-zG-Z]", value) or (not re.search(r"\d", value) and value.count(":") <= 3)
-                         or (re.fullmatch(r"[0-9A-Fa-f]{1,4}::", value) and TEXINFO_MENU.search(text, max(0, s - 80), s))):
+                         or (re.fullmatch(r"[0-9A-Fa-f]{1,4}::", value) and TEXINFO_MENU.search(text, max(0, s - 80), s))
+                         or HEX_BYTES.fullmatch(value)
+                         or (re.fullmatch(r"[0:]+", value) and "::" in value and (value.endswith("::") or "00" in value))):
         return True  # `::`, `$::a`, Perl's `B::CC`, roff's `\fB::`, a Texinfo menu entry's `* Class 1::`: names in code
-        #              or markup, not IPv6 addresses (which have a digit or more groups: `::1`, `fe80::1`, `ff02::2`)
-    if ":" in value and (HEX_BYTES.fullmatch(value) or (re.fullmatch(r"[0:]+", value) and "::" in value
-                                                        and (value.endswith("::") or "00" in value))):
-        return True  # bytes in a hex dump; zeros before a closing `::` or padded (cgroup v2's path prefix `0::`,
+        #              or markup, not IPv6 addresses (which have a digit or more groups: `::1`, `fe80::1`, `ff02::2`);
+        #              bytes in a hex dump; zeros before a closing `::` or padded (cgroup v2's path prefix `0::`,
         #              `?0::00,?` in ASCII art), not the any-address as written (`::0`, `0::0`)
     section = re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{1,2}\.\d{1,2}", value)  # 12.1.1.1, not 10.57.39.210
     small = re.fullmatch(r"\d(?:\.\d){3}", value)  # `2.8.0.3`: a version (or `1.2.3.4`, an example), no one's host
