@@ -87,7 +87,9 @@ measured, each measured once before the rules were changed on it.
   a number called hexadecimal, GnuPG's SIG_ID) was written on (x). (y) `docs_fresh_23`: FRESH_DOCS_23, routing, VPN,
   firewall and network configuration tools' documentation, measured once after the twenty-third change; the
   twenty-fourth change (a range from zero, a name assigned with `=@`) was written on (y). (z) `docs_fresh_24`:
-  FRESH_DOCS_24, backup, storage and file system tools' documentation, measured once after the twenty-fourth change.
+  FRESH_DOCS_24, backup, storage and file system tools' documentation, measured once after the twenty-fourth change;
+  the twenty-fifth change (a KDF's salt, an OAuth state nonce, a quoted PGP signature, a node id in base58, an OID folded
+  by LDIF, a number before a closing `::`, LVM tags, batch markers) was written on (z).
   The next set measured is the next held-out figure.
 """
 

@@ -19,6 +19,7 @@ from typing import Literal
 from pipeline.pii.handles import USER_PATTERN, user_look_alike, user_needs_context
 from pipeline.pii.lookalikes import (
     KEY_PATTERN,
+    crypto_look_alike,
     data_window,
     email_look_alike,
     in_ipv4,
@@ -199,7 +200,7 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("IBAN", "IBAN_CODE", r"[A-Za-z]{2}\d{2}", _presidio("IbanRecognizer"), 0.8,
            ("iban", "bank", "account", "transfer")),
     Entity("CRYPTO", "CRYPTO", r"[13][a-km-zA-HJ-NP-Z1-9]{25}|bc1[a-z0-9]{8}", _presidio("CryptoRecognizer"), 0.8,
-           ("wallet", "btc", "bitcoin", "crypto")),
+           ("wallet", "btc", "bitcoin", "crypto"), look_alike=crypto_look_alike),
     Entity("KEY", "KEY", r"[A-Za-z0-9_+/=\-]{20}", _pattern("KEY", KEY_PATTERN, key_candidate), 0.5,
            ("token", "tokens", "secret", "secrets", "password", "passwords", "passwd", "api_key", "api key", "apikey",
             "access key", "access_key", "accesskey", "secretkey", "private key", "private_key", "credential",

@@ -51,7 +51,8 @@ def user_look_alike(text: str, s: int, e: int) -> bool:
     is a handle), arrays passed to a call (`upcase(@list1, @list2)`), an all-capitals name whatever the context: a
     Kerberos realm (`user@EXAMPLE.COM`, `user</span><span>@KRBTEST</span>`), a Perl array (`@ARGV`, `real @ARRAYs`), a
     constant; a call or a decorator (`@mysql_connect(`, `@property` over a `def`); Sphinx's shorthand for an object of
-    the app (``:class:`~@AsyncResult` ``); a value assigned with `=` (Open vSwitch's `qos=@newqos`: a record's name)."""
+    the app (``:class:`~@AsyncResult` ``); a value assigned with `=` (Open vSwitch's `qos=@newqos`: a record's name); an
+    LVM tag (`--addtag @db1`); a capital and a number alone on a line (a batch marker in GlusterFS's changelog: `@B1`)."""
     after, line = text[e:e + 40], text[text.rfind("\n", 0, s) + 1:s]
     if re.fullmatch(r"@[A-Z][A-Z_]+s?", text[s:e]) or re.fullmatch(r"\t+|[ \t]*\[TAB\][ \t]*", line):
         return True
@@ -76,5 +77,8 @@ def user_look_alike(text: str, s: int, e: int) -> bool:
             or re.search(r"(?:\b(?:my|our|local)\s*\(\s*|[$%]\w+,\s*)$", line) is not None  # Perl: `my(@from)`,
             #                                                     `($user, @errors)` (`@luca72, @dev0ps79` are handles)
             or line.endswith("=")  # a value assigned: Open vSwitch's record names `--id=@newqos`, `queues:10=@dpdk1Q10`
+            or re.search(r"--(?:add|del)tag[ \t]+$", line) is not None  # an LVM tag: `lvchange --addtag @db1 vg1/lvol2`
+            or (re.fullmatch(r"@[A-Z]\d{1,2}", text[s:e]) is not None and re.fullmatch(r"[ \t]*", line) is not None
+                and re.match(r"[ \t]*(?:\n|$)", after) is not None)  # a marker alone on its line: GlusterFS's `@B1`
             or re.fullmatch(r"\s*(?:\d+\.)+\d*\s+", line) is not None  # a numbered heading: `3.2. @hf_value2`
             or re.fullmatch(r"\s*[\w*,;!=]+\.[\w*!=]+\s+", line) is not None)  # a syslog rule's host: `*.* @loghost`

@@ -108,6 +108,12 @@ def base64_text(text: str, s: int, e: int) -> bool:
     return len(raw) >= 8 and printable >= 0.97 * len(decoded) and (" " in decoded or json) and "PRIVATE KEY" not in decoded
 
 
+# what names a value that is no secret, right before it: a digest (`sha224:`, `"sha256": "`, a pin's `sha256//`), a
+# launch measurement, a KDF's salt (restic's `"salt": "..."`), GnuPG's `SIG_ID`, an OAuth `state` nonce (`?state=`)
+NOT_SECRET_BEFORE = re.compile(r"(?:(?:sha\d*|md5|digest|checksum|salt)(?:(?:\"|&quot;)?\s*[:=]\s*(?:\"|&quot;)?|//)"
+                               r"|measurement[:=\s]|--[\w-]*(?:sha\d+|md5)\s|\bSIG_ID\s|[?&;]state=)\s*$", re.IGNORECASE)
+
+
 def key_look_alike(text: str, s: int, e: int) -> bool:
     """Not a key whatever the context: a name after a roff escape (`\\s-1OSSL_KDF_PARAM_SECRET`), a C constant under
     its library's prefix (`NID_pbeWithMD5AndDES_CBC`), a digest after its algorithm (`sha224:0GomF8...`, a public key pin
@@ -118,8 +124,8 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
     (`Systemzugangsberechtigungen`), words run together with no digit (`AuthBasicUseDigestAlgorithm`,
     `AuthzDBDLoginToReferer`: a directive's name even after `auth`), an API's function name, a hex number inside a
     disk's name, a parameter set to a number, a name in a dotted path or a call, a UUID naming an object, a Bitcoin
-    address, an alphabet, a file's name, a site verification token (public in a page's `<meta>`), a signature's id in
-    GnuPG's status lines (`[GNUPG:] SIG_ID 9hQvRhgj...`)."""
+    address or a node's id, an alphabet, a file's name, a site verification token (public in a page's `<meta>`), a
+    signature's id in GnuPG's status lines (`[GNUPG:] SIG_ID 9hQvRhgj...`), a KDF's salt, an OAuth `state` nonce."""
     value = text[s:e]
     if re.search(r"\\(?:\*?\(|f)$", text[max(0, s - 3):s]) and key_needs_context(value[2:]):
         return True  # roff glued to the token: `\(dq44f68b13ce97044b837f000035ca9452` is a quoted GUID, a string's
@@ -155,16 +161,15 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
                                   or re.match(r" (?:created|defined|undefined|deleted|removed|started|destroyed)\b",
                                               text[e:e + 12])):
         return True  # a UUID naming an object, a stored secret too: `secret uuid='...'`, `Secret <uuid> created`
-    if bitcoin_address(value) or ascending_run(value) or re.match(r"\.[a-z][a-z\d]{1,4}\b", text[e:e + 6]):
-        return True  # a Bitcoin address (CRYPTO's), an alphabet `0123456789ABCDEFGHIJ...`, a file's name before its
-        #              extension (`figures/invest2Lots0RegB4Scrub.png`)
-    return bool(re.search(r"(?:(?:sha\d*|md5|digest|checksum)(?:[:=](?:\"|&quot;)?|//)|measurement[:=\s]"
-                          r"|--[\w-]*(?:sha\d+|md5)\s|\bSIG_ID\s)\s*$", text[max(0, s - 30):s], re.IGNORECASE)
+    if bitcoin_address(value) or node_id(value) or ascending_run(value) or re.match(r"(?:\\&)?\.[a-z][a-z\d]{1,4}\b", text[e:e + 8]):
+        return True  # a Bitcoin address (CRYPTO's) or a node's id, an alphabet `0123456789ABCDEFGHIJ...`, a file's name before its
+        #              extension (`figures/invest2Lots0RegB4Scrub.png`, roff's `testSTM00019F3F9cap_diag\&.bin`)
+    return bool(NOT_SECRET_BEFORE.search(text[max(0, s - 30):s])
                 or re.search(r"\b(?:pub(?:lic)?[_-]?key[_-]?(?:sha)?(?:256|384|512)|\w*fingerprint\w*)\s*[:=]\s*"
                              r"(?:[\"'`]|&#39;|&quot;)?$", text[max(0, s - 40):s], re.IGNORECASE)  # `pubkey256 = '...'`
                 or re.search(r"site[-_]verification\W{0,24}$", text[max(0, s - 50):s], re.IGNORECASE)  # a public meta tag
                 or re.match(r"\W{0,24}(?:google-)?site[-_]verification", text[e:e + 60], re.IGNORECASE)  # (its name after)
-                or re.match(r"(?:sha\d+|md5)(?://|-)", value, re.IGNORECASE)  # a pin; subresource integrity `sha384-...`
+                or re.match(r"(?:sha\d+|md5)(?://|-)|state=", value, re.IGNORECASE)  # a pin; `sha384-...`; `state=...`
                 or base64_text(text, s, e)
                 or (re.search(r"(?:-|\bFl )$", text[max(0, s - 3):s]) and len(set(value)) == len(value))
                 or re.fullmatch(r"[A-Z]?[a-z]+", value) or CAMEL_WORDS.fullmatch(value))
@@ -207,6 +212,20 @@ def bitcoin_address(value: str) -> bool:
     if not BITCOIN.fullmatch(value):
         return False
     return _crypto().validate_result(value.lower() if value[:3].lower() == "bc1" else value)
+
+
+def node_id(value: str) -> bool:
+    """Base58 with its checksum, opening with `1` and longer than a Bitcoin address: a node's id (Storj's
+    `12EayRS2V1kEsWES...ps3S`), derived from its public key; no secret (a private key in the same encoding, wallet
+    import format, opens with 5, K or L)."""
+    return re.fullmatch(r"1[1-9A-HJ-NP-Za-km-z]{35,}", value) is not None and _crypto().validate_result(value)
+
+
+def crypto_look_alike(text: str, s: int, e: int) -> bool:
+    """Base58 that checks but is longer than a Bitcoin address can be: a legacy address is 25 bytes, at most 35
+    characters (a Storj node id `12EayRS2V1kEsWES...ps3S`, 51 characters, is base58 with a checksum too)."""
+    value = text[s:e]
+    return not value.lower().startswith("bc1") and len(value) > 35
 
 
 def ascending_run(value: str, n: int = 8) -> bool:

@@ -48,6 +48,8 @@ UPDATE_FROM = re.compile(r"\b(?:updat|upgrad|downgrad|bump)\w*\s+(?:[\w.+\-]+\s+
 OID_BEFORE = re.compile(r"(?:\bOID|\boid\b|\bObjectIdentifier|\bdotted string)(?:[\s:=(\"'`]|&quot;)*$")  # (HTML: blanked tags)
 # ... or its ASN.1 name right after it: a compiler's registration `Certificate  B  "2.5.4.36" "id-at-userCertificate"`
 OID_NAME_AFTER = re.compile(r"(?:[\"'`]|&quot;)?[ \t]+(?:[\"'`]|&quot;)?id-[a-z]{2,}")
+# a dotted number folded onto the next line, LDIF's one-space continuation (`SYNTAX 1.3.6.1.4.1.1466.\n 115.121.1.27`)
+LDIF_FOLDED = re.compile(r"\d\.\r?\n $")
 # eight groups of two hex digits: bytes (a hex dump's row `73:20:61:20:64:75:6d:6d`, an EUI-64 or a session id
 # `01:23:45:67:89:ab:cd:ef`), not an IPv6 address (whose first group would be 00xx, reserved space)
 HEX_BYTES = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){7}")
@@ -81,18 +83,21 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
     4.2.2.177`, a version noun earlier in the sentence, or a word after it: `1.0.27.1 or later`; `since dpkg 1.15.5.4`,
     `desde dpkg 1.15.5.4`, `fixed in 1.4.0.26`, `4.0.11.1 will be released`, `Prepare for 1.7.11.5`, a release's title
     `Git 1.7.11.5`, an update, an AIX fileset's level in `lslpp`'s table: `bos.rte  4.3.3.75  COMMITTED`,
-    a stable release of Linux 2.4 or 2.6: `2.6.38.6`, an object identifier: `oid=2.5.29.24`, `"2.5.4.36" "id-at-..."`;
+    a stable release of Linux 2.4 or 2.6: `2.6.38.6`, an object identifier: `oid=2.5.29.24`, `"2.5.4.36" "id-at-..."`,
+    one folded by LDIF onto the next line;
     eight bytes in hex `73:20:61:20:64:75:6d:6d`)."""
     value, before, after = text[s:e], text[max(0, s - 2):s], text[e:e + 12]
     if ":" in value and (value.strip(":") == "" or re.search(r"[\w$\\]$", before) or re.match(r"\w", after)
                          or re.search(r"[g-zG-Z]", value) or (not re.search(r"\d", value) and value.count(":") <= 3)
                          or (re.fullmatch(r"[0-9A-Fa-f]{1,4}::", value) and TEXINFO_MENU.search(text, max(0, s - 80), s))
+                         or (re.fullmatch(r"\d{1,3}::", value) and re.match(r"[ \t]*(?:\n|$)", text[e:e + 20]))
                          or HEX_BYTES.fullmatch(value)
                          or (re.fullmatch(r"[0:]+", value) and "::" in value and (value.endswith("::") or "00" in value))):
         return True  # `::`, `$::a`, Perl's `B::CC`, roff's `\fB::`, a Texinfo menu entry's `* Class 1::`: names in code
         #              or markup, not IPv6 addresses (which have a digit or more groups: `::1`, `fe80::1`, `ff02::2`);
         #              bytes in a hex dump; zeros before a closing `::` or padded (cgroup v2's path prefix `0::`,
-        #              `?0::00,?` in ASCII art), not the any-address as written (`::0`, `0::0`)
+        #              `?0::00,?` in ASCII art), not the any-address as written (`::0`, `0::0`); reST's literal
+        #              block marker after a number ending its line (`starting with file 6::`)
     section = re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{1,2}\.\d{1,2}", value)  # 12.1.1.1, not 10.57.39.210
     small = re.fullmatch(r"\d(?:\.\d){3}", value)  # `2.8.0.3`: a version (or `1.2.3.4`, an example), no one's host
     epoch = re.search(r"(?:^|[\s(\[])\d{1,2}:$", text[max(0, s - 4):s])  # a Debian epoch: `2:1.4.99.1-1`, `[1:2.10.2.3`
@@ -101,7 +106,7 @@ def ip_look_alike(text: str, s: int, e: int) -> bool:
                            and OPENS.search(text[max(0, s - 80):s])))
     toc = toc or (re.search(r"(?:^|\n)#{1,6}[ \t]+$", text[max(0, s - 10):s]) and RELEASE_HEADING.match(text, e))
     return bool(JOINED_BEFORE.search(before) or VERSION_AFTER.match(after) or value.startswith("0.") or netmask(value)
-                or small or epoch or toc
+                or small or epoch or toc or LDIF_FOLDED.search(text, max(0, s - 8), s)
                 or VERSION_ON_LINE.search(text, max(0, s - 60), s) or VERSION_IN_SENTENCE.search(text, max(0, s - 140), s)
                 or DEBIAN_HEADER.match(text, e, e + 60)
                 or LATER.match(text, e) or RELEASED.match(text, e) or SINCE.search(text, max(0, s - 40), s)

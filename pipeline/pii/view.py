@@ -27,8 +27,9 @@ MAY_KEEP = re.compile(r"\s(?:" + "|".join(sorted(KEEP)) + r"|data-)", re.IGNOREC
 URL = re.compile(r"(?:https?|ftp)://[^\s\"'<>]+|(?<![\w.])[\w\-.]+\.html?#[^\s\"'<>]+")
 FRAGMENT = re.compile(r"#[^\s\"'<>=#@]*$")  # not one that passes values (`#token=`, `#jane@x.org`)
 DATA_URI = re.compile(r"data:[\w.+\-]+/[\w.+\-]+(?:;[\w.+\-]+=[\w.+\-]+)*;base64,([A-Za-z0-9+/=]+)")
-# a base64 line or an armour checksum; a string or block that holds it may close on its last line (Tcl's `...AOw==}`)
-BASE64_LINE = re.compile(r"[ \t]*([A-Za-z0-9+/]{16,}={0,2}|=[A-Za-z0-9+/]{4})[}\])\"';,]{0,3}[ \t]*\r?(?:\n|$)")
+# a base64 line or an armour checksum, quoted in a mail or not (`>iD8DBQA/...`); a string or block that holds it may
+# close on its last line (Tcl's `...AOw==}`)
+BASE64_LINE = re.compile(r"(?:[ \t]*>)*[ \t]*([A-Za-z0-9+/]{16,}={0,2}|=[A-Za-z0-9+/]{4})[}\])\"';,]{0,3}[ \t]*\r?(?:\n|$)")
 PRIVATE = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----")
 TAG_NAME = re.compile(r"</?([\w:.\-]+)")
 SPACE = re.compile(r"\s")

@@ -586,6 +586,25 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
            "Many thanks to @FuzzyStatic for providing access; twitter: @ErrataRob, phone +1 (415) 555-0132.\n"
            "    peers:\n      - keys:\n          public: rlbInAj0qV69CysWPQY7KEBnKxpYCpaWqOs/dLevdWc=",
      {"USER": 2, "PHONE": 1, "KEY": 1}),
+    # manuals 24 (the twenty-fifth change: restic's key file and rclone's OAuth walk-through, Bacula's quoted signature,
+    # nvme-cli's roff, rclone's Storj remote, Samba's LDIF schema, Borg's FAQ, GlusterFS's changelog, LVM's tags): a KDF's
+    # salt, an OAuth state nonce, a quoted PGP signature, a file's name before roff's `\&.bin`, a node id, a folded OID,
+    # reST's `6::`, batch markers and an LVM tag are none; the encrypted key data, a secret key, a thanked handle, a
+    # Bitcoin address and the addresses stay
+    ("en", '    {\n        "salt": "uW4fEI1+IOzj7ED9mVor+yTSJFd68DGlGOeLgJELYsTU5ikhG/83/+jGd4KKAaQdSrsfzrdOhAMftTSih5Ux6w==",\n'
+           '        "data": "tGwYeKoM0C4j4/9DFrVEmMGAldvEn/+iKC3te/QE/6ox/V4qz58FUOgMa0Bb1cIJ6asrypCx"\n    }\n'
+           "go to the following link: http://127.0.0.1:53682/auth?state=LVn0IHzxej1ZkmQw31d0wQ\n"
+           ">-----BEGIN PGP SIGNATURE-----\n>\n>iD8DBQA/1j7fNgfoSvWqwEgRAsEDAJ0aF6qvQVHiH0X4DCTwXQh3wux1gACfQLxl\n"
+           ">wKgzEjDQMg3v1vh4yS6kUys=\n>=6xcc\n>-----END PGP SIGNATURE-----\n"
+           "saves to a file in the current directory (e\\&.g\\&. testSTM00019F3F9cap_diag\\&.bin)\n"
+           "satellite_address = 12EayRS2V1kEsWESU9QMRseFhdxYxKicsiFmxrsLZHeLUtdps3S\\[at]us-central-1.tardigrade.io:7777\n"
+           "DESC 'POSIX offset of a trust' EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.\n 115.121.1.27 SINGLE-VALUE )\n"
+           "starting with file 6::\n\n    rm data/**/{6..13}\n"
+           "Changelogs are recorded as below:\n    @B1\n    CREATE f1\n    @B2\n    RENAME f1 f2\n"
+           "  lvchange --addtag @db1 vg1/lvol2\n"
+           'export AWS_SECRET_ACCESS_KEY="LaJtZPoVvGbXsaD2LsxvJZF/7LRi4FhT0TK4gDQq", thanks to @xastor in #496,\n'
+           "donate to bitcoin wallet 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2, server 192.0.2.10 and fe80::1",
+     {"KEY": 2, "IP_ADDRESS": 3, "USER": 1, "CRYPTO": 1}),
 ]
 
 
