@@ -89,7 +89,9 @@ measured, each measured once before the rules were changed on it.
   twenty-fourth change (a range from zero, a name assigned with `=@`) was written on (y). (z) `docs_fresh_24`:
   FRESH_DOCS_24, backup, storage and file system tools' documentation, measured once after the twenty-fourth change;
   the twenty-fifth change (a KDF's salt, an OAuth state nonce, a quoted PGP signature, a node id in base58, an OID folded
-  by LDIF, a number before a closing `::`, LVM tags, batch markers) was written on (z).
+  by LDIF, a number before a closing `::`, LVM tags, batch markers) was written on (z). (aa) `docs_fresh_25`:
+  FRESH_DOCS_25, secrets, identity, mail authentication, database and DevOps tools' documentation, measured once after
+  the twenty-fifth change.
   The next set measured is the next held-out figure.
 """
 
@@ -231,9 +233,17 @@ FRESH_DOCS_24 = ("borgbackup-doc", "borgbackup", "restic", "duplicity", "rsnapsh
                  "rclone", "s3cmd", "lvm2", "mdadm", "nfs-common", "samba-common-bin", "samba", "cifs-utils", "open-iscsi",
                  "targetcli-fb", "nvme-cli", "parted", "cryptsetup", "backuppc", "rdiff-backup", "burp", "btrfs-progs",
                  "xfsprogs", "e2fsprogs", "ceph-common", "glusterfs-common")
+# measured once after the twenty-fifth change (written on FRESH_DOCS_24): secrets, identity, mail authentication,
+# database and DevOps tools (pass, age, OATH, YubiKey, PKCS#11, TPM, KeePassXC, LDAP, 389 DS, Kerberos, DKIM,
+# SpamAssassin, ClamAV, MariaDB, Redis, PgBouncer, Patroni, Percona, Puppet, Ansible, Podman, etcd, NATS, InfluxDB)
+FRESH_DOCS_25 = ("pass", "gopass", "age", "oathtool", "libpam-google-authenticator", "yubikey-manager", "opensc", "softhsm2",
+                 "tpm2-tools", "keepassxc", "git-crypt", "ldap-utils", "389-ds-base", "heimdal-docs", "krb5-user", "opendkim",
+                 "opendkim-tools", "dkimpy-milter", "spamassassin", "clamav", "mariadb-client", "redis-tools", "pgbouncer",
+                 "pgpool2", "patroni", "percona-toolkit", "puppet-agent", "ansible-core", "supervisor", "podman", "buildah",
+                 "skopeo", "hub", "git-lfs", "etcd-client", "nats-server", "influxdb")
 # in the order they were measured: `docs_fresh`, `docs_fresh_2`, ... in the evaluation's output
 MANUAL_SETS = (FRESH_DOCS, FRESH_DOCS_2, FRESH_DOCS_3, FRESH_DOCS_4, FRESH_DOCS_5, FRESH_DOCS_6, FRESH_DOCS_7, FRESH_DOCS_8,
                FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12, FRESH_DOCS_13, FRESH_DOCS_14,
                FRESH_DOCS_15, FRESH_DOCS_16, FRESH_DOCS_17, FRESH_DOCS_18,
                FRESH_DOCS_19, FRESH_DOCS_20, FRESH_DOCS_21, FRESH_DOCS_22,
-               FRESH_DOCS_23, FRESH_DOCS_24)
+               FRESH_DOCS_23, FRESH_DOCS_24, FRESH_DOCS_25)
