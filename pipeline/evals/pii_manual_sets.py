@@ -91,7 +91,8 @@ measured, each measured once before the rules were changed on it.
   the twenty-fifth change (a KDF's salt, an OAuth state nonce, a quoted PGP signature, a node id in base58, an OID folded
   by LDIF, a number before a closing `::`, LVM tags, batch markers) was written on (z). (aa) `docs_fresh_25`:
   FRESH_DOCS_25, secrets, identity, mail authentication, database and DevOps tools' documentation, measured once after
-  the twenty-fifth change.
+  the twenty-fifth change; the twenty-sixth change (a generator's version, a uid map's row, a checksum after its path,
+  a path as a token, a fingerprint glued to a C escape) was written on (aa).
   The next set measured is the next held-out figure.
 """
 

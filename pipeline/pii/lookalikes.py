@@ -127,9 +127,10 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
     address or a node's id, an alphabet, a file's name, a site verification token (public in a page's `<meta>`), a
     signature's id in GnuPG's status lines (`[GNUPG:] SIG_ID 9hQvRhgj...`), a KDF's salt, an OAuth `state` nonce."""
     value = text[s:e]
-    if re.search(r"\\(?:\*?\(|f)$", text[max(0, s - 3):s]) and key_needs_context(value[2:]):
+    glued = 2 if re.search(r"\\(?:\*?\(|f)$", text[max(0, s - 3):s]) else int(text[s - 1:s] == "\\" and value[:1] in "tnr")
+    if glued and key_needs_context(value[glued:]):
         return True  # roff glued to the token: `\(dq44f68b13ce97044b837f000035ca9452` is a quoted GUID, a string's
-        #              quote `\*(Aqea0c2dbd...` opens a git commit id
+        #              quote `\*(Aqea0c2dbd...` opens a git commit id; a C escape: `\\t430BDF5C...` (a tab, a fingerprint)
     size = re.match(r"s[-+]?\d|f[IBRP]", value) if text[max(0, s - 1):s] == "\\" else None
     if size and (identifier_like(value[size.end():]) or key_needs_context(value[size.end():])):
         return True  # a roff size or font escape glued to a name or an id: `\s-1OSSL_KDF_PARAM_SECRET`, `\fIdae86e1950b1...`
@@ -157,10 +158,8 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
     if re.fullmatch(r"[A-Za-z_]\w*=(?:\d+|0x[0-9a-fA-F]+)", value) or dotted_name(text, s, e):
         return True  # a parameter set to a number: `phonenumber=449999123456` (a key mixes letters in), a pointer in a
         #              debugger's backtrace `objspace=0x000055af60b2b040`; a name in a dotted path or called
-    if UUID.fullmatch(value) and (re.search(r"uuid\s*[=:]\s*['\"]?$", text[max(0, s - 12):s], re.IGNORECASE)
-                                  or re.match(r" (?:created|defined|undefined|deleted|removed|started|destroyed)\b",
-                                              text[e:e + 12])):
-        return True  # a UUID naming an object, a stored secret too: `secret uuid='...'`, `Secret <uuid> created`
+    if object_id(text, s, e):
+        return True  # a UUID naming an object, a file's checksum after its path
     if bitcoin_address(value) or node_id(value) or ascending_run(value) or re.match(r"(?:\\&)?\.[a-z][a-z\d]{1,4}\b", text[e:e + 8]):
         return True  # a Bitcoin address (CRYPTO's) or a node's id, an alphabet `0123456789ABCDEFGHIJ...`, a file's name before its
         #              extension (`figures/invest2Lots0RegB4Scrub.png`, roff's `testSTM00019F3F9cap_diag\&.bin`)
@@ -173,6 +172,18 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
                 or base64_text(text, s, e)
                 or (re.search(r"(?:-|\bFl )$", text[max(0, s - 3):s]) and len(set(value)) == len(value))
                 or re.fullmatch(r"[A-Z]?[a-z]+", value) or CAMEL_WORDS.fullmatch(value))
+
+
+def object_id(text: str, s: int, e: int) -> bool:
+    """A UUID naming an object, a stored secret too (`secret uuid='...'`, `Secret <uuid> created`), or a hex digest
+    after a file's path: its checksum (Puppet's filebucket `/etc/passwd: 429b2256...`, `restore /tmp/passwd 429b...`;
+    the secret word in the path is no context)."""
+    value = text[s:e]
+    if HEX.fullmatch(value) and re.search(r"(?:^|\s)/[\w.\-/]+:?[ \t]+$", text[max(0, s - 80):s]):
+        return True
+    return UUID.fullmatch(value) is not None and (
+        re.search(r"uuid\s*[=:]\s*['\"]?$", text[max(0, s - 12):s], re.IGNORECASE) is not None
+        or re.match(r" (?:created|defined|undefined|deleted|removed|started|destroyed)\b", text[e:e + 12]) is not None)
 
 
 def in_compact_token(text: str, s: int, e: int) -> bool:
@@ -254,6 +265,7 @@ def key_needs_context(value: str) -> bool:
                 and not SELF_NAMED.match(value))  # digits: base36 ids (Docker's), base32 in lowercase (a hex number
             #   `0x...` is left as it was, and so is a value after its own secret name: `oauth_token_secret=pfkkdhi9...`)
             or re.fullmatch(r"I[0-9a-f]{40}", value) is not None  # Gerrit's `Change-Id: I680f1454...` in a git log
+            or re.match(r"/(?:[a-z][\w.\-]*/){2,}", value) is not None  # a file's path: `/var/lib/containers/.../7HS76F2P...`
             or BITCOIN.fullmatch(value) is not None)  # Bitcoin-shaped, its checksum failing: `validate('1NEDq...')`
 
 

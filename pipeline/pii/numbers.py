@@ -152,7 +152,7 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
     if re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", value) and re.search(r"(?i)(?:addr|address|ip|host)[\s:=]*$",
                                                                    text[max(0, s - 12):s]):
         return True  # an (example) address, valid or not: `REMOTE_ADDR=121.345.78.123`
-    if arguments_or_data(text, s) or re.search(r"\[\d+,\s*\d+\]\s*/\s*$", text[max(0, s - 16):s]):
+    if arguments_or_data(text, s, e) or re.search(r"\[\d+,\s*\d+\]\s*/\s*$", text[max(0, s - 16):s]):
         return True  # or an inode after its device: a namespace's `[0,3] / 4026531837`
     # part of a longer run of numbers (`325.318/325.318`, `08:58`, the decimals of `11,0704976935`) or of an address
     # template (`255.255.255.xxx`), across a phrase break, a file's name (`sbasic/shared/03120300.html`), or an IPv4
@@ -161,15 +161,18 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
                 or ipv4_shaped(value))
 
 
-def arguments_or_data(text: str, s: int) -> bool:
+def arguments_or_data(text: str, s: int, e: int) -> bool:
     """A number where a phone number is not: a directive's arguments (`SFTPRekey required 1800 4096`: seconds and
     megabytes, though India has toll-free numbers written `1800 4096`; not `WhatsApp +33 6 12 34 56 78`), part of a
     URL (`postgr.es/c/033886653`; not `https://wa.me/15551234567`), a row of a number table (`0 81 4621 0
-    1412881037 ...`: two numbers before it on its line)."""
+    1412881037 ...`: two numbers before it on its line; a uid map's `0 2147549183      65536`: opening its line, a
+    number in an aligned column after it ending the line)."""
     directive = DIRECTIVE.fullmatch(text, text.rfind("\n", 0, s) + 1, s)
     return ((directive is not None and not PHONE_WORDS.search(directive.group(1)))
             or (in_url(text, s) and not PHONE_URL.search(text, max(0, s - 60), s))
-            or re.search(r"(?:^|[ \t])\d+[ \t]+\d+[ \t]+$", text[max(0, s - 40):s]) is not None)
+            or re.search(r"(?:^|[ \t])\d+[ \t]+\d+[ \t]+$", text[max(0, s - 40):s]) is not None
+            or (re.match(r"[ \t]{2,}\d+[ \t]*(?:\n|$)", text[e:e + 40]) is not None
+                and re.search(r"(?:^|\n)[ \t]*$", text[max(0, s - 40):s]) is not None))
 
 
 def phone_place_needs_context(text: str, s: int, e: int) -> bool:
