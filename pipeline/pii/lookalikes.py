@@ -229,7 +229,8 @@ def node_id(value: str) -> bool:
     """Base58 with its checksum, opening with `1` and longer than a Bitcoin address: a node's id (Storj's
     `12EayRS2V1kEsWES...ps3S`), derived from its public key; no secret (a private key in the same encoding, wallet
     import format, opens with 5, K or L)."""
-    return re.fullmatch(r"1[1-9A-HJ-NP-Za-km-z]{35,}", value) is not None and _crypto().validate_result(value)
+    return (value[:1] == "1" and crypto_look_alike(value, 0, len(value))
+            and re.fullmatch(r"[1-9A-HJ-NP-Za-km-z]+", value) is not None and _crypto().validate_result(value))
 
 
 def crypto_look_alike(text: str, s: int, e: int) -> bool:
