@@ -92,7 +92,9 @@ measured, each measured once before the rules were changed on it.
   by LDIF, a number before a closing `::`, LVM tags, batch markers) was written on (z). (aa) `docs_fresh_25`:
   FRESH_DOCS_25, secrets, identity, mail authentication, database and DevOps tools' documentation, measured once after
   the twenty-fifth change; the twenty-sixth change (a generator's version, a uid map's row, a checksum after its path,
-  a path as a token, a fingerprint glued to a C escape) was written on (aa).
+  a path as a token, a fingerprint glued to a C escape) was written on (aa). (ab) `docs_fresh_26`: FRESH_DOCS_26,
+  HPC, monitoring, radio, GPS, time and chat and game servers' documentation, measured once after the twenty-sixth
+  change.
   The next set measured is the next held-out figure.
 """
 
@@ -242,9 +244,17 @@ FRESH_DOCS_25 = ("pass", "gopass", "age", "oathtool", "libpam-google-authenticat
                  "opendkim-tools", "dkimpy-milter", "spamassassin", "clamav", "mariadb-client", "redis-tools", "pgbouncer",
                  "pgpool2", "patroni", "percona-toolkit", "puppet-agent", "ansible-core", "supervisor", "podman", "buildah",
                  "skopeo", "hub", "git-lfs", "etcd-client", "nats-server", "influxdb")
+# measured once after the twenty-sixth change (written on FRESH_DOCS_25): HPC (Slurm, MUNGE, Open MPI, MPICH), monitoring
+# and graphing (Prometheus, Netdata, SmokePing, Cacti, RRDtool, Icinga Web, Munin's node, SNMP), amateur radio, GPS and
+# time (gpsd, PTP, APRS, AX.25, fldigi, Xastir, Gpredict, RTL-SDR), chat, proxy and game servers, RADIUS, WSGI servers
+FRESH_DOCS_26 = ("slurm-wlm-doc", "slurm-client", "munge", "openmpi-bin", "mpich", "prometheus", "prometheus-node-exporter",
+                 "netdata-core", "smokeping", "cacti", "rrdtool", "icingaweb2", "munin-node", "snmpd", "rabbitmq-server",
+                 "ngircd", "mumble-server", "i2pd", "tinyproxy", "gpsd", "linuxptp", "direwolf", "ax25-tools", "fldigi",
+                 "xastir", "aprx", "gpredict", "rtl-sdr", "minetest-server", "wesnoth-1.16-server", "nebula",
+                 "freeradius-common", "uwsgi", "gunicorn")
 # in the order they were measured: `docs_fresh`, `docs_fresh_2`, ... in the evaluation's output
 MANUAL_SETS = (FRESH_DOCS, FRESH_DOCS_2, FRESH_DOCS_3, FRESH_DOCS_4, FRESH_DOCS_5, FRESH_DOCS_6, FRESH_DOCS_7, FRESH_DOCS_8,
                FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12, FRESH_DOCS_13, FRESH_DOCS_14,
                FRESH_DOCS_15, FRESH_DOCS_16, FRESH_DOCS_17, FRESH_DOCS_18,
                FRESH_DOCS_19, FRESH_DOCS_20, FRESH_DOCS_21, FRESH_DOCS_22,
-               FRESH_DOCS_23, FRESH_DOCS_24, FRESH_DOCS_25)
+               FRESH_DOCS_23, FRESH_DOCS_24, FRESH_DOCS_25, FRESH_DOCS_26)
