@@ -94,7 +94,8 @@ measured, each measured once before the rules were changed on it.
   the twenty-fifth change; the twenty-sixth change (a generator's version, a uid map's row, a checksum after its path,
   a path as a token, a fingerprint glued to a C escape) was written on (aa). (ab) `docs_fresh_26`: FRESH_DOCS_26,
   HPC, monitoring, radio, GPS, time and chat and game servers' documentation, measured once after the twenty-sixth
-  change.
+  change; the twenty-seventh change (Go module checksums, a bound after `+/-`, commit ids of digits only, a roff
+  table's own separator, named Diffie-Hellman groups, `update to <version>`) was written on (ab).
   The next set measured is the next held-out figure.
 """
 

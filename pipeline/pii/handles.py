@@ -52,10 +52,11 @@ def user_look_alike(text: str, s: int, e: int) -> bool:
     Kerberos realm (`user@EXAMPLE.COM`, `user</span><span>@KRBTEST</span>`), a Perl array (`@ARGV`, `real @ARRAYs`), a
     constant; a call or a decorator (`@mysql_connect(`, `@property` over a `def`); Sphinx's shorthand for an object of
     the app (``:class:`~@AsyncResult` ``); a value assigned with `=` (Open vSwitch's `qos=@newqos`: a record's name); an
-    LVM tag (`--addtag @db1`); a capital and a number alone on a line (a batch marker in GlusterFS's changelog: `@B1`)."""
+    LVM tag (`--addtag @db1`); a capital and a number alone on a line (a batch marker in GlusterFS's changelog: `@B1`);
+    a named Diffie-Hellman group (`@ffdhe2048`)."""
     after, line = text[e:e + 40], text[text.rfind("\n", 0, s) + 1:s]
-    if re.fullmatch(r"@[A-Z][A-Z_]+s?", text[s:e]) or re.fullmatch(r"\t+|[ \t]*\[TAB\][ \t]*", line):
-        return True
+    if re.fullmatch(r"@[A-Z][A-Z_]+s?|@(?:ffdhe|modp)\d{4}", text[s:e]) or re.fullmatch(r"\t+|[ \t]*\[TAB\][ \t]*", line):
+        return True  # (a named Diffie-Hellman group, as Qt and Mumble write RFC 7919's: `sslDHParams=@ffdhe2048`)
     if SPHINX_ROLE.search(line) or (line.endswith("~") and re.match(r"@[A-Z]", text[s:e])):
         return True  # Sphinx's cross-reference to an object of the app (Celery's ``:exc:`~@TaskRevokedError` ``,
         #              `~@AsyncResult: promise`; `:github_user:`@jdoe`` is a handle)

@@ -109,9 +109,11 @@ def base64_text(text: str, s: int, e: int) -> bool:
 
 
 # what names a value that is no secret, right before it: a digest (`sha224:`, `"sha256": "`, a pin's `sha256//`), a
-# launch measurement, a KDF's salt (restic's `"salt": "..."`), GnuPG's `SIG_ID`, an OAuth `state` nonce (`?state=`)
+# launch measurement, a KDF's salt (restic's `"salt": "..."`), GnuPG's `SIG_ID`, an OAuth `state` nonce (`?state=`), a
+# Go module's checksum (`go.sum`'s `golang.org/x/sys v0.1.0/go.mod h1:<base64 of a SHA-256>=`)
 NOT_SECRET_BEFORE = re.compile(r"(?:(?:sha\d*|md5|digest|checksum|salt)(?:(?:\"|&quot;)?\s*[:=]\s*(?:\"|&quot;)?|//)"
-                               r"|measurement[:=\s]|--[\w-]*(?:sha\d+|md5)\s|\bSIG_ID\s|[?&;]state=)\s*$", re.IGNORECASE)
+                               r"|measurement[:=\s]|--[\w-]*(?:sha\d+|md5)\s|\bSIG_ID\s|[?&;]state=|(?<![\w.])h1:)\s*$",
+                               re.IGNORECASE)
 
 
 def key_look_alike(text: str, s: int, e: int) -> bool:
@@ -125,7 +127,8 @@ def key_look_alike(text: str, s: int, e: int) -> bool:
     `AuthzDBDLoginToReferer`: a directive's name even after `auth`), an API's function name, a hex number inside a
     disk's name, a parameter set to a number, a name in a dotted path or a call, a UUID naming an object, a Bitcoin
     address or a node's id, an alphabet, a file's name, a site verification token (public in a page's `<meta>`), a
-    signature's id in GnuPG's status lines (`[GNUPG:] SIG_ID 9hQvRhgj...`), a KDF's salt, an OAuth `state` nonce."""
+    signature's id in GnuPG's status lines (`[GNUPG:] SIG_ID 9hQvRhgj...`), a KDF's salt, an OAuth `state` nonce,
+    a Go module's checksum (`h1:oPkhp1MJ...=`)."""
     value = text[s:e]
     glued = 2 if re.search(r"\\(?:\*?\(|f)$", text[max(0, s - 3):s]) else int(text[s - 1:s] == "\\" and value[:1] in "tnr")
     if glued and key_needs_context(value[glued:]):

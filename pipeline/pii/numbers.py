@@ -34,6 +34,7 @@ QUOTED_REGIONS = ("US", "GB")  # the default regions (PiiConfig), whose numbers 
 QUOTE = r"(?:['\"]|&#39;|&quot;|&#x27;)"
 CALL_ARGUMENT = re.compile(rf"\w\s*\(\s*{QUOTE}[^'\"&\n]{{0,8}}$")  # `validate('`, `vat.compact('EL `
 REPL_PROMPT = re.compile(r"(?:>>>|&gt;&gt;&gt;)[^\n]*\n\s*$")  # what a Python prompt's line printed
+PLUS_MINUS = re.compile(r"(?:\+/-?|±)\s*$")  # a bound after it: `+/- 2147483645` (its `-` may open the match)
 
 
 def power_of_two_bound(digits: str) -> bool:
@@ -115,10 +116,10 @@ def phone_look_alike(text: str, s: int, e: int) -> bool:
     digits = _ascii(re.sub(r"\D", "", value))
     if (value.startswith("[") or ".." in value or re.search(r"\s-\d", value) or re.search(r"(\d)\1{5}", digits)
             or re.match(r"\(?[-−]\d", value) or any("12345678" in _ascii(g) for g in re.findall(r"\d+", value))
-            or set(digits) <= {"0", "1"} or power_of_two_bound(digits)):
+            or set(digits) <= {"0", "1"} or power_of_two_bound(digits) or PLUS_MINUS.search(text, max(0, s - 4), s)):
         return True  # an id in brackets, a range `0..216.069`, negative numbers (SVG paths: `124 -44 -326`; a type's
-        #              range `(-32768 - 32767`), `037777777777`, a digit list `0123456789` in any script (a number
-        #              format's table: `١٢٣٤٥٦٧٨٩٠`, `௧௨௩௪௫௬௭௮௯0`), a
+        #              range `(-32768 - 32767`; a bound after plus or minus: Slurm's `range is +/- 2147483645`),
+        #              `037777777777`, a digit list `0123456789` in any script (`١٢٣٤٥٦٧٨٩٠`, `௧௨௩௪௫௬௭௮௯0`), a
         #              binary number `1010 1001`, `2147483647` / `4294967295` (2^31 - 1, 2^32 - 1)
     grouped = re.sub(r"\s*\(0\)\s*", " ", value)  # the trunk `(0)` of `+32 (0)450 ...` is not a group
     if ONE_DIGIT_GROUP.search(grouped) or re.search(r"\t|\d {2,}\d", grouped):
@@ -166,13 +167,27 @@ def arguments_or_data(text: str, s: int, e: int) -> bool:
     megabytes, though India has toll-free numbers written `1800 4096`; not `WhatsApp +33 6 12 34 56 78`), part of a
     URL (`postgr.es/c/033886653`; not `https://wa.me/15551234567`), a row of a number table (`0 81 4621 0
     1412881037 ...`: two numbers before it on its line; a uid map's `0 2147549183      65536`: opening its line, a
-    number in an aligned column after it ending the line)."""
+    number in an aligned column after it ending the line), a commit id with no letter in a shortlog (`short_commit`)."""
     directive = DIRECTIVE.fullmatch(text, text.rfind("\n", 0, s) + 1, s)
     return ((directive is not None and not PHONE_WORDS.search(directive.group(1)))
             or (in_url(text, s) and not PHONE_URL.search(text, max(0, s - 60), s))
             or re.search(r"(?:^|[ \t])\d+[ \t]+\d+[ \t]+$", text[max(0, s - 40):s]) is not None
             or (re.match(r"[ \t]{2,}\d+[ \t]*(?:\n|$)", text[e:e + 40]) is not None
-                and re.search(r"(?:^|\n)[ \t]*$", text[max(0, s - 40):s]) is not None))
+                and re.search(r"(?:^|\n)[ \t]*$", text[max(0, s - 40):s]) is not None)
+            or short_commit(text, s, e))
+
+
+def short_commit(text: str, s: int, e: int) -> bool:
+    """7-12 digits opening an indented line before `:` or two blanks, where a line near it (400 characters either
+    side) opens as indented with a hex id of as many characters holding a letter: a commit id in a shortlog that
+    happens to have no letter (fldigi's `\\t047626711: XP fault` among `\\t0ac4bb39c: speed test`, Mumble's
+    `    0835890  Reset ...` near `    8b0cbe8  Qt 4.6.1 ...`)."""
+    value, start = text[s:e], text.rfind("\n", 0, s) + 1
+    indent = text[start:s]
+    if not (re.fullmatch(r"\d{7,12}", value) and re.fullmatch(r"[ \t]+", indent) and re.match(r":|[ \t]{2}", text[e:e + 2])):
+        return False
+    ids = re.compile(rf"\n{re.escape(indent)}(?=[0-9a-f]{{{len(value)}}}(?::|[ \t]{{2}}))\d*[a-f]")
+    return ids.search(text, max(0, s - 400), e + 400) is not None
 
 
 def phone_place_needs_context(text: str, s: int, e: int) -> bool:

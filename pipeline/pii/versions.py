@@ -41,6 +41,8 @@ RELEASED = re.compile(r"\s+(?:will be|is|was|has been|to be)\s+released\b", re.I
 LATER = re.compile(rf"[ \t\u00a0]*(?:{any_word(all_words(LATER_WORDS))})", re.IGNORECASE)  # `1.0.27.1 or later`
 UPDATE_FROM = re.compile(r"\b(?:updat|upgrad|downgrad|bump)\w*\s+(?:[\w.+\-]+\s+)?from\s+(?:\d+(?:\.\d+){3}\s+to\s+)?$",
                          re.IGNORECASE)
+# ... or the verb right before `to` (`Major VampirTrace update to 5.14.4.2`; a version when its first number has one digit)
+UPDATE_TO = re.compile(r"\b(?:update|upgrade|bump)[ds]?\s+to\s+$", re.IGNORECASE)
 
 
 # an object identifier's name or place right before it: `OID 1.3.101.110`, `ObjectIdentifier(oid=2.5.29.24`, X.509's
@@ -137,9 +139,11 @@ def sibling_version(text: str, s: int, e: int) -> bool:
 
 def update_between(text: str, s: int, e: int) -> bool:
     """Either number of `Update from 1.2.99.2 to 1.2.99.4`, `bump libfoo from 1.2.3.4 to 1.2.3.5` (both dotted quads,
-    after an update verb): versions."""
+    after an update verb), `update to 5.14.4.2` (a one-digit first number right after `update to`): versions."""
     m = UPDATE_FROM.search(text, max(0, s - 80), s)
-    return m is not None and (" to " in m.group() or re.match(r"\s+to\s+\d+(?:\.\d+){3}\b", text[e:e + 40]) is not None)
+    if m is None:
+        return re.match(r"\d\.", text[s:e]) is not None and UPDATE_TO.search(text, max(0, s - 20), s) is not None
+    return " to " in m.group() or re.match(r"\s+to\s+\d+(?:\.\d+){3}\b", text[e:e + 40]) is not None
 
 
 def netmask(value: str) -> bool:

@@ -8,8 +8,9 @@ span of the text, which is what gets rewritten. Kept: the text between tags, com
 attributes that carry what a person wrote or links to them (`href`, `src`, `title`, `alt`, `content`, `value`,
 `name` outside anchors, `data-*`...): an address in `mailto:`, an IP in a URL, an author in a `<meta>` are
 found as before. Blanked: a decorator a highlighter marked as one (`<span class="nd">@app</span>`), the fragment
-of a URL (`#section-2`, not `#access_token=...`), the payload of a `data:` URI, and blocks of two or more lines of
-base64 (images, PGP signatures) unless a `PRIVATE KEY` header opens them.
+of a URL (`#section-2`, not `#access_token=...`), the payload of a `data:` URI, blocks of two or more lines of
+base64 (images, PGP signatures) unless a `PRIVATE KEY` header opens them, and the column separator a roff table
+names (`tab(@)`: `srun   @slurm_spank_init   @local`).
 """
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ TAG_NAME = re.compile(r"</?([\w:.\-]+)")
 SPACE = re.compile(r"\s")
 # a decorator a highlighter marked (Pygments' Name.Decorator in Sphinx's HTML: `<span class="nd">@UUIDField</span>`): code
 DECORATOR = re.compile(r"<span class=\"nd\">(@[\w.]+)</span>")
+# a roff table whose options name its column separator (`.TS` then `expand, allbox, tab (@);`): up to `.TE`, that
+# character is markup (Slurm's `srun   @slurm_spank_init   @local   @1`), not part of a handle or an address
+TBL_TAB = re.compile(r"(?:^|\n)\.TS[ \t]*\n[^\n;]*\btab[ \t]*\([ \t]*([^\w\s])[ \t]*\)[^\n]*;[ \t]*\n", re.IGNORECASE)
 
 
 def reading_view(text: str) -> str:
@@ -57,6 +61,8 @@ def reading_view(text: str) -> str:
             for m in DECORATOR.finditer(text):
                 blank(m.start(1), m.end(1))
     _fragments(text, blank)
+    if ".TS" in text:
+        _table_separators(text, blank)
     if "base64," in text:
         for m in DATA_URI.finditer(text):
             blank(m.start(1), m.end(1))
@@ -119,6 +125,23 @@ def _fragment(url: str, at: int, blank) -> None:
     f = FRAGMENT.search(url)
     if f and len(f.group()) > 1:
         blank(at + f.start(), at + len(url))
+
+
+def _table_separators(text: str, blank) -> None:
+    """Blank every separator character a roff table names in its options (`tab(@)`), from the options to `.TE`, but
+    in its text blocks (the lines between `T{` and `T}`: prose, where `tab(:)`'s colon is an IPv6 address's,
+    `fe80::/64`)."""
+    for m in TBL_TAB.finditer(text):
+        end = text.find("\n.TE", m.end())
+        end, sep, pos, in_block = len(text) if end < 0 else end, m.group(1), m.end(), False
+        while pos < end:
+            nl = text.find("\n", pos, end)
+            line = text[pos:end if nl < 0 else nl]
+            if not in_block or line.startswith("T}"):
+                for i in (i for i, c in enumerate(line) if c == sep):
+                    blank(pos + i, pos + i + 1)
+            in_block = line.rstrip().endswith("T{") or (in_block and not line.startswith("T}"))
+            pos = end if nl < 0 else nl + 1
 
 
 def _base64_blocks(text: str, blank) -> None:

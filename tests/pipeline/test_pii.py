@@ -618,6 +618,22 @@ REAL_TEXT_CASES = [  # (language, text, what must be found) -- cases from real c
            "MD5-hashed password md545f2603610af569b6155c45067268c6b, token: 429b225650b912a2ee067b0a4cf1e949\n"
            "The default are 127.0.0.1 and 2321. Call +1 (415) 555-0132.",
      {"KEY": 3, "IP_ADDRESS": 1, "PHONE": 1}),
+    # manuals 26 (the twenty-seventh change: Prometheus' go.sum, Slurm's, fldigi's, Mumble's and Open MPI's documentation):
+    # Go module checksums, a bound after `+/-`, commit ids of digits only in a shortlog, a roff table's `@` separators,
+    # named Diffie-Hellman groups and `update to <version>` are none; a handle, a phone number, addresses (`update to
+    # 10.0.0.2`: two digits first) and a password stay
+    ("en", "golang.org/x/sys v0.0.0-20210615035016-665e8c7367d1/go.mod h1:oPkhp1MJrh7nUepCBck5+mAzfO9JrbApNNgaTdGDITg=\n"
+           "github.com/kr/text v0.2.0 h1:5Nx0Ya0ZqY2ygV366QzturHI13Jq95ApcVaJBhpS+AY=\n"
+           "The adjustment range is\n+/- 2147483645. Only privileged users can specify a negative adjustment.\n"
+           "\t0ac4bb39c: speed test\n\t047626711: XP fault on failure\n"
+           "    8b0cbe8  Qt 4.6.1 for static snapshots\n    0835890  Reset document iterator after\n"
+           ".TS\nexpand, allbox, tab (@);\nl l c c c c.\nCommand@Function                         @Context   @Exitcode\n"
+           "srun   @slurm_spank_local_user_init      @local     @1\nsrun   @slurm_spank_user_init            @remote    @0\n.TE\n"
+           "; @ffdhe2048, @ffdhe3072, @ffdhe4096\n;sslDHParams=@ffdhe2048\n"
+           "- Major VampirTrace update to 5.14.4.2.\n"
+           "Thanks to @zrss for reporting. Phone: +44 1223 334714. Point the relay to 10.0.0.1, update to 10.0.0.2.\n"
+           "password: 5Nx0Ya0ZqY2ygV366QzturHI13Jq95ApcVaJBhpS+AY=",
+     {"USER": 1, "PHONE": 1, "IP_ADDRESS": 2, "KEY": 1}),
 ]
 
 
@@ -673,6 +689,21 @@ def test_the_reading_view_blanks_tags_fragments_and_base64_each_where_it_stands(
         i for i, c in enumerate(text) if c == "\n"]
     assert view.split() == ["x", "p.html", "y", "keep", "me", "z", "see", "p.html", "and", "http://h/x#a=1", "#", "not",
                             "a", "url", "end"]
+
+
+def test_the_reading_view_blanks_a_roff_tables_own_separator_up_to_its_end():
+    """Slurm's SPANK table names `@` its column separator (`tab (@);`): blanked in the table, not after `.TE`, not in
+    a table that keeps the tab as separator, not in a text block (`T{` to `T}`: ip(7)'s `tab(:)` table holds
+    `fe80::/64` in one)."""
+    from pipeline.pii.view import reading_view
+
+    text = (".TS\nexpand, allbox, tab (@);\nl l c.\nsrun   @slurm_spank_init   @local\n.TE\nmail jane@example.org\n"
+            ".TS\nallbox;\nl l.\nuser@host\tx\n.TE\n"
+            ".TS\nallbox tab(:);\nl l.\nT{\nlink-local\nT}:T{\n169.254.0.0/16 fe80::/64\nT}\nlocalhost:::1\n.TE")
+    view = reading_view(text)
+    assert len(view) == len(text) and view.count("@") == 3  # the options, the address, the other table
+    assert "srun    slurm_spank_init    local\n" in view and "jane@example.org" in view and "user@host" in view
+    assert "T} T{\n169.254.0.0/16 fe80::/64\nT}\nlocalhost   1\n" in view
 
 
 def test_spelt_out_dots_open_windows_only_where_the_language_can_read_them():
