@@ -96,6 +96,8 @@ measured, each measured once before the rules were changed on it.
   HPC, monitoring, radio, GPS, time and chat and game servers' documentation, measured once after the twenty-sixth
   change; the twenty-seventh change (Go module checksums, a bound after `+/-`, commit ids of digits only, a roff
   table's own separator, named Diffie-Hellman groups, `update to <version>`) was written on (ab).
+  (ac) `docs_fresh_27`: FRESH_DOCS_27, scientific, geographic and data tools' documentation, measured once after the
+  twenty-seventh change.
   The next set measured is the next held-out figure.
 """
 
@@ -253,9 +255,15 @@ FRESH_DOCS_26 = ("slurm-wlm-doc", "slurm-client", "munge", "openmpi-bin", "mpich
                  "ngircd", "mumble-server", "i2pd", "tinyproxy", "gpsd", "linuxptp", "direwolf", "ax25-tools", "fldigi",
                  "xastir", "aprx", "gpredict", "rtl-sdr", "minetest-server", "wesnoth-1.16-server", "nebula",
                  "freeradius-common", "uwsgi", "gunicorn")
+# measured once after the twenty-seventh change (written on FRESH_DOCS_26): scientific, geographic and data tools
+# (gnuplot, Maxima, SciPy, xarray, h5py, netCDF, HDF5, CDO, NCO, GDAL, PROJ, PostGIS, SpatiaLite, Mapnik, OpenStreetMap
+# tools, GPSBabel, csvkit, Miller, jq, XMLStarlet, datamash): coordinates, measurements, tables of numbers
+FRESH_DOCS_27 = ("gnuplot-doc", "maxima-doc", "python-scipy-doc", "python-xarray-doc", "python-h5py-doc", "netcdf-bin",
+                 "hdf5-tools", "cdo", "nco", "gdal-bin", "proj-bin", "postgis-doc", "spatialite-bin", "mapnik-utils",
+                 "osmium-tool", "osm2pgsql", "gpsbabel", "csvkit", "miller", "jq", "xmlstarlet", "datamash")
 # in the order they were measured: `docs_fresh`, `docs_fresh_2`, ... in the evaluation's output
 MANUAL_SETS = (FRESH_DOCS, FRESH_DOCS_2, FRESH_DOCS_3, FRESH_DOCS_4, FRESH_DOCS_5, FRESH_DOCS_6, FRESH_DOCS_7, FRESH_DOCS_8,
                FRESH_DOCS_9, FRESH_DOCS_10, FRESH_DOCS_11, FRESH_DOCS_12, FRESH_DOCS_13, FRESH_DOCS_14,
                FRESH_DOCS_15, FRESH_DOCS_16, FRESH_DOCS_17, FRESH_DOCS_18,
                FRESH_DOCS_19, FRESH_DOCS_20, FRESH_DOCS_21, FRESH_DOCS_22,
-               FRESH_DOCS_23, FRESH_DOCS_24, FRESH_DOCS_25, FRESH_DOCS_26)
+               FRESH_DOCS_23, FRESH_DOCS_24, FRESH_DOCS_25, FRESH_DOCS_26, FRESH_DOCS_27)
