@@ -10,7 +10,7 @@ attributes that carry what a person wrote or links to them (`href`, `src`, `titl
 found as before. Blanked: a decorator a highlighter marked as one (`<span class="nd">@app</span>`), the fragment
 of a URL (`#section-2`, not `#access_token=...`), the payload of a `data:` URI, blocks of two or more lines of
 base64 (images, PGP signatures) unless a `PRIVATE KEY` header opens them, and the column separator a roff table
-names (`tab(@)`: `srun   @slurm_spank_init   @local`).
+names (`tab(@)`: `srun   @slurm_spank_init   @local`) outside its text blocks.
 """
 from __future__ import annotations
 
@@ -36,8 +36,9 @@ TAG_NAME = re.compile(r"</?([\w:.\-]+)")
 SPACE = re.compile(r"\s")
 # a decorator a highlighter marked (Pygments' Name.Decorator in Sphinx's HTML: `<span class="nd">@UUIDField</span>`): code
 DECORATOR = re.compile(r"<span class=\"nd\">(@[\w.]+)</span>")
-# a roff table whose options name its column separator (`.TS` then `expand, allbox, tab (@);`): up to `.TE`, that
-# character is markup (Slurm's `srun   @slurm_spank_init   @local   @1`), not part of a handle or an address
+# a roff table whose options name its column separator (`.TS` then `expand, allbox, tab (@);`): up to `.TE` and outside
+# its `T{`...`T}` text blocks, that character is markup (Slurm's `srun   @slurm_spank_init   @local   @1`), not part of
+# a handle or an address
 TBL_TAB = re.compile(r"(?:^|\n)\.TS[ \t]*\n[^\n;]*\btab[ \t]*\([ \t]*([^\w\s])[ \t]*\)[^\n]*;[ \t]*\n", re.IGNORECASE)
 
 
