@@ -51,7 +51,8 @@ def key_like(token: str) -> bool:
 
 
 CAMEL_WORDS = re.compile(r"(?:[A-Z][a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|$)){3,}")  # `AuthzDBDLoginToReferer`
-BITCOIN = re.compile(r"[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?i:bc1[ac-hj-np-z02-9]{11,71})")  # base58, bech32 (any case)
+BASE58 = r"[1-9A-HJ-NP-Za-km-z]"  # Bitcoin's alphabet: no 0, O, I, l
+BITCOIN = re.compile(rf"[13]{BASE58}{{25,34}}|(?i:bc1[ac-hj-np-z02-9]{{11,71}})")  # base58, bech32 (any case)
 SECRET_NAMES = r"secret|token|pass|auth"  # in a name that says what it holds (a parameter's, a JSON field's)
 SELF_NAMED = re.compile(rf"[A-Za-z_]*(?:{SECRET_NAMES}|key)[A-Za-z_]*=", re.IGNORECASE)  # `oauth_token_secret=`
 HEX = re.compile(r"[0-9a-fA-F]{7,}")  # git commits (7-40), md5, sha1, sha256 digests
@@ -233,7 +234,7 @@ def node_id(value: str) -> bool:
     `12EayRS2V1kEsWES...ps3S`), derived from its public key; no secret (a private key in the same encoding, wallet
     import format, opens with 5, K or L)."""
     return (value[:1] == "1" and crypto_look_alike(value, 0, len(value))
-            and re.fullmatch(r"[1-9A-HJ-NP-Za-km-z]+", value) is not None and _crypto().validate_result(value))
+            and re.fullmatch(f"{BASE58}+", value) is not None and _crypto().validate_result(value))
 
 
 def crypto_look_alike(text: str, s: int, e: int) -> bool:
